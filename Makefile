@@ -1,0 +1,29 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+# Both first set up .venv (Python) from the project's own files, once.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint
+
+setup: $(STAMP)
+
+$(STAMP): requirements-dev.txt pyproject.toml $(wildcard pyrpc_*/pyproject.toml)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# The example server on the embedded default: uvicorn, http://127.0.0.1:8000/rpc
+run: setup
+	$(BIN)/uvicorn --app-dir examples/hello app:app --host 127.0.0.1 --port 8000
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest

@@ -1,0 +1,247 @@
+"""The JSON-RPC 2.0 dispatcher: request bytes in, response bytes (or nothing) out.
+
+It knows nothing of HTTP. Adapters hand it the raw body and a ``Context`` and send back
+what it returns: bytes for a 200 response, ``None`` when there is nothing to answer
+(notifications only), which adapters answer with 204.
+
+The hot path is: parse with pydantic-core, check the request object, validate params with
+the model prepared at decoration time, call, serialize the result straight to bytes, and
+splice those bytes into the response envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import traceback
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError, from_json, to_json
+
+from .context import Context
+from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RpcError
+from .plugins import PluginManager, get_plugin_manager
+from .procedure import Procedure
+from .registry import Registry
+from .schema import build_schema, dump_schema
+
+logger = logging.getLogger("pyrpc")
+
+T = TypeVar("T")
+
+_NULL = b"null"
+
+
+@dataclass(slots=True)
+class _Call:
+    """A request that passed every check and is ready to run."""
+
+    procedure: Procedure
+    args: list[Any]
+    kwargs: dict[str, Any]
+    id: bytes | None
+    """The request id as JSON, or None for a notification."""
+
+
+# What checking one request object gives: a call to run, a finished answer, or nothing to say.
+_Checked = _Call | bytes | None
+
+
+class Dispatcher:
+    """Answers JSON-RPC 2.0 requests for the procedures of one registry.
+
+    ``debug=True`` puts the exception type, message and traceback of unexpected errors into
+    the error's ``data``; never turn it on where clients are not trusted.
+    """
+
+    def __init__(self, registry: Registry, *, debug: bool = False, plugins: PluginManager | None = None) -> None:
+        self.registry = registry
+        self.debug = debug
+        self.plugins = plugins if plugins is not None else get_plugin_manager()
+        self.plugins.prepare_registry(registry)
+        self._schema: tuple[int, bytes] | None = None
+        self._loop: _LoopThread | None = None
+        self._loop_lock = threading.Lock()
+
+    # -- introspection -------------------------------------------------------------------
+
+    def schema_json(self) -> bytes:
+        """The introspection document as bytes, rebuilt only when the registry changed."""
+        cached = self._schema
+        version = self.registry.version
+        if cached is None or cached[0] != version:
+            cached = (version, dump_schema(build_schema(self.registry, self.plugins)))
+            self._schema = cached
+        return cached[1]
+
+    # -- dispatching ---------------------------------------------------------------------
+
+    async def dispatch(self, body: bytes, context: Context | None = None) -> bytes | None:
+        """Answer ``body`` from an event loop; sync procedures run in worker threads."""
+        checked, is_batch = self._check_body(body, context or Context())
+        if not is_batch:
+            item = checked[0]
+            return await self._answer(item) if isinstance(item, _Call) else item
+        answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
+        return _join(_merge(checked, answers))
+
+    def dispatch_sync(self, body: bytes, context: Context | None = None) -> bytes | None:
+        """Answer ``body`` from a worker thread (WSGI): sync procedures run right here.
+
+        Async procedures run on one event loop per dispatcher, kept in a background thread,
+        so no loop is made (or leaked) per request and async resources stay on one loop.
+        """
+        checked, is_batch = self._check_body(body, context or Context())
+        calls = [item for item in checked if isinstance(item, _Call)]
+        async_calls = [call for call in calls if call.procedure.is_async]
+        pending: Future[list[bytes | None]] | None = None
+        if async_calls:
+            # Submitted first, so that the async calls of a batch overlap with the sync ones.
+            pending = self._loop_thread().submit(self._answer_all(async_calls))
+        inline = [None if call.procedure.is_async else self._answer_inline(call) for call in calls]
+        awaited = iter(pending.result() if pending is not None else ())
+        answers = _merge(checked, [next(awaited) if call.procedure.is_async else answer for call, answer in zip(calls, inline, strict=True)])
+        return _join(answers) if is_batch else answers[0]
+
+    # -- checking ------------------------------------------------------------------------
+
+    def _check_body(self, body: bytes, context: Context) -> tuple[list[_Checked], bool]:
+        try:
+            payload = from_json(body, allow_inf_nan=False)
+        except ValueError:
+            return [_error(_NULL, PARSE_ERROR, "Parse error")], False
+        if isinstance(payload, list):
+            if not payload:
+                return [_error(_NULL, INVALID_REQUEST, "Invalid Request", "empty batch")], False
+            return [self._check(item, context) for item in payload], True
+        return [self._check(payload, context)], False
+
+    def _check(self, request: Any, context: Context) -> _Checked:
+        """Check one request object against the specification and the procedure's params."""
+        if not isinstance(request, dict):
+            return _error(_NULL, INVALID_REQUEST, "Invalid Request", "a request must be a JSON object")
+        is_notification = "id" not in request
+        request_id = request.get("id")
+        if not (request_id is None or isinstance(request_id, str | int | float)) or isinstance(request_id, bool):
+            return _error(_NULL, INVALID_REQUEST, "Invalid Request", "id must be a string, a number or null")
+        id_json = to_json(request_id)
+        if request.get("jsonrpc") != "2.0":
+            return _error(id_json, INVALID_REQUEST, "Invalid Request", 'jsonrpc must be exactly "2.0"')
+        method = request.get("method")
+        if not isinstance(method, str):
+            return _error(id_json, INVALID_REQUEST, "Invalid Request", "method must be a string")
+        params = request.get("params")
+        if "params" in request and not isinstance(params, list | dict):
+            return _error(id_json, INVALID_REQUEST, "Invalid Request", "params must be an array or an object")
+
+        procedure = self.registry.get(method)
+        if procedure is None:
+            return None if is_notification else _error(id_json, METHOD_NOT_FOUND, "Method not found", method)
+        try:
+            args, kwargs = procedure.validate_params(params)
+        except ValidationError as exc:
+            if is_notification:
+                return None
+            return _error_raw(id_json, INVALID_PARAMS, "Invalid params", exc.json(include_url=False).encode())
+        if procedure.context_param is not None:
+            kwargs[procedure.context_param] = context
+        return _Call(procedure, args, kwargs, None if is_notification else id_json)
+
+    # -- calling -------------------------------------------------------------------------
+
+    async def _answer_all(self, calls: list[_Call]) -> list[bytes | None]:
+        return await asyncio.gather(*(self._answer(call) for call in calls))
+
+    async def _answer(self, call: _Call) -> bytes | None:
+        procedure = call.procedure
+        try:
+            if procedure.is_async:
+                result = await procedure.func(*call.args, **call.kwargs)
+            else:
+                result = await asyncio.to_thread(procedure.func, *call.args, **call.kwargs)
+        except Exception as exc:
+            return self._failure(call, exc)
+        return self._success(call, result)
+
+    def _answer_inline(self, call: _Call) -> bytes | None:
+        try:
+            result = call.procedure.func(*call.args, **call.kwargs)
+        except Exception as exc:
+            return self._failure(call, exc)
+        return self._success(call, result)
+
+    def _success(self, call: _Call, result: Any) -> bytes | None:
+        if call.id is None:
+            return None
+        try:
+            encoded = call.procedure.serialize_result(result)
+        except (ValidationError, PydanticSerializationError) as exc:
+            logger.error(
+                "procedure %r returned a value that does not fit its return annotation",
+                call.procedure.name,
+                exc_info=exc,
+            )
+            return self._internal_error(call.id, exc)
+        return b'{"jsonrpc":"2.0","result":' + encoded + b',"id":' + call.id + b"}"
+
+    def _failure(self, call: _Call, exc: Exception) -> bytes | None:
+        if isinstance(exc, RpcError):
+            return None if call.id is None else _error(call.id, exc.code, exc.message, exc.data)
+        logger.error("procedure %r raised", call.procedure.name, exc_info=exc)
+        return None if call.id is None else self._internal_error(call.id, exc)
+
+    def _internal_error(self, id_json: bytes, exc: BaseException) -> bytes:
+        data = None
+        if self.debug:
+            data = {
+                "type": type(exc).__name__,
+                "message": str(exc),
+                "traceback": traceback.format_exception(exc),
+            }
+        return _error(id_json, INTERNAL_ERROR, "Internal error", data)
+
+    def _loop_thread(self) -> _LoopThread:
+        with self._loop_lock:
+            if self._loop is None:
+                self._loop = _LoopThread()
+            return self._loop
+
+
+class _LoopThread:
+    """One event loop running forever in a daemon thread, for async procedures under WSGI."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=self.loop.run_forever, name="pyrpc-async", daemon=True)
+        thread.start()
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+
+def _error(id_json: bytes, code: int, message: str, data: Any = None) -> bytes:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return b'{"jsonrpc":"2.0","error":' + to_json(error, serialize_unknown=True) + b',"id":' + id_json + b"}"
+
+
+def _error_raw(id_json: bytes, code: int, message: str, data_json: bytes) -> bytes:
+    head = to_json({"code": code, "message": message})[:-1]
+    return b'{"jsonrpc":"2.0","error":' + head + b',"data":' + data_json + b'},"id":' + id_json + b"}"
+
+
+def _merge(checked: list[_Checked], answers: list[bytes | None]) -> list[bytes | None]:
+    """Put the answers of the calls back in the places of the batch they came from."""
+    ran = iter(answers)
+    return [next(ran) if isinstance(item, _Call) else item for item in checked]
+
+
+def _join(answers: list[bytes | None]) -> bytes | None:
+    parts = [answer for answer in answers if answer is not None]
+    return b"[" + b",".join(parts) + b"]" if parts else None

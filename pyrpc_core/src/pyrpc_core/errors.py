@@ -1,0 +1,40 @@
+"""Errors that travel over the wire as JSON-RPC 2.0 error objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The codes JSON-RPC 2.0 reserves (section 5.1 of the specification).
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+
+
+class RpcError(Exception):
+    """An error a procedure raises on purpose; it reaches the client exactly as raised.
+
+    ``code`` is any integer (application codes should avoid -32768..-32000, which the
+    specification reserves); ``data`` is anything JSON can carry.
+    """
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-RPC error object; ``data`` is left out when it is None."""
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+    def __repr__(self) -> str:
+        return f"RpcError(code={self.code!r}, message={self.message!r}, data={self.data!r})"
+
+
+class RegistrationError(Exception):
+    """A procedure that cannot be registered: a duplicate name, or a signature JSON cannot carry."""

@@ -1,0 +1,191 @@
+"""The plugin manager, and the descriptors plugins return from ``pyrpc_adapters``/``pyrpc_emitters``.
+
+Plugins come from the entry-point group ``pyrpc``. One broken plugin never takes the others
+down: a plugin that fails to import, implements a hook wrongly, or claims a name another
+plugin claims is left out and reported (``PluginManager.problems`` and a warning).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import warnings
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import pluggy
+
+from . import hookspecs
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+ENTRY_POINT_GROUP = "pyrpc"
+
+hookimpl = pluggy.HookimplMarker("pyrpc")
+"""Marks a plugin's hook implementations: ``@hookimpl def pyrpc_adapters(): ...``."""
+
+# Where to get the adapters this project ships, for the "not installed" message.
+KNOWN_DISTRIBUTIONS = {"asgi": "pyrpc-asgi", "fastapi": "pyrpc-fastapi", "flask": "pyrpc-flask", "typescript": "pyrpc-ts"}
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """A framework adapter, as a plugin declares it.
+
+    ``name`` is what pyrpc.json's ``framework`` says. ``interface`` tells the CLI which server
+    runs the app (uvicorn for "asgi", a threaded WSGI server for "wsgi"). ``create_app``
+    builds an app serving ``registry`` at ``path``.
+    """
+
+    name: str
+    interface: Literal["asgi", "wsgi"]
+    create_app: Callable[[Registry, str], Any]
+
+
+@dataclass(frozen=True)
+class Emitter:
+    """A client emitter, as a plugin declares it.
+
+    ``generate`` is a pure function from the introspection document to the files of the
+    client, as ``{relative path: text}``; the caller writes them (atomically).
+    """
+
+    name: str
+    language: str
+    generate: Callable[[dict[str, Any]], dict[str, str]]
+
+
+class PluginWarning(UserWarning):
+    """A plugin was left out; the message says which and why."""
+
+
+class PluginError(LookupError):
+    """An adapter or emitter was asked for by a name no working plugin provides."""
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager for project ``pyrpc``, with the hookspecs added and lookups by name."""
+
+    def __init__(self) -> None:
+        super().__init__("pyrpc")
+        self.add_hookspecs(hookspecs)
+        self.problems: list[str] = []
+        self._prepared: weakref.WeakSet[Registry] = weakref.WeakSet()
+
+    def load_entrypoints(self, group: str = ENTRY_POINT_GROUP) -> None:
+        """Register every plugin of the entry-point group, leaving out (and reporting) broken ones."""
+        for entry_point in sorted(importlib.metadata.entry_points(group=group), key=lambda ep: ep.name):
+            if self.has_plugin(entry_point.name):
+                continue
+            where = _describe_entry_point(entry_point)
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:  # any error in third-party import code
+                self._report(f"plugin {where} failed to import: {type(exc).__name__}: {exc}")
+                continue
+            self.register_checked(plugin, entry_point.name, where)
+
+    def register_checked(self, plugin: object, name: str, where: str | None = None) -> bool:
+        """Register ``plugin``; on a wrong or unknown hook, leave it out, report it, return False."""
+        try:
+            self.register(plugin, name=name)
+            self.check_pending()
+        except pluggy.PluginValidationError as exc:
+            if self.is_registered(plugin):
+                self.unregister(plugin)
+            self._report(f"plugin {where or name} was left out: {exc}")
+            return False
+        return True
+
+    def adapters(self) -> dict[str, Adapter]:
+        """The installed adapters by name."""
+        return self._collect("pyrpc_adapters", Adapter)
+
+    def emitters(self) -> dict[str, Emitter]:
+        """The installed emitters by name."""
+        return self._collect("pyrpc_emitters", Emitter)
+
+    def get_adapter(self, name: str) -> Adapter:
+        """The adapter called ``name``, or a ``PluginError`` that says what to install."""
+        return _lookup(self.adapters(), name, "framework adapter")
+
+    def get_emitter(self, name: str) -> Emitter:
+        """The emitter called ``name``, or a ``PluginError`` that says what to install."""
+        return _lookup(self.emitters(), name, "emitter")
+
+    def prepare_registry(self, registry: Registry) -> None:
+        """Let plugins add their procedures to ``registry``, once per registry."""
+        if registry in self._prepared:
+            return
+        self._prepared.add(registry)
+        self.hook.pyrpc_register_procedures(registry=registry)
+
+    def _collect(self, hook_name: str, kind: type[_D]) -> dict[str, _D]:
+        found: dict[str, _D] = {}
+        owner: dict[str, str] = {}
+        clashes: set[str] = set()
+        caller = getattr(self.hook, hook_name)
+        for impl in caller.get_hookimpls():  # registration order
+            try:
+                descriptors = list(impl.function())
+            except Exception as exc:
+                self._report(f"plugin {impl.plugin_name} failed in {hook_name}: {type(exc).__name__}: {exc}")
+                continue
+            for descriptor in descriptors:
+                if not isinstance(descriptor, kind):
+                    self._report(
+                        f"plugin {impl.plugin_name} returned {descriptor!r} from {hook_name}, "
+                        f"not a pyrpc_core.{kind.__name__}"
+                    )
+                elif descriptor.name in found:
+                    self._report(
+                        f"{kind.__name__.lower()} name {descriptor.name!r} is claimed by both plugin "
+                        f"{owner[descriptor.name]} and plugin {impl.plugin_name}; neither is used"
+                    )
+                    clashes.add(descriptor.name)
+                else:
+                    found[descriptor.name] = descriptor
+                    owner[descriptor.name] = impl.plugin_name
+        return {name: found[name] for name in sorted(found) if name not in clashes}
+
+    def _report(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+            warnings.warn(problem, PluginWarning, stacklevel=3)
+
+
+_D = TypeVar("_D", Adapter, Emitter)
+
+
+def _lookup(available: dict[str, _D], name: str, what: str) -> _D:
+    if name in available:
+        return available[name]
+    hint = ""
+    if name in KNOWN_DISTRIBUTIONS:
+        hint = f"; install it with: pip install {KNOWN_DISTRIBUTIONS[name]}"
+    installed = ", ".join(available) or "none"
+    raise PluginError(f"no {what} named {name!r} is installed (installed: {installed}){hint}")
+
+
+def _describe_entry_point(entry_point: importlib.metadata.EntryPoint) -> str:
+    dist = entry_point.dist
+    source = f" from {dist.name} {dist.version}" if dist is not None else ""
+    return f"{entry_point.name!r} ({entry_point.value}{source})"
+
+
+@cache
+def get_plugin_manager() -> PluginManager:
+    """The process-wide plugin manager, with every installed plugin loaded."""
+    manager = PluginManager()
+    manager.load_entrypoints()
+    return manager
+
+
+def iter_hookspecs() -> Iterable[tuple[str, Callable[..., Any]]]:
+    """Every hookspec function, by name (for documentation and its test)."""
+    for name in sorted(vars(hookspecs)):
+        if name.startswith("pyrpc_"):
+            yield name, getattr(hookspecs, name)

@@ -1,0 +1,99 @@
+"""The Registry: the source of truth of which procedures exist and what they accept and return."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, overload
+
+from .errors import RegistrationError
+from .procedure import Procedure
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Registry:
+    """A set of procedures keyed by name.
+
+    ``registry.rpc`` is its decorator. ``version`` grows on every change, so a cached schema
+    knows when it is stale.
+    """
+
+    def __init__(self) -> None:
+        self._procedures: dict[str, Procedure] = {}
+        self.version = 0
+
+    @overload
+    def rpc(self, func: F, /) -> F: ...
+
+    @overload
+    def rpc(self, *, name: str | None = None) -> Callable[[F], F]: ...
+
+    def rpc(self, func: F | None = None, /, *, name: str | None = None) -> F | Callable[[F], F]:
+        """Register a function as a procedure and return it unchanged.
+
+        ``@rpc`` names the procedure after the function; ``@rpc(name="users.get")`` names it
+        explicitly (dots make namespaces for the clients).
+        """
+        # The caller's locals resolve annotations of types defined beside the function
+        # (in a test, say) even under ``from __future__ import annotations``.
+        localns = sys._getframe(1).f_locals
+
+        def decorate(function: F) -> F:
+            self.add(Procedure.from_function(function, name=name, localns=localns))
+            return function
+
+        return decorate(func) if func is not None else decorate
+
+    def add(self, procedure: Procedure) -> None:
+        """Add a prepared procedure; a name already taken is a ``RegistrationError``."""
+        if procedure.name.startswith("rpc."):
+            raise RegistrationError(
+                f"{_describe(procedure)} cannot be named {procedure.name!r}: JSON-RPC reserves "
+                "method names that start with 'rpc.'"
+            )
+        existing = self._procedures.get(procedure.name)
+        if existing is not None:
+            raise RegistrationError(
+                f"duplicate procedure name {procedure.name!r}: {_describe(existing)} and "
+                f"{_describe(procedure)}"
+            )
+        self._procedures[procedure.name] = procedure
+        self.version += 1
+
+    def remove(self, name: str) -> None:
+        """Remove a procedure by name (``KeyError`` when there is none)."""
+        del self._procedures[name]
+        self.version += 1
+
+    def get(self, name: str) -> Procedure | None:
+        return self._procedures.get(name)
+
+    def __getitem__(self, name: str) -> Procedure:
+        return self._procedures[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._procedures
+
+    def __iter__(self) -> Iterator[Procedure]:
+        """The procedures, sorted by name, so that everything built from them is stable."""
+        return iter(sorted(self._procedures.values(), key=lambda procedure: procedure.name))
+
+    def __len__(self) -> int:
+        return len(self._procedures)
+
+    def __repr__(self) -> str:
+        return f"<Registry of {len(self)} procedures>"
+
+
+def _describe(procedure: Procedure) -> str:
+    func = procedure.func
+    code = getattr(func, "__code__", None)
+    where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
+    return f"{func.__module__}.{func.__qualname__}{where}"
+
+
+registry = Registry()
+"""The default registry, used by ``@rpc`` and by every adapter given no registry."""
+
+rpc = registry.rpc
