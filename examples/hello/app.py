@@ -1,14 +1,14 @@
 """A small pyRPC API on the plain ASGI adapter: `make run`, then call it.
 
-    curl -s http://127.0.0.1:8000/rpc -d '{"jsonrpc": "2.0", "method": "add", "params": [1, 2], "id": 1}'
-    curl -s http://127.0.0.1:8000/rpc            # the schema
+curl -s http://127.0.0.1:8000/rpc -d '{"jsonrpc": "2.0", "method": "add", "params": [1, 2], "id": 1}'
+curl -s http://127.0.0.1:8000/rpc            # the schema
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
@@ -16,7 +16,7 @@ from pyrpc_asgi import create_app
 from pyrpc_core import Context, RpcError, rpc
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     admin = "admin"
     member = "member"
 
@@ -28,7 +28,7 @@ class User(BaseModel):
     created: datetime
 
 
-USERS = {1: User(id=1, name="Ada", role=Role.admin, created=datetime(2024, 1, 1, tzinfo=timezone.utc))}
+USERS = {1: User(id=1, name="Ada", role=Role.admin, created=datetime(2024, 1, 1, tzinfo=UTC))}
 
 
 @rpc
@@ -49,7 +49,7 @@ async def get_user(id: int) -> User:
 @rpc(name="users.create")
 def create_user(name: str, role: Role = Role.member) -> User:
     """Create a user."""
-    user = User(id=max(USERS) + 1, name=name, role=role, created=datetime.now(timezone.utc))
+    user = User(id=max(USERS) + 1, name=name, role=role, created=datetime.now(UTC))
     USERS[user.id] = user
     return user
 

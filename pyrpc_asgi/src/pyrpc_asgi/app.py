@@ -41,7 +41,7 @@ class RpcApp:
             body = await _read_body(receive)
             context = Context(
                 headers=Headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]),
-                client=tuple(scope["client"]) if scope.get("client") else None,  # type: ignore[arg-type]
+                client=tuple(scope["client"]) if scope.get("client") else None,
             )
             answer = await self.dispatcher.dispatch(body, context)
             if answer is None:

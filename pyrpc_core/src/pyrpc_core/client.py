@@ -204,7 +204,9 @@ class _Method:
 
 def _request(method: str, args: tuple[Any, ...], kwargs: dict[str, Any], request_id: int | None) -> dict[str, Any]:
     if args and kwargs:
-        raise TypeError(f"{method}: pass arguments by position or by name, not both (JSON-RPC params are one or the other)")
+        raise TypeError(
+            f"{method}: pass arguments by position or by name, not both (JSON-RPC params are one or the other)"
+        )
     request: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
     if args or kwargs:
         request["params"] = list(args) if args else kwargs

@@ -12,10 +12,11 @@ splice those bytes into the response envelope.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import threading
 import traceback
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -46,6 +47,7 @@ class _Call:
     kwargs: dict[str, Any]
     id: bytes | None
     """The request id as JSON, or None for a notification."""
+    context: Context
 
 
 # What checking one request object gives: a call to run, a finished answer, or nothing to say.
@@ -105,7 +107,10 @@ class Dispatcher:
             pending = self._loop_thread().submit(self._answer_all(async_calls))
         inline = [None if call.procedure.is_async else self._answer_inline(call) for call in calls]
         awaited = iter(pending.result() if pending is not None else ())
-        answers = _merge(checked, [next(awaited) if call.procedure.is_async else answer for call, answer in zip(calls, inline, strict=True)])
+        answers = _merge(
+            checked,
+            [next(awaited) if call.procedure.is_async else answer for call, answer in zip(calls, inline, strict=True)],
+        )
         return _join(answers) if is_batch else answers[0]
 
     # -- checking ------------------------------------------------------------------------
@@ -150,7 +155,7 @@ class Dispatcher:
             return _error_raw(id_json, INVALID_PARAMS, "Invalid params", exc.json(include_url=False).encode())
         if procedure.context_param is not None:
             kwargs[procedure.context_param] = context
-        return _Call(procedure, args, kwargs, None if is_notification else id_json)
+        return _Call(procedure, args, kwargs, None if is_notification else id_json, context)
 
     # -- calling -------------------------------------------------------------------------
 
@@ -160,6 +165,10 @@ class Dispatcher:
     async def _answer(self, call: _Call) -> bytes | None:
         procedure = call.procedure
         try:
+            for guard in self.registry.guards:
+                outcome = guard(procedure, call.context)
+                if inspect.isawaitable(outcome):
+                    await outcome
             if procedure.is_async:
                 result = await procedure.func(*call.args, **call.kwargs)
             else:
@@ -170,6 +179,10 @@ class Dispatcher:
 
     def _answer_inline(self, call: _Call) -> bytes | None:
         try:
+            for guard in self.registry.guards:
+                outcome = guard(call.procedure, call.context)
+                if inspect.isawaitable(outcome):
+                    self._loop_thread().submit(_awaited(outcome)).result()
             result = call.procedure.func(*call.args, **call.kwargs)
         except Exception as exc:
             return self._failure(call, exc)
@@ -222,6 +235,10 @@ class _LoopThread:
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+
+async def _awaited(awaitable: Awaitable[T]) -> T:
+    return await awaitable
 
 
 def _error(id_json: bytes, code: int, message: str, data: Any = None) -> bytes:

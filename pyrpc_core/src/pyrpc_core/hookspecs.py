@@ -56,6 +56,7 @@ def pyrpc_adapters() -> Iterable[Adapter]:
 
     Returns an iterable of ``Adapter``.
     """
+    raise NotImplementedError  # a specification; plugins implement it
 
 
 @hookspec
@@ -68,3 +69,4 @@ def pyrpc_emitters() -> Iterable[Emitter]:
 
     Returns an iterable of ``Emitter``.
     """
+    raise NotImplementedError  # a specification; plugins implement it

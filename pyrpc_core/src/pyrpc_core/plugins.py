@@ -28,7 +28,12 @@ hookimpl = pluggy.HookimplMarker("pyrpc")
 """Marks a plugin's hook implementations: ``@hookimpl def pyrpc_adapters(): ...``."""
 
 # Where to get the adapters this project ships, for the "not installed" message.
-KNOWN_DISTRIBUTIONS = {"asgi": "pyrpc-asgi", "fastapi": "pyrpc-fastapi", "flask": "pyrpc-flask", "typescript": "pyrpc-ts"}
+KNOWN_DISTRIBUTIONS = {
+    "asgi": "pyrpc-asgi",
+    "fastapi": "pyrpc-fastapi",
+    "flask": "pyrpc-flask",
+    "typescript": "pyrpc-ts",
+}
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,7 @@ class Procedure:
             hints = typing.get_type_hints(func, localns=dict(localns or {}), include_extras=True)
         except NameError as exc:
             raise RegistrationError(
-                f"cannot resolve the annotations of {qualname}: {exc}; define the types it uses "
-                "before the function"
+                f"cannot resolve the annotations of {qualname}: {exc}; define the types it uses before the function"
             ) from exc
         signature = inspect.signature(func)
 
@@ -82,9 +81,7 @@ class Procedure:
 
         procedure_name = name if name is not None else func.__name__
         try:
-            params_model = create_model(  # type: ignore[call-overload]
-                f"{procedure_name}.params", __config__=_PARAMS_CONFIG, **fields
-            )
+            params_model = create_model(f"{procedure_name}.params", __config__=_PARAMS_CONFIG, **fields)
             result_adapter: TypeAdapter[Any] = TypeAdapter(hints.get("return", Any))
         except Exception as exc:  # pydantic raises several error types for unsupported annotations
             raise RegistrationError(f"cannot register {qualname}: {exc}") from exc

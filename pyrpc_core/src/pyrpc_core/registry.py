@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, overload
 
+from .context import Context
 from .errors import RegistrationError
 from .procedure import Procedure
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+G = TypeVar("G", bound=Callable[[Procedure, Context], Any])
+
+Guard = Callable[[Procedure, Context], "Awaitable[None] | None"]
+"""Runs before every call: ``guard(procedure, ctx)``; raise ``RpcError`` to refuse the call."""
 
 
 class Registry:
@@ -21,7 +27,18 @@ class Registry:
 
     def __init__(self) -> None:
         self._procedures: dict[str, Procedure] = {}
+        self.guards: list[Guard] = []
         self.version = 0
+
+    def guard(self, func: G) -> G:
+        """Register ``func(procedure, ctx)`` to run before every call of this registry.
+
+        It works the same on every adapter. Raise ``RpcError`` to refuse the call (that error
+        is the answer), or put what it learned into ``ctx.state``. It may be async; a sync
+        guard runs on the event loop under ASGI, so it must not block.
+        """
+        self.guards.append(func)
+        return func
 
     @overload
     def rpc(self, func: F, /) -> F: ...
@@ -29,7 +46,7 @@ class Registry:
     @overload
     def rpc(self, *, name: str | None = None) -> Callable[[F], F]: ...
 
-    def rpc(self, func: F | None = None, /, *, name: str | None = None) -> F | Callable[[F], F]:
+    def rpc(self, func: F | None = None, *, name: str | None = None) -> F | Callable[[F], F]:
         """Register a function as a procedure and return it unchanged.
 
         ``@rpc`` names the procedure after the function; ``@rpc(name="users.get")`` names it
@@ -55,8 +72,7 @@ class Registry:
         existing = self._procedures.get(procedure.name)
         if existing is not None:
             raise RegistrationError(
-                f"duplicate procedure name {procedure.name!r}: {_describe(existing)} and "
-                f"{_describe(procedure)}"
+                f"duplicate procedure name {procedure.name!r}: {_describe(existing)} and {_describe(procedure)}"
             )
         self._procedures[procedure.name] = procedure
         self.version += 1

@@ -62,9 +62,7 @@ def build_schema(registry: Registry, plugins: pluggy.PluginManager | None = None
     for procedure in procedures:
         inputs.append(((procedure.name, "params"), "validation", TypeAdapter(procedure.params_model)))
         inputs.append(((procedure.name, "result"), "serialization", procedure.result_adapter))
-    schemas, definitions = TypeAdapter.json_schemas(
-        inputs, ref_template=REF_TEMPLATE, schema_generator=SchemaGenerator
-    )
+    schemas, definitions = TypeAdapter.json_schemas(inputs, ref_template=REF_TEMPLATE, schema_generator=SchemaGenerator)
 
     defs = definitions.get("$defs", {})
     document: dict[str, Any] = {"version": SCHEMA_VERSION, "procedures": {}}
