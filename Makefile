@@ -10,10 +10,11 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): requirements-dev.txt pyproject.toml $(wildcard pyrpc_*/pyproject.toml)
+$(STAMP): requirements-dev.txt pyproject.toml $(wildcard pyrpc_*/pyproject.toml) package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	npm ci --no-audit --no-fund
 	touch $(STAMP)
 
 # The example server on the embedded default: uvicorn, http://127.0.0.1:8000/rpc
