@@ -1,0 +1,175 @@
+"""The registry and what ``@rpc`` captures at decoration time."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import pytest
+from pydantic import BaseModel, Field, ValidationError
+
+import pyrpc_core
+from pyrpc_core import Context, Registry, RegistrationError, rpc
+
+
+def test_rpc_returns_the_function_unchanged_and_registers_it() -> None:
+    registry = Registry()
+
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    assert registry.rpc(add) is add
+    assert add(1, 2) == 3
+    assert registry["add"].func is add
+    assert "add" in registry and len(registry) == 1
+
+
+def test_explicit_names_and_async_functions() -> None:
+    registry = Registry()
+
+    @registry.rpc(name="users.get")
+    async def get_user(id: int) -> str:
+        return f"user {id}"
+
+    procedure = registry["users.get"]
+    assert procedure.is_async
+    assert asyncio.run(get_user(3)) == "user 3"
+
+
+def test_the_default_registry_and_decorator() -> None:
+    assert pyrpc_core.rpc.__self__ is pyrpc_core.registry  # type: ignore[attr-defined]
+
+    @rpc(name="test_registry.default_probe")
+    def probe() -> int:
+        return 1
+
+    try:
+        assert pyrpc_core.registry["test_registry.default_probe"].func is probe
+    finally:
+        pyrpc_core.registry.remove("test_registry.default_probe")
+
+
+def test_duplicate_names_name_both_functions() -> None:
+    registry = Registry()
+
+    @registry.rpc(name="thing")
+    def first() -> None: ...
+
+    with pytest.raises(RegistrationError) as raised:
+
+        @registry.rpc(name="thing")
+        def second() -> None: ...
+
+    message = str(raised.value)
+    assert "'thing'" in message
+    assert "first" in message and "second" in message
+    assert __file__ in message
+
+
+def test_reserved_rpc_prefix_is_refused() -> None:
+    with pytest.raises(RegistrationError, match="reserves"):
+        Registry().rpc(name="rpc.discover")(lambda: None)
+
+
+def test_var_args_are_refused_with_the_reason() -> None:
+    registry = Registry()
+    with pytest.raises(RegistrationError, match=r"takes \*numbers"):
+
+        @registry.rpc
+        def total(*numbers: int) -> int:
+            return sum(numbers)
+
+
+def test_unresolvable_annotations_are_reported_at_decoration() -> None:
+    registry = Registry()
+    with pytest.raises(RegistrationError, match="NotDefinedAnywhere"):
+
+        @registry.rpc
+        def broken(x: NotDefinedAnywhere) -> None:  # type: ignore[name-defined]  # noqa: F821
+            ...
+
+
+def test_locally_defined_models_resolve_under_future_annotations() -> None:
+    registry = Registry()
+
+    class Local(BaseModel):
+        x: int
+
+    @registry.rpc
+    def use(item: Local) -> Local:
+        return item
+
+    args, kwargs = registry["use"].validate_params({"item": {"x": "5"}})
+    assert kwargs == {"item": Local(x=5)}
+
+
+def test_validation_model_is_built_once_not_per_call() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def f(a: int) -> int:
+        return a
+
+    procedure = registry["f"]
+    model = procedure.params_model
+    procedure.validate_params([1])
+    procedure.validate_params({"a": 2})
+    assert procedure.params_model is model
+
+
+def test_context_param_is_found_and_left_out_of_the_params() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def f(a: int, ctx: Context, b: str = "x") -> None: ...
+
+    procedure = registry["f"]
+    assert procedure.context_param == "ctx"
+    assert procedure.param_names == ("a", "b")
+
+
+def test_param_names_that_clash_with_pydantic_attributes_work() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def f(json: int, model_config: str, copy: bool = False) -> list[Any]:
+        return [json, model_config, copy]
+
+    args, kwargs = registry["f"].validate_params([1, "a"])
+    assert kwargs == {"json": 1, "model_config": "a", "copy": False}
+
+
+def test_field_constraints_on_params() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def f(age: Annotated[int, Field(ge=0)], name: str = Field("anon", max_length=3)) -> None: ...
+
+    with pytest.raises(ValidationError) as raised:
+        registry["f"].validate_params({"age": -1, "name": "toolong"})
+    assert [e["loc"] for e in raised.value.errors()] == [("age",), ("name",)]
+    assert registry["f"].validate_params({"age": 3}) == ([], {"age": 3, "name": "anon"})
+
+
+def test_registry_iterates_sorted_and_counts_versions() -> None:
+    registry = Registry()
+    start = registry.version
+    for name in ["b", "a", "c.x"]:
+        registry.rpc(name=name)(lambda: None)
+    assert [p.name for p in registry] == ["a", "b", "c.x"]
+    registry.remove("b")
+    assert registry.version == start + 4
+    assert registry.get("b") is None
+
+
+def test_doc_is_the_cleaned_docstring() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def f() -> None:
+        """First line.
+
+        More text.
+        """
+
+    assert registry["f"].doc == "First line.\n\nMore text."

@@ -1,0 +1,204 @@
+"""The introspection document: its shape, shared $defs, input/output modes, determinism."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from pyrpc_core import Context, Registry, build_schema, hookimpl
+from pyrpc_core.plugins import PluginManager
+from pyrpc_core.schema import dump_schema
+
+
+class Address(BaseModel):
+    city: str
+    zip: str | None = None
+
+
+class User(BaseModel):
+    id: int
+    name: str = Field(description="Full name", min_length=1)
+    nickname: str | None = None
+    address: Address
+
+
+def schema_of(registry: Registry) -> dict[str, Any]:
+    return build_schema(registry, PluginManager())
+
+
+def test_document_shape() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def add(a: int, b: int = 2) -> int:
+        """Add two numbers."""
+        return a + b
+
+    document = schema_of(registry)
+    assert document == {
+        "version": 1,
+        "procedures": {
+            "add": {
+                "name": "add",
+                "doc": "Add two numbers.",
+                "params": {
+                    "type": "object",
+                    "properties": {"a": {"type": "integer"}, "b": {"type": "integer", "default": 2}},
+                    "required": ["a"],
+                    "additionalProperties": False,
+                },
+                "result": {"type": "integer"},
+            }
+        },
+        "$defs": {},
+    }
+
+
+def test_models_appear_once_in_top_level_defs() -> None:
+    registry = Registry()
+    for index in range(10):
+
+        def get(id: int, user: User) -> User:
+            return user
+
+        registry.rpc(name=f"get{index}")(get)
+    document = schema_of(registry)
+    # Ten procedures, one model: its input and its output shape, each once.
+    assert sorted(document["$defs"]) == ["Address-Input", "Address-Output", "User-Input", "User-Output"]
+    for procedure in document["procedures"].values():
+        assert procedure["params"]["properties"]["user"]["$ref"].startswith("#/$defs/")
+        assert procedure["result"]["$ref"].startswith("#/$defs/")
+    for ref in _refs(document):
+        assert ref.removeprefix("#/$defs/") in document["$defs"]
+
+
+def test_params_use_validation_mode_and_results_serialization_mode() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def save(user: User) -> User:
+        return user
+
+    document = schema_of(registry)
+    procedure = document["procedures"]["save"]
+    input_name = procedure["params"]["properties"]["user"]["$ref"].removeprefix("#/$defs/")
+    output_name = procedure["result"]["$ref"].removeprefix("#/$defs/")
+    assert input_name != output_name
+    assert document["$defs"][input_name]["required"] == ["id", "name", "address"]
+    # A result always carries its defaults, so every field is present on output.
+    assert document["$defs"][output_name]["required"] == ["id", "name", "nickname", "address"]
+    assert document["$defs"][input_name]["properties"]["name"] == {
+        "type": "string",
+        "description": "Full name",
+        "minLength": 1,
+    }
+
+
+def test_properties_keep_declaration_order_and_context_is_left_out() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def f(zeta: int, ctx: Context, alpha: str, mid: Literal["a", "b"] = "a") -> None: ...
+
+    params = schema_of(registry)["procedures"]["f"]["params"]
+    assert list(params["properties"]) == ["zeta", "alpha", "mid"]
+    assert "ctx" not in json.dumps(params)
+
+
+def test_procedures_and_defs_are_sorted() -> None:
+    registry = Registry()
+
+    class Zed(BaseModel):
+        a: int
+
+    class Alpha(BaseModel):
+        b: int
+
+    @registry.rpc(name="z.last")
+    def last() -> Zed: ...
+
+    @registry.rpc(name="a.first")
+    def first() -> Alpha: ...
+
+    document = schema_of(registry)
+    assert list(document["procedures"]) == ["a.first", "z.last"]
+    assert list(document["$defs"]) == sorted(document["$defs"])
+
+
+def test_same_code_gives_byte_identical_json_across_processes(tmp_path: Any) -> None:
+    module = tmp_path / "api_under_test.py"
+    module.write_text(
+        textwrap.dedent(
+            """
+            from pydantic import BaseModel
+            from pyrpc_core import Registry, build_schema
+            from pyrpc_core.plugins import PluginManager
+            from pyrpc_core.schema import dump_schema
+
+            class Tag(BaseModel):
+                label: str
+            class Post(BaseModel):
+                title: str
+                tags: list[Tag] = []
+
+            registry = Registry()
+            def make(name):
+                def f(post: Post, limit: int = 10) -> list[Post]:
+                    return [post]
+                registry.rpc(name=name)(f)
+            for name in ["posts.list", "posts.get", "tags.all", "a", "zz"]:
+                make(name)
+            import sys
+            sys.stdout.buffer.write(dump_schema(build_schema(registry, PluginManager())))
+            """
+        )
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, str(module)],
+            capture_output=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["procedures"]["a"]["params"]["properties"]["limit"] == {
+        "type": "integer",
+        "default": 10,
+    }
+
+
+def test_dump_schema_is_compact_utf8() -> None:
+    assert dump_schema({"a": "ü", "b": [1, 2]}) == '{"a":"ü","b":[1,2]}'.encode()
+
+
+def test_plugins_can_amend_the_schema() -> None:
+    class Stamp:
+        @hookimpl
+        def pyrpc_amend_schema(self, schema: dict[str, Any], registry: Registry) -> None:
+            schema["x-generator"] = "stamp"
+            schema["procedures"].pop("internal", None)
+
+    plugins = PluginManager()
+    plugins.register(Stamp())
+    registry = Registry()
+    registry.rpc(name="internal")(lambda: None)
+    registry.rpc(name="public")(lambda: None)
+    document = build_schema(registry, plugins)
+    assert document["x-generator"] == "stamp"
+    assert list(document["procedures"]) == ["public"]
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
