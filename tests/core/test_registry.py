@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 import pyrpc_core
-from pyrpc_core import Context, Registry, RegistrationError, rpc
+from pyrpc_core import Context, RegistrationError, Registry, rpc
 
 
 def test_rpc_returns_the_function_unchanged_and_registers_it() -> None:
@@ -21,7 +21,8 @@ def test_rpc_returns_the_function_unchanged_and_registers_it() -> None:
     assert registry.rpc(add) is add
     assert add(1, 2) == 3
     assert registry["add"].func is add
-    assert "add" in registry and len(registry) == 1
+    assert "add" in registry
+    assert len(registry) == 1
 
 
 def test_explicit_names_and_async_functions() -> None:
@@ -62,7 +63,8 @@ def test_duplicate_names_name_both_functions() -> None:
 
     message = str(raised.value)
     assert "'thing'" in message
-    assert "first" in message and "second" in message
+    assert "first" in message
+    assert "second" in message
     assert __file__ in message
 
 
@@ -99,7 +101,7 @@ def test_locally_defined_models_resolve_under_future_annotations() -> None:
     def use(item: Local) -> Local:
         return item
 
-    args, kwargs = registry["use"].validate_params({"item": {"x": "5"}})
+    _args, kwargs = registry["use"].validate_params({"item": {"x": "5"}})
     assert kwargs == {"item": Local(x=5)}
 
 
@@ -135,7 +137,7 @@ def test_param_names_that_clash_with_pydantic_attributes_work() -> None:
     def f(json: int, model_config: str, copy: bool = False) -> list[Any]:
         return [json, model_config, copy]
 
-    args, kwargs = registry["f"].validate_params([1, "a"])
+    _args, kwargs = registry["f"].validate_params([1, "a"])
     assert kwargs == {"json": 1, "model_config": "a", "copy": False}
 
 
