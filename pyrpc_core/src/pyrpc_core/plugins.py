@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pluggy
@@ -42,12 +43,15 @@ class Adapter:
 
     ``name`` is what pyrpc.json's ``framework`` says. ``interface`` tells the CLI which server
     runs the app (uvicorn for "asgi", a threaded WSGI server for "wsgi"). ``create_app``
-    builds an app serving ``registry`` at ``path``.
+    builds an app serving ``registry`` at ``path``. ``find_app``, when given, looks in the
+    module pyrpc.json's ``entrypoint`` names for the user's own app (with pyRPC mounted) and
+    returns it, or None to have ``create_app`` build one (see ``pyrpc_core.loading``).
     """
 
     name: str
     interface: Literal["asgi", "wsgi"]
     create_app: Callable[[Registry, str], Any]
+    find_app: Callable[[ModuleType], Any | None] | None = None
 
 
 @dataclass(frozen=True)

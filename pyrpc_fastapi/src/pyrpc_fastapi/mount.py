@@ -1,0 +1,90 @@
+"""The pyRPC endpoint as two routes of a FastAPI app.
+
+The POST route reads the raw body (no pydantic body parameter, no JSON parsing by FastAPI)
+and hands it to the core dispatcher, then sends its bytes back untouched: the wire is the
+same as on every other adapter. The user's own routes, middleware and dependencies stay as
+they are; app-wide middleware also wraps ``/rpc``, as it wraps every route.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from fastapi import FastAPI, Request, Response
+
+from pyrpc_core import Context, Dispatcher, Headers, Registry
+from pyrpc_core import registry as default_registry
+from pyrpc_core.loading import module_registry
+
+_JSON = "application/json"
+
+
+def mount(app: FastAPI, registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> Dispatcher:
+    """Serve ``registry`` (the default registry when None) at ``path`` of ``app``.
+
+    ``POST path`` answers JSON-RPC 2.0, ``GET path`` serves the introspection document;
+    neither appears in the app's OpenAPI schema. Returns the dispatcher behind the routes.
+    ``debug=True`` puts tracebacks of unexpected errors into responses: never in production.
+    """
+    dispatcher = Dispatcher(registry if registry is not None else default_registry, debug=debug)
+
+    async def endpoint(request: Request) -> Response:
+        if request.method == "POST":
+            answer = await dispatcher.dispatch(await request.body(), request_context(request))
+            if answer is None:
+                return Response(status_code=204)
+            return Response(answer, media_type=_JSON)
+        return Response(dispatcher.schema_json(), media_type=_JSON)
+
+    # One route for all three methods, so that a 405 on the path lists them all in Allow.
+    app.add_api_route(path, endpoint, methods=["GET", "HEAD", "POST"], include_in_schema=False, name=f"pyrpc:{path}")
+    mounts: dict[str, Dispatcher] = getattr(app.state, "pyrpc", {})
+    mounts[path] = dispatcher
+    app.state.pyrpc = mounts
+    return dispatcher
+
+
+def request_context(request: Request) -> Context:
+    """The ``Context`` of a request: its headers and the client's (host, port)."""
+    client = request.client
+    return Context(
+        headers=Headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw),
+        client=(client.host, client.port) if client is not None else None,
+    )
+
+
+def is_mounted(app: FastAPI) -> bool:
+    """Whether ``mount`` was called on ``app``."""
+    return bool(getattr(app.state, "pyrpc", None))
+
+
+def find_app(module: ModuleType) -> FastAPI | None:
+    """The FastAPI app of ``module`` to serve, for pyrpc.json's ``entrypoint``.
+
+    An app with pyRPC mounted wins. Failing that, the module's only FastAPI app gets the
+    module's registry (``pyrpc_core.loading.module_registry``) mounted at ``/rpc``, so the
+    user's routes are served beside it. None when the module has no app (the caller then
+    builds one). Several apps with pyRPC mounted are ambiguous: ``LookupError`` asks for
+    ``module:attr``.
+    """
+    apps = [value for value in vars(module).values() if isinstance(value, FastAPI)]
+    apps = list({id(app): app for app in apps}.values())
+    mounted = [app for app in apps if is_mounted(app)]
+    if len(mounted) > 1:
+        raise LookupError(
+            f"module {module.__name__!r} holds {len(mounted)} FastAPI apps with pyRPC mounted; "
+            f"name one in pyrpc.json's entrypoint as '{module.__name__}:<attribute>'"
+        )
+    if mounted:
+        return mounted[0]
+    if len(apps) == 1:
+        mount(apps[0], module_registry(module))
+        return apps[0]
+    return None
+
+
+def create_app(registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> FastAPI:
+    """A FastAPI app serving only pyRPC (no OpenAPI pages), for a module that has no app."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    mount(app, registry, path, debug=debug)
+    return app

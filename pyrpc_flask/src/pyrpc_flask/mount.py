@@ -1,0 +1,105 @@
+"""The pyRPC endpoint as one view of a Flask app.
+
+The view hands the raw request body to the core dispatcher's ``dispatch_sync`` and sends
+its bytes back untouched, so the wire is the same as on every other adapter. Sync
+procedures run in the WSGI server's worker thread; async ones run on one event loop per
+dispatcher in a background thread, so no event loop is created (or leaked) per request.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from pyrpc_core import Context, Dispatcher, Headers, Registry
+from pyrpc_core import registry as default_registry
+from pyrpc_core.loading import module_registry
+
+_JSON = "application/json"
+EXTENSION = "pyrpc"
+"""The key of ``app.extensions`` holding ``{path: Dispatcher}`` for every mount."""
+
+
+def mount(app: Flask, registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> Dispatcher:
+    """Serve ``registry`` (the default registry when None) at ``path`` of ``app``.
+
+    ``POST path`` answers JSON-RPC 2.0, ``GET path`` serves the introspection document.
+    Returns the dispatcher behind the view. ``debug=True`` puts tracebacks of unexpected
+    errors into responses: never in production.
+    """
+    dispatcher = Dispatcher(registry if registry is not None else default_registry, debug=debug)
+
+    def endpoint() -> Response:
+        if request.method == "POST":
+            answer = dispatcher.dispatch_sync(request.get_data(cache=False), request_context())
+            if answer is None:
+                return Response(status=204)
+            return Response(answer, status=200, content_type=_JSON)
+        return Response(dispatcher.schema_json(), status=200, content_type=_JSON)
+
+    app.add_url_rule(path, endpoint=f"pyrpc:{path}", view_func=endpoint, methods=["GET", "POST"])
+    app.extensions.setdefault(EXTENSION, {})[path] = dispatcher
+    return dispatcher
+
+
+def request_context() -> Context:
+    """The ``Context`` of the current Flask request: its headers and the client's (host, port)."""
+    environ = request.environ
+    host = environ.get("REMOTE_ADDR")
+    port = environ.get("REMOTE_PORT")
+    return Context(
+        headers=Headers(list(request.headers.items())),
+        client=(host, int(port) if port else 0) if host else None,
+    )
+
+
+def is_mounted(app: Flask) -> bool:
+    """Whether ``mount`` was called on ``app``."""
+    return bool(app.extensions.get(EXTENSION))
+
+
+def find_app(module: ModuleType) -> Flask | None:
+    """The Flask app of ``module`` to serve, for pyrpc.json's ``entrypoint``.
+
+    An app with pyRPC mounted wins. Failing that, the module's only Flask app gets the
+    module's registry (``pyrpc_core.loading.module_registry``) mounted at ``/rpc``, so the
+    user's routes are served beside it. None when the module has no app (the caller then
+    builds one). Several apps with pyRPC mounted are ambiguous: ``LookupError`` asks for
+    ``module:attr``.
+    """
+    apps = list({id(value): value for value in vars(module).values() if isinstance(value, Flask)}.values())
+    mounted = [app for app in apps if is_mounted(app)]
+    if len(mounted) > 1:
+        raise LookupError(
+            f"module {module.__name__!r} holds {len(mounted)} Flask apps with pyRPC mounted; "
+            f"name one in pyrpc.json's entrypoint as '{module.__name__}:<attribute>'"
+        )
+    if mounted:
+        return mounted[0]
+    if len(apps) == 1:
+        mount(apps[0], module_registry(module))
+        return apps[0]
+    return None
+
+
+def create_app(registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> Flask:
+    """A Flask app serving only pyRPC, for a module that has no app.
+
+    Its 404 and 405 answers are the same JSON as the other adapters' built apps.
+    """
+    app = Flask("pyrpc")
+    mount(app, registry, path, debug=debug)
+    app.register_error_handler(404, _not_found)
+    app.register_error_handler(405, _method_not_allowed)
+    return app
+
+
+def _not_found(_error: NotFound) -> Response:
+    return Response(b'{"detail":"Not Found"}', 404, content_type=_JSON)
+
+
+def _method_not_allowed(error: MethodNotAllowed) -> Response:
+    allow = ", ".join(sorted(error.valid_methods or ()))
+    return Response(b'{"detail":"Method Not Allowed"}', 405, content_type=_JSON, headers={"Allow": allow})

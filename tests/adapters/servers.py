@@ -1,0 +1,36 @@
+"""Real HTTP servers on 127.0.0.1 for the adapter tests: uvicorn (ASGI) and waitress (WSGI)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from waitress import wasyncore
+from waitress.server import create_server
+
+from pyrpc_core import Adapter
+from pyrpc_core.testing import serve_asgi
+
+
+@contextmanager
+def serve_wsgi(app: Any, threads: int = 32) -> Iterator[str]:
+    """Run ``app`` with waitress (threaded) on an ephemeral port; yields ``http://127.0.0.1:port``."""
+    server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads, clear_untrusted_proxy_headers=True)
+    thread = threading.Thread(target=server.run, name="test-waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(server._map)
+        thread.join(10)
+
+
+@contextmanager
+def serve(adapter: Adapter, app: Any) -> Iterator[str]:
+    """Serve ``app`` the way its adapter's ``interface`` says."""
+    runner = serve_asgi if adapter.interface == "asgi" else serve_wsgi
+    with runner(app) as base_url:
+        yield base_url
