@@ -84,6 +84,13 @@ class Config:
 
 def load_config(path: Path | str, plugins: PluginManager | None = None) -> Config:
     """Read and check ``path``; ``framework`` must name an installed adapter."""
+    config = read_config(path)
+    check_framework(config, plugins)
+    return config
+
+
+def read_config(path: Path | str) -> Config:
+    """Read ``path`` and check its format (the framework is not looked up)."""
     path = Path(path).resolve()
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -93,9 +100,7 @@ def load_config(path: Path | str, plugins: PluginManager | None = None) -> Confi
         raise ConfigError(f"{path}: cannot be read: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}") from exc
-    config = _validate(raw, path)
-    check_framework(config, plugins)
-    return config
+    return _validate(raw, path)
 
 
 def check_framework(config: Config, plugins: PluginManager | None = None) -> None:

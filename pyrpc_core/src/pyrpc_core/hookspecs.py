@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from .plugins import Adapter, Emitter
     from .registry import Registry
 
@@ -68,5 +70,17 @@ def pyrpc_emitters() -> Iterable[Emitter]:
     A name claimed by two plugins is reported, naming both, and neither is used.
 
     Returns an iterable of ``Emitter``.
+    """
+    raise NotImplementedError  # a specification; plugins implement it
+
+
+@hookspec
+def pyrpc_cli_commands() -> Iterable[click.Command]:
+    """Provide extra ``pyrpc`` subcommands, as click commands (or groups).
+
+    Called once when the ``pyrpc`` command starts, before it parses its arguments. A command
+    whose name is taken (by a built-in command or another plugin) is reported and left out.
+
+    Returns an iterable of ``click.Command``.
     """
     raise NotImplementedError  # a specification; plugins implement it

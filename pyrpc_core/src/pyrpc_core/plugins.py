@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import warnings
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -82,7 +81,6 @@ class PluginManager(pluggy.PluginManager):
         super().__init__("pyrpc")
         self.add_hookspecs(hookspecs)
         self.problems: list[str] = []
-        self._prepared: weakref.WeakSet[Registry] = weakref.WeakSet()
 
     def load_entrypoints(self, group: str = ENTRY_POINT_GROUP) -> None:
         """Register every plugin of the entry-point group, leaving out (and reporting) broken ones."""
@@ -93,7 +91,7 @@ class PluginManager(pluggy.PluginManager):
             try:
                 plugin = entry_point.load()
             except Exception as exc:  # any error in third-party import code
-                self._report(f"plugin {where} failed to import: {type(exc).__name__}: {exc}")
+                self.report(f"plugin {where} failed to import: {type(exc).__name__}: {exc}")
                 continue
             self.register_checked(plugin, entry_point.name, where)
 
@@ -105,7 +103,7 @@ class PluginManager(pluggy.PluginManager):
         except pluggy.PluginValidationError as exc:
             if self.is_registered(plugin):
                 self.unregister(plugin)
-            self._report(f"plugin {where or name} was left out: {exc}")
+            self.report(f"plugin {where or name} was left out: {exc}")
             return False
         return True
 
@@ -127,9 +125,9 @@ class PluginManager(pluggy.PluginManager):
 
     def prepare_registry(self, registry: Registry) -> None:
         """Let plugins add their procedures to ``registry``, once per registry."""
-        if registry in self._prepared:
+        if registry.plugins_added:
             return
-        self._prepared.add(registry)
+        registry.plugins_added = True
         self.hook.pyrpc_register_procedures(registry=registry)
 
     def _collect(self, hook_name: str, kind: type[_D]) -> dict[str, _D]:
@@ -141,16 +139,16 @@ class PluginManager(pluggy.PluginManager):
             try:
                 descriptors = list(impl.function())
             except Exception as exc:
-                self._report(f"plugin {impl.plugin_name} failed in {hook_name}: {type(exc).__name__}: {exc}")
+                self.report(f"plugin {impl.plugin_name} failed in {hook_name}: {type(exc).__name__}: {exc}")
                 continue
             for descriptor in descriptors:
                 if not isinstance(descriptor, kind):
-                    self._report(
+                    self.report(
                         f"plugin {impl.plugin_name} returned {descriptor!r} from {hook_name}, "
                         f"not a pyrpc_core.{kind.__name__}"
                     )
                 elif descriptor.name in found:
-                    self._report(
+                    self.report(
                         f"{kind.__name__.lower()} name {descriptor.name!r} is claimed by both plugin "
                         f"{owner[descriptor.name]} and plugin {impl.plugin_name}; neither is used"
                     )
@@ -160,7 +158,8 @@ class PluginManager(pluggy.PluginManager):
                     owner[descriptor.name] = impl.plugin_name
         return {name: found[name] for name in sorted(found) if name not in clashes}
 
-    def _report(self, problem: str) -> None:
+    def report(self, problem: str) -> None:
+        """Record and warn about a plugin left out (or part of one); each problem once."""
         if problem not in self.problems:
             self.problems.append(problem)
             warnings.warn(problem, PluginWarning, stacklevel=3)

@@ -29,6 +29,8 @@ class Registry:
         self._procedures: dict[str, Procedure] = {}
         self.guards: list[Guard] = []
         self.version = 0
+        self.plugins_added = False
+        """Whether plugins have added their procedures (``pyrpc_register_procedures``)."""
 
     def guard(self, func: G) -> G:
         """Register ``func(procedure, ctx)`` to run before every call of this registry.
@@ -80,6 +82,13 @@ class Registry:
     def remove(self, name: str) -> None:
         """Remove a procedure by name (``KeyError`` when there is none)."""
         del self._procedures[name]
+        self.version += 1
+
+    def clear(self) -> None:
+        """Forget every procedure and guard, as before the first ``@rpc`` (the dev reloader uses it)."""
+        self._procedures.clear()
+        self.guards.clear()
+        self.plugins_added = False
         self.version += 1
 
     def get(self, name: str) -> Procedure | None:

@@ -1,0 +1,156 @@
+"""A pyrpc.json project loaded into this process, and reloaded in place after edits.
+
+``pyrpc dev`` keeps serving while the code changes: a reload imports the project's modules
+afresh into the same process and, only when that fully succeeds, replaces what is served.
+A reload that fails (a syntax error, an import error, a duplicate name) rolls everything
+back, so the server and the last good types stay as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .config import Config
+from .loading import LoadedApp, import_entrypoint, load_app
+from .plugins import PluginManager, get_plugin_manager
+from .procedure import Procedure
+from .registry import Registry
+from .registry import registry as default_registry
+from .schema import build_schema
+from .watch import in_project
+
+
+class ReloadError(Exception):
+    """The project's code cannot be loaded; the message gives the file and line."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One successful load: the app to serve, the registry it serves and its schema."""
+
+    app: LoadedApp
+    registry: Registry
+    schema: dict[str, Any]
+
+
+def find_registry(module: ModuleType, attr: str = "") -> Registry:
+    """The registry an entrypoint serves.
+
+    ``module:attr`` naming a ``Registry`` gives that one; otherwise the module's only
+    module-level ``Registry`` other than the default; otherwise the default registry, which
+    ``@rpc`` fills.
+    """
+    named = getattr(module, attr, None) if attr else None
+    if isinstance(named, Registry):
+        return named
+    own = {id(value): value for value in vars(module).values() if isinstance(value, Registry)}
+    own.pop(id(default_registry), None)
+    return next(iter(own.values())) if len(own) == 1 else default_registry
+
+
+def load_registry(entrypoint: str, root: Path) -> Registry:
+    """Import ``entrypoint`` (``module`` or ``module:attr``) from ``root`` and find its registry."""
+    module_name, _, attr = entrypoint.partition(":")
+    return find_registry(import_entrypoint(module_name, str(root)), attr)
+
+
+class Project:
+    """The project of one pyrpc.json, loaded (and reloadable) in this process."""
+
+    def __init__(self, config: Config, plugins: PluginManager | None = None) -> None:
+        self.config = config
+        self.plugins = plugins if plugins is not None else get_plugin_manager()
+        self.root = config.root.resolve()
+
+    def load(self) -> Loaded:
+        """Import the entrypoint and build the app; raises ``ReloadError`` with file and line."""
+        try:
+            app = load_app(self.config, self.plugins)
+            module_name, _, attr = self.config.entrypoint.partition(":")
+            registry = find_registry(sys.modules[module_name], attr)
+            self.plugins.prepare_registry(registry)
+            schema = build_schema(registry, self.plugins)
+        except Exception as exc:  # the user's code may raise anything while importing
+            raise ReloadError(describe_error(exc, self.root)) from exc
+        return Loaded(app, registry, schema)
+
+    def reload(self) -> Loaded:
+        """Import the project's modules afresh; on failure put everything back and raise ``ReloadError``."""
+        old_modules = {name: module for name, module in sys.modules.items() if self.owns(module)}
+        old_procedures: list[Procedure] = list(default_registry)
+        old_guards = list(default_registry.guards)
+        old_plugins_added = default_registry.plugins_added
+        for name in old_modules:
+            del sys.modules[name]
+        default_registry.clear()
+        try:
+            return self.load()
+        except ReloadError:
+            for name in [name for name, module in sys.modules.items() if self.owns(module)]:
+                del sys.modules[name]
+            sys.modules.update(old_modules)
+            default_registry.clear()
+            for procedure in old_procedures:
+                default_registry.add(procedure)
+            default_registry.guards.extend(old_guards)
+            default_registry.plugins_added = old_plugins_added
+            raise
+
+    def owns(self, module: ModuleType | None) -> bool:
+        """Whether ``module`` is one of the project's own source files (not an installed package)."""
+        filename = getattr(module, "__file__", None)
+        return isinstance(filename, str) and in_project(Path(filename), self.root)
+
+
+def describe_error(exc: BaseException, root: Path) -> str:
+    """One line for a user: where in their code (file:line) and what went wrong."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{_relative(exc.filename, root)}:{exc.lineno}: SyntaxError: {exc.msg}"
+    # The deepest frame in the user's own files is where they have to look.
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if in_project(Path(frame.filename), root)]
+    where = f"{_relative(frames[-1].filename, root)}:{frames[-1].lineno}: " if frames else ""
+    return f"{where}{type(exc).__name__}: {exc}"
+
+
+def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What a regeneration changed, a line per procedure: ``+ added``, ``- removed``, ``~ changed``."""
+    old_procedures, new_procedures = old["procedures"], new["procedures"]
+    lines = [f"+ {name}" for name in new_procedures if name not in old_procedures]
+    lines += [f"- {name}" for name in old_procedures if name not in new_procedures]
+    lines += [
+        f"~ {name}"
+        for name in new_procedures
+        if name in old_procedures and _fingerprint(old, name) != _fingerprint(new, name)
+    ]
+    return sorted(lines, key=lambda line: line[2:])
+
+
+def _fingerprint(schema: dict[str, Any], name: str) -> str:
+    """A procedure's entry with every model it reaches, as text: equal text, same API."""
+    entry = schema["procedures"][name]
+    seen: dict[str, Any] = {}
+    pending = [entry]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                key = ref.removeprefix("#/$defs/")
+                if key not in seen and key in schema["$defs"]:
+                    seen[key] = schema["$defs"][key]
+                    pending.append(seen[key])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return json.dumps([entry, seen], sort_keys=True)
+
+
+def _relative(filename: str, root: Path) -> str:
+    path = Path(filename).resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else filename

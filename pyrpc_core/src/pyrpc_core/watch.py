@@ -1,0 +1,85 @@
+"""Watching a project's Python files, with a debounce: one callback per burst of saves."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+DEBOUNCE_SECONDS = 0.3
+
+# Folders whose files are never the project's own sources.
+IGNORED_PARTS = frozenset({"__pycache__", "node_modules", ".git", ".venv", "venv", "site-packages", ".mypy_cache"})
+
+
+class Debouncer:
+    """Calls ``callback`` once, ``delay`` seconds after the last ``poke``."""
+
+    def __init__(self, callback: Callable[[], None], delay: float = DEBOUNCE_SECONDS) -> None:
+        self._callback = callback
+        self._delay = delay
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def poke(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self._delay, self._callback)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
+def in_project(path: Path, root: Path) -> bool:
+    """Whether ``path`` is one of the project's own files under ``root`` (not a venv, cache or dependency)."""
+    try:
+        parts = path.resolve().relative_to(root).parts
+    except ValueError:
+        return False
+    return not any(part in IGNORED_PARTS or part.startswith(".") for part in parts[:-1])
+
+
+def is_source(path: str | bytes, root: Path) -> bool:
+    """Whether a changed path is one of the project's Python files."""
+    candidate = Path(path.decode() if isinstance(path, bytes) else path)
+    return candidate.suffix == ".py" and in_project(candidate, root)
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, root: Path, debouncer: Debouncer) -> None:
+        self._root = root
+        self._debouncer = debouncer
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if any(path and is_source(path, self._root) for path in paths):
+            self._debouncer.poke()
+
+
+class SourceWatcher:
+    """Watches ``root`` recursively and calls ``on_change`` 300 ms after the last change to a .py file."""
+
+    def __init__(self, root: Path, on_change: Callable[[], None], delay: float = DEBOUNCE_SECONDS) -> None:
+        self.root = root.resolve()
+        self.debouncer = Debouncer(on_change, delay)
+        self._observer = Observer()
+        self._observer.schedule(_Handler(self.root, self.debouncer), str(self.root), recursive=True)
+
+    def start(self) -> None:
+        self._observer.start()
+
+    def stop(self) -> None:
+        self.debouncer.cancel()
+        self._observer.stop()
+        self._observer.join(timeout=5)
