@@ -17,7 +17,13 @@ from pyrpc_core.plugins import PluginManager, PluginWarning, get_plugin_manager,
 
 def test_every_hook_is_documented() -> None:
     hooks = dict(iter_hookspecs())
-    assert set(hooks) == {"pyrpc_register_procedures", "pyrpc_amend_schema", "pyrpc_adapters", "pyrpc_emitters"}
+    assert set(hooks) == {
+        "pyrpc_register_procedures",
+        "pyrpc_amend_schema",
+        "pyrpc_adapters",
+        "pyrpc_emitters",
+        "pyrpc_cli_commands",
+    }
     for name, function in hooks.items():
         doc = inspect.getdoc(function) or ""
         assert "Called" in doc, f"{name} does not say when it is called"

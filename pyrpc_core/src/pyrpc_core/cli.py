@@ -82,10 +82,10 @@ def dev(
     sock = _bind(host, port)
     session = DevSession(project, loaded, emitter)
     session.write_types()
-    click.echo(f"pyrpc dev: serving {len(loaded.schema['procedures'])} procedures at {url_of(sock)}")
-    click.echo(f"pyrpc dev: {config.distribution} mode, watching {config.root}")
     watcher = SourceWatcher(config.root, session.regenerate)
-    watcher.start()
+    watcher.start()  # before saying "serving", so that every save after that line is seen
+    click.echo(f"pyrpc dev: {config.distribution} mode, watching {config.root}")
+    click.echo(f"pyrpc dev: serving {len(loaded.schema['procedures'])} procedures at {url_of(sock)}")
     try:
         _run(loaded.app.adapter.interface, session.served, sock)
     finally:
