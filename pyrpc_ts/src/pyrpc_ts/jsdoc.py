@@ -43,7 +43,11 @@ def constraint_lines(schema: Mapping[str, Any]) -> list[str]:
     """The tags for one field's schema; ``Optional`` fields are looked at through their null branch."""
     target = _non_null_branch(schema)
     lines: list[str] = []
+    # A tuple's length is in its type already ([number, string], []): no need to repeat it.
+    is_tuple = "prefixItems" in target or target.get("maxItems") == 0
     for keyword, tag in CONSTRAINT_TAGS:
+        if is_tuple and keyword in ("minItems", "maxItems"):
+            continue
         if keyword in target and not isinstance(target[keyword], (dict, list)):
             lines.append(f"@{tag} {_value(target[keyword])}")
     if target.get("uniqueItems") is True:

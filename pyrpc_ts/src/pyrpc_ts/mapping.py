@@ -87,6 +87,13 @@ def union(members: list[TsType]) -> TsType:
     return TsType(" | ".join(texts), UNION)
 
 
+def required_set(required: Any) -> set[str]:
+    """The names a schema's ``required`` lists (ignoring anything that is not a name)."""
+    if not isinstance(required, list):
+        return set()
+    return {name for name in required if isinstance(name, str)}
+
+
 class TypeMapper:
     """Maps schema fragments of one document; ``$ref``s become the names ``ref_names`` gives."""
 
@@ -94,7 +101,17 @@ class TypeMapper:
         self.ref_names = ref_names
 
     def map(self, schema: Any, indent: str = "") -> TsType:
-        """The TypeScript type of ``schema``; ``indent`` is where multi-line object types start."""
+        """The TypeScript type of ``schema``; ``indent`` is where multi-line object types start.
+
+        A fragment the rules below did not foresee still gives ``unknown`` with a comment:
+        the failure stays as small as the fragment, never the whole package.
+        """
+        try:
+            return self._map(schema, indent)
+        except Exception as exc:  # the promise is "never fail the generation", for any input
+            return note("unknown", f"could not map this schema: {type(exc).__name__}")
+
+    def _map(self, schema: Any, indent: str) -> TsType:
         if schema is True:
             return UNKNOWN
         if schema is False:
@@ -156,6 +173,8 @@ class TypeMapper:
                 kind = "array"
             else:
                 return UNKNOWN  # {} is Any: anything at all, which TypeScript spells unknown
+        if not isinstance(kind, str):
+            return note("unknown", "malformed type")
         if kind in _PRIMITIVES:
             return TsType(_PRIMITIVES[kind])
         if kind == "array":
@@ -205,7 +224,7 @@ class TypeMapper:
         """``(comment lines, member text)`` for each property and any index signature."""
         properties = schema.get("properties")
         required = schema.get("required")
-        required_names = set(required) if isinstance(required, list) else set()
+        required_names = required_set(required)
         members: list[tuple[list[str], str]] = []
         has_properties = isinstance(properties, Mapping) and bool(properties)
         if isinstance(properties, Mapping):

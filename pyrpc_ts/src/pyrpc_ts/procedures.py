@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import jsdoc
-from .mapping import INDENT, TypeMapper, note
+from .mapping import INDENT, TypeMapper, note, required_set
 from .naming import binding_name, property_key
 
 
@@ -48,7 +48,7 @@ def signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper, inden
         return Signature(name, f"...args: {note('unknown[]', why).text}", result, tuple(doc))
 
     required = params.get("required")
-    required_names = set(required) if isinstance(required, list) else set()
+    required_names = required_set(required)
     names = list(properties)
     # An optional parameter before a required one cannot be left out by position: only the
     # optional tail may be omitted, so any earlier optional parameter is written as required.
