@@ -16,8 +16,8 @@ from typing import Any, cast
 import click
 
 from .client import RPCClient, TransportError
-from .config import CONFIG_FILE, Config, ConfigError, check_framework, read_config, save_config
-from .files import write_files
+from .config import CONFIG_FILE, TYPES_PACKAGE, Config, ConfigError, check_framework, read_config, save_config
+from .files import UnsafeWriteError, write_files
 from .loading import LoadError, load_app
 from .plugins import Emitter, PluginError, get_plugin_manager
 from .project import Loaded, Project, ReloadError, describe_changes, describe_error, load_registry
@@ -144,7 +144,9 @@ class DevSession:
     def write_types(self) -> list[Path]:
         if self.emitter is None:
             return []
-        return write_files(self.project.config.types_path, self.emitter.generate(self.loaded.schema))
+        package = TYPES_PACKAGE.as_posix()
+        files = self.emitter.generate(self.loaded.schema)
+        return write_files(self.project.config.client_path, {f"{package}/{name}": text for name, text in files.items()})
 
     def regenerate(self) -> None:
         """Reload the code; on success serve it and write the types, else keep the last good ones."""
@@ -255,7 +257,10 @@ def codegen(url: str | None, entrypoint: str | None, emitter: str, out: Path | N
             raise CommandError("say where to write the files with --out DIR")
         out = _load_config(check=False).types_path
     files = chosen.generate(schema)
-    written = write_files(out, files)
+    try:
+        written = write_files(out, files)
+    except UnsafeWriteError as exc:
+        raise CommandError(str(exc)) from None
     click.echo(f"pyrpc codegen: {emitter}: {len(files)} files in {out} ({len(written)} changed)")
 
 

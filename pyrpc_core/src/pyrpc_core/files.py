@@ -36,17 +36,37 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_files(folder: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write an emitter's ``{relative path: text}`` into ``folder``, each file atomically.
+class UnsafeWriteError(ValueError):
+    """Writing would land somewhere other than where it was asked to: nothing was written."""
 
-    A relative path that would land outside ``folder`` (``..``, an absolute path) is refused
-    before anything is written. Returns the files that changed.
+
+def write_files(root: Path, files: Mapping[str, str]) -> list[Path]:
+    """Write ``{relative path: text}`` (an emitter's output) under ``root``, each file atomically.
+
+    ``root`` itself is resolved (a symlinked project folder is fine), but nothing below it
+    may lead elsewhere: every path must be plain (no ``..``, no absolute path), every folder
+    on the way a real folder and not a symlink, every file a regular file or absent. All of
+    it is checked before anything is written, so a refusal (``UnsafeWriteError``) writes
+    nothing. Folders are created when missing; files whose bytes are unchanged are left
+    alone. Returns the files that changed.
     """
-    root = folder.resolve()
-    targets: list[tuple[Path, bytes]] = []
-    for relative, text in sorted(files.items()):
-        target = (root / relative).resolve()
-        if not target.is_relative_to(root) or target == root:
-            raise ValueError(f"refusing to write {relative!r}: it is outside {root}")
-        targets.append((target, text.encode()))
+    base = root.resolve()
+    targets = [(_checked_target(base, relative), text.encode()) for relative, text in sorted(files.items())]
     return [target for target, data in targets if write_atomic(target, data)]
+
+
+def _checked_target(base: Path, relative: str) -> Path:
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or "\\" in part or "\0" in part for part in parts):
+        raise UnsafeWriteError(f"refusing to write {relative!r}: not a plain relative path")
+    current = base
+    for part in parts[:-1]:
+        current = current / part
+        if current.is_symlink():
+            raise UnsafeWriteError(f"{current} is a symlink; refusing to write through it")
+        if current.exists() and not current.is_dir():
+            raise UnsafeWriteError(f"{current} exists and is not a folder")
+    target = current / parts[-1]
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise UnsafeWriteError(f"{target} is not a regular file")
+    return target

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import socket
 import threading
 import time
 import urllib.parse
@@ -42,6 +41,7 @@ from .errors import RpcError
 from .procedure import Procedure
 from .registry import Registry
 from .schema import build_schema
+from .serve import bind
 
 FORBIDDEN = 4003
 """The code of the error the kit's guard refuses ``admin.*`` calls with."""
@@ -206,11 +206,7 @@ def serve_asgi(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
     """Run ``app`` with uvicorn in a thread on an ephemeral port; yields ``http://host:port``."""
     import uvicorn
 
-    # IPPROTO_TCP said explicitly: asyncio turns Nagle's algorithm off (TCP_NODELAY) only for
-    # sockets whose proto says TCP; with proto 0 every kept-alive response waits ~40 ms.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
+    sock = bind(host, 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="auto", timeout_keep_alive=30))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="conformance-uvicorn", daemon=True)
