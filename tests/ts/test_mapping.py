@@ -67,10 +67,10 @@ def test_literals(dts: str) -> None:
 
 def test_enums_are_types_and_values(files: dict[str, str], dts: str) -> None:
     assert 'export type Color = "red" | "green" | "dark-blue";' in dts
-    assert 'export declare const Color: {\n  readonly red: "red";\n  readonly green: "green";\n' in dts
+    assert 'export declare const Color: {\n  readonly RED: "red";\n  readonly GREEN: "green";\n' in dts
     assert "export type Priority = 1 | 2;" in dts
-    assert 'export const Color = Object.freeze({\n  red: "red",\n' in files["index.js"]
-    assert "export const Priority = Object.freeze({\n  1: 1,\n  2: 2,\n});" in files["index.js"]
+    assert 'export const Color = Object.freeze({\n  RED: "red",\n' in files["index.js"]
+    assert "export const Priority = Object.freeze({\n  LOW: 1,\n  HIGH: 2,\n});" in files["index.js"]
     assert "enums(color: Color, priority?: Priority): Promise<Color>;" in dts
 
 

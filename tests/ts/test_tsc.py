@@ -80,9 +80,9 @@ export async function literalsAndEnums(): Promise<void> {
   const outcome: "ok" | "fail" = await client.literals("yes", 2, true, null, "only");
   await client.literals("no", 3, true, "a", "only");
   await client.literals("no", 1, true, false, "only");
-  const color: Color = await client.enums(Color.red, Priority[2]);
+  const color: Color = await client.enums(Color.RED, Priority.HIGH);
   await client.enums("green");
-  await client.enums(Color["dark-blue"], 1);
+  await client.enums(Color.DARK_BLUE, 1);
   const values: readonly string[] = Object.values(Color);
   void [outcome, color, values];
 }
@@ -189,7 +189,7 @@ BAD: dict[str, tuple[str, str]] = {
     "wrong_variant_field": ('await client.unions(1, { kind: "cat", good: true });', "TS2353"),
     "wrong_literal": ('await client.literals("maybe", 1, true, null, "only");', "TS2345"),
     "wrong_enum_value": ('await client.enums("purple");', "TS2345"),
-    "enum_const_readonly": ('(Color as { readonly red: "red" }).red = "red";', "TS2540"),
+    "enum_const_readonly": ("Color.RED = Color.RED;", "TS2540"),
     "any_is_not_any": ("const n: number = await client.anything(1, {});", "TS2322"),
     "unknown_procedure": ("await client.users.remove(1);", "TS2339"),
     "tuple_too_long": ('await client.collections([], [], [], [1, "a", 3], [], []);', "TS2345"),
@@ -301,8 +301,8 @@ def test_runtime_module_loads_in_node(project: Path) -> None:
         check=True,
     )
     loaded = json.loads(completed.stdout)
-    assert loaded["color"] == {"red": "red", "green": "green", "dark-blue": "dark-blue"}
-    assert loaded["priority"] == {"1": 1, "2": 2}
+    assert loaded["color"] == {"RED": "red", "GREEN": "green", "DARK_BLUE": "dark-blue"}
+    assert loaded["priority"] == {"LOW": 1, "HIGH": 2}
     assert loaded["procedures"][:3] == ["add", "admin.users.purge", "anything"]
     assert "users.get" in loaded["procedures"]
     assert loaded["frozen"] is True

@@ -32,15 +32,22 @@ REF_TEMPLATE = "#/$defs/{model}"
 
 
 class SchemaGenerator(GenerateJsonSchema):
-    """pydantic's generator, with the two changes clients need.
+    """pydantic's generator, with the changes clients need.
 
     Field titles are dropped (they only repeat the name). In serialization mode every field
     is required unless pydantic may leave it out, because a result always carries its
-    defaults: that is what lets emitters make input and output shapes differ exactly.
+    defaults: that is what lets emitters make input and output shapes differ exactly. Enums
+    carry their members' names in ``x-enum-varnames``.
     """
 
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False
+
+    def enum_schema(self, schema: core_schema.EnumSchema) -> dict[str, Any]:
+        """pydantic's enum schema plus the members' names, so clients can offer ``Color.RED``."""
+        result = super().enum_schema(schema)
+        result["x-enum-varnames"] = [member.name for member in schema["members"]]
+        return result
 
     def field_is_required(
         self,

@@ -10,9 +10,9 @@ export interface Cat {
 export type Color = "red" | "green" | "dark-blue";
 /** A colour of the rainbow. */
 export declare const Color: {
-  readonly red: "red";
-  readonly green: "green";
-  readonly "dark-blue": "dark-blue";
+  readonly RED: "red";
+  readonly GREEN: "green";
+  readonly DARK_BLUE: "dark-blue";
 };
 
 export interface Department {
@@ -84,8 +84,8 @@ export interface Point {
 
 export type Priority = 1 | 2;
 export declare const Priority: {
-  readonly 1: 1;
-  readonly 2: 2;
+  readonly LOW: 1;
+  readonly HIGH: 2;
 };
 
 export interface Size {
