@@ -1,4 +1,4 @@
-"""The ``pyrpc`` command: dev, serve, codegen, inspect.
+"""The ``pyrpc`` command: dev, serve, codegen, inspect, plugins.
 
 Every failure a user can cause ends in one message saying what to do and exit status 1
 (2 for a command line click cannot parse).
@@ -6,10 +6,13 @@ Every failure a user can cause ends in one message saying what to do and exit st
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +22,7 @@ from .client import RPCClient, TransportError
 from .config import CONFIG_FILE, TYPES_PACKAGE, Config, ConfigError, check_framework, read_config, save_config
 from .files import UnsafeWriteError, write_files
 from .loading import LoadError, load_app
-from .plugins import Emitter, PluginError, get_plugin_manager
+from .plugins import Emitter, PluginError, PluginManager, PluginWarning, get_plugin_manager
 from .project import Loaded, Project, ReloadError, describe_changes, describe_error, load_registry
 from .schema import build_schema
 from .serve import ServeError, bind, run_asgi, run_wsgi, url_of
@@ -33,16 +36,38 @@ class CommandError(click.ClickException):
     """A failure with a message a user can act on; exit status 1."""
 
 
+@contextmanager
+def _plugin_warnings_silenced() -> Iterator[None]:
+    """Plugin problems are printed by the command itself, one line each (see ``main``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginWarning)
+        yield
+
+
 def _installed(kind: str) -> str:
-    manager = get_plugin_manager()
-    names = manager.adapters() if kind == "adapters" else manager.emitters()
+    with _plugin_warnings_silenced():
+        manager = get_plugin_manager()
+        names = manager.adapters() if kind == "adapters" else manager.emitters()
     return ", ".join(names) or "none installed"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pyrpc-core", prog_name="pyrpc")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """pyRPC: typed JSON-RPC for Python procedures, with clients generated from the code."""
+    if ctx.invoked_subcommand != "plugins":  # which lists them in its own words
+        for problem in _plugin_problems():
+            click.secho(f"pyrpc: warning: {problem} (see 'pyrpc plugins')", fg="yellow", err=True)
+
+
+def _plugin_problems() -> list[str]:
+    """Every problem of the installed plugins: broken imports, wrong hooks, clashing names."""
+    with _plugin_warnings_silenced():
+        manager = get_plugin_manager()
+        manager.adapters()
+        manager.emitters()
+    return list(manager.problems)
 
 
 # -- pyrpc dev -------------------------------------------------------------------------------
@@ -56,6 +81,17 @@ def main() -> None:
 @click.option("--distribution", type=click.Choice(["workspace", "server"]), help="How types reach the client.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--emitter",
+    default="typescript",
+    show_default=True,
+    help=f"The client emitter to regenerate with (installed: {_installed('emitters')}).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the client into, relative to pyrpc.json (needed for emitters other than typescript).",
+)
 def dev(
     reconfigure: bool,
     framework: str | None,
@@ -64,27 +100,33 @@ def dev(
     distribution: str | None,
     host: str,
     port: int,
+    emitter: str,
+    out: Path | None,
 ) -> None:
-    """Serve the API, and regenerate the types 300 ms after each save.
+    """Serve the API, and regenerate the client 300 ms after each save.
 
     The first run in a folder without pyrpc.json asks four questions and writes it; given
-    every value as a flag, it asks nothing. In workspace mode the types are written into
-    <client_root>/node_modules/@pyrpc/types; in server mode clients fetch GET /rpc.
+    every value as a flag, it asks nothing. With the default emitter (typescript), workspace
+    mode writes the types into <client_root>/node_modules/@pyrpc/types and server mode
+    leaves them to clients (they fetch GET /rpc). With --out DIR the chosen emitter's files
+    go to DIR instead, in either mode.
     """
     flags = {"framework": framework, "entrypoint": entrypoint, "client_root": client_root, "distribution": distribution}
     config = configure(Path.cwd() / CONFIG_FILE, flags, reconfigure)
+    chosen, out_path = _dev_output(config, emitter, out)
     project = Project(config)
     try:
         loaded = project.load()
     except ReloadError as exc:
         raise CommandError(str(exc)) from None
-    emitter = _types_emitter(config)
     sock = _bind(host, port)
-    session = DevSession(project, loaded, emitter)
+    session = DevSession(project, loaded, chosen, out_path)
     session.write_types()
     watcher = SourceWatcher(config.root, session.regenerate)
     watcher.start()  # before saying "serving", so that every save after that line is seen
     click.echo(f"pyrpc dev: {config.distribution} mode, watching {config.root}")
+    if chosen is not None and out_path is not None:
+        click.echo(f"pyrpc dev: {chosen.name} client in {out_path}")
     click.echo(f"pyrpc dev: serving {len(loaded.schema['procedures'])} procedures at {url_of(sock)}")
     try:
         _run(loaded.app.adapter.interface, session.served, sock)
@@ -134,18 +176,21 @@ def configure(path: Path, flags: dict[str, str | None], reconfigure: bool) -> Co
 class DevSession:
     """What ``pyrpc dev`` serves, swapped for the new app after each good reload."""
 
-    def __init__(self, project: Project, loaded: Loaded, emitter: Emitter | None) -> None:
+    def __init__(self, project: Project, loaded: Loaded, emitter: Emitter | None, out: Path | None = None) -> None:
         self.project = project
         self.loaded = loaded
         self.emitter = emitter
+        self.out = out
         self.served = _Swappable(loaded.app.app)
         self._lock = threading.Lock()
 
     def write_types(self) -> list[Path]:
         if self.emitter is None:
             return []
-        package = TYPES_PACKAGE.as_posix()
         files = self.emitter.generate(self.loaded.schema)
+        if self.out is not None:
+            return write_files(self.out, files)
+        package = TYPES_PACKAGE.as_posix()
         return write_files(self.project.config.client_path, {f"{package}/{name}": text for name, text in files.items()})
 
     def regenerate(self) -> None:
@@ -182,13 +227,17 @@ class _Swappable:
         return self.app(*args)
 
 
-def _types_emitter(config: Config) -> Emitter | None:
-    if config.distribution != "workspace":
-        return None
+def _dev_output(config: Config, emitter: str, out: Path | None) -> tuple[Emitter | None, Path | None]:
+    """The emitter ``pyrpc dev`` regenerates with and the folder it writes to (None: the types package)."""
+    if out is None and emitter != "typescript":
+        raise CommandError(f"say where to write the {emitter} client with --out DIR")
+    if out is None and config.distribution != "workspace":
+        return None, None  # server mode: clients fetch GET /rpc and generate their types themselves
     try:
-        return get_plugin_manager().get_emitter("typescript")
+        chosen = get_plugin_manager().get_emitter(emitter)
     except PluginError as exc:
-        raise CommandError(f"workspace mode writes TypeScript types: {exc}") from None
+        raise CommandError(f"workspace mode writes TypeScript types: {exc}" if out is None else str(exc)) from None
+    return chosen, (config.root / out).resolve() if out is not None else None
 
 
 # -- pyrpc serve -----------------------------------------------------------------------------
@@ -317,6 +366,41 @@ def type_label(schema: dict[str, Any]) -> str:
     return names.get(str(kind), "any") if kind else "any"
 
 
+# -- pyrpc plugins ----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the plugins and problems as JSON.")
+@click.option("--check", is_flag=True, help="Exit with status 1 when a plugin has a problem.")
+def plugins(as_json: bool, check: bool) -> None:
+    """List the installed plugins: distribution, version, hooks, adapters and emitters.
+
+    Plugins that were left out (an import that fails, a hook with a wrong signature, a name
+    another plugin claims too) are listed after them, naming the plugin; the rest works.
+    """
+    with _plugin_warnings_silenced():
+        infos = get_plugin_manager().plugin_infos()
+    problems = _plugin_problems()
+    if as_json:
+        document = {"plugins": [dataclasses.asdict(info) for info in infos], "problems": problems}
+        click.echo(json.dumps(document, indent=2))
+    else:
+        for info in infos:
+            source = f"{info.distribution} {info.version}" if info.distribution else "registered by code"
+            click.echo(f"{info.name}  ({source}; {info.module})")
+            click.echo(f"  hooks:    {', '.join(info.hooks) or 'none'}")
+            for kind, names in (("adapters", info.adapters), ("emitters", info.emitters)):
+                if names:
+                    click.echo(f"  {kind}: {', '.join(names)}")
+        click.echo(f"{len(infos)} plugins")
+        if problems:
+            click.echo(f"\n{len(problems)} problems (the other plugins work):", err=True)
+            for problem in problems:
+                click.secho(f"  - {problem}", fg="yellow", err=True)
+    if check and problems:
+        raise SystemExit(1)
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 
@@ -367,16 +451,30 @@ def _run(interface: str, app: Any, sock: Any) -> None:
 
 
 def _add_plugin_commands() -> None:
-    manager = get_plugin_manager()
+    with _plugin_warnings_silenced():
+        _add_commands_of(get_plugin_manager())
+
+
+def _add_commands_of(manager: PluginManager) -> None:
     for impl in manager.hook.pyrpc_cli_commands.get_hookimpls():
         try:
             commands = list(cast("Iterable[click.Command]", impl.function()))
         except Exception as exc:  # a broken plugin must not break the command
-            manager.report(f"plugin {impl.plugin_name} failed in pyrpc_cli_commands: {type(exc).__name__}: {exc}")
+            manager.report(
+                f"plugin {manager.describe(impl.plugin_name)} failed in pyrpc_cli_commands: {type(exc).__name__}: {exc}"
+            )
             continue
         for command in commands:
-            if command.name in main.commands:
-                manager.report(f"plugin {impl.plugin_name} adds command {command.name!r}, which is taken; left out")
+            if not isinstance(command, click.Command):
+                manager.report(
+                    f"plugin {manager.describe(impl.plugin_name)} returned {command!r} from pyrpc_cli_commands, "
+                    "not a click.Command"
+                )
+            elif command.name in main.commands:
+                manager.report(
+                    f"plugin {manager.describe(impl.plugin_name)} adds command {command.name!r}, which is taken; "
+                    "left out"
+                )
             else:
                 main.add_command(command)
 

@@ -66,6 +66,25 @@ class Emitter:
     generate: Callable[[dict[str, Any]], dict[str, str]]
 
 
+@dataclass(frozen=True)
+class PluginInfo:
+    """One registered plugin, as ``pyrpc plugins`` lists it.
+
+    ``name`` is the entry-point name (the plugin's name in the manager); ``distribution`` and
+    ``version`` are those of the distribution that declared the entry point (None for a
+    plugin registered by code); ``hooks`` are the hooks it implements; ``adapters`` and
+    ``emitters`` the names it claims through ``pyrpc_adapters``/``pyrpc_emitters``.
+    """
+
+    name: str
+    module: str
+    distribution: str | None
+    version: str | None
+    hooks: tuple[str, ...]
+    adapters: tuple[str, ...]
+    emitters: tuple[str, ...]
+
+
 class PluginWarning(UserWarning):
     """A plugin was left out; the message says which and why."""
 
@@ -81,13 +100,21 @@ class PluginManager(pluggy.PluginManager):
         super().__init__("pyrpc")
         self.add_hookspecs(hookspecs)
         self.problems: list[str] = []
+        self._sources: dict[str, importlib.metadata.EntryPoint] = {}
+        self._claims: dict[str, dict[str, list[str]]] = {}
 
     def load_entrypoints(self, group: str = ENTRY_POINT_GROUP) -> None:
         """Register every plugin of the entry-point group, leaving out (and reporting) broken ones."""
         for entry_point in sorted(importlib.metadata.entry_points(group=group), key=lambda ep: ep.name):
+            where = _describe_entry_point(entry_point)
+            if entry_point.name in self._sources:
+                if self._sources[entry_point.name].value != entry_point.value:  # not the same install seen twice
+                    taken = _describe_entry_point(self._sources[entry_point.name])
+                    self.report(f"plugin {where} was left out: the plugin name is taken by plugin {taken}")
+                continue
             if self.has_plugin(entry_point.name):
                 continue
-            where = _describe_entry_point(entry_point)
+            self._sources[entry_point.name] = entry_point
             try:
                 plugin = entry_point.load()
             except Exception as exc:  # any error in third-party import code
@@ -100,12 +127,39 @@ class PluginManager(pluggy.PluginManager):
         try:
             self.register(plugin, name=name)
             self.check_pending()
-        except pluggy.PluginValidationError as exc:
-            if self.is_registered(plugin):
+        except (pluggy.PluginValidationError, ValueError) as exc:  # ValueError: registered under another name
+            if self.is_registered(plugin) and self.get_name(plugin) == name:
                 self.unregister(plugin)
             self.report(f"plugin {where or name} was left out: {exc}")
             return False
         return True
+
+    def plugin_infos(self) -> list[PluginInfo]:
+        """Every registered plugin with its distribution, hooks and claimed names, by name."""
+        self.adapters()  # record who claims which name
+        self.emitters()
+        infos = []
+        for name, plugin in sorted(self.list_name_plugin()):
+            if plugin is None:  # blocked
+                continue
+            source = self._sources.get(name)
+            dist = source.dist if source is not None else None
+            hooks = sorted(caller.name for caller in self.get_hookcallers(plugin) or [])
+            claims = {
+                hook: sorted(self._claims.get(hook, {}).get(name, [])) for hook in ("pyrpc_adapters", "pyrpc_emitters")
+            }
+            infos.append(
+                PluginInfo(
+                    name=name,
+                    module=source.value if source is not None else getattr(plugin, "__name__", type(plugin).__name__),
+                    distribution=dist.name if dist is not None else None,
+                    version=dist.version if dist is not None else None,
+                    hooks=tuple(hooks),
+                    adapters=tuple(claims["pyrpc_adapters"]),
+                    emitters=tuple(claims["pyrpc_emitters"]),
+                )
+            )
+        return infos
 
     def adapters(self) -> dict[str, Adapter]:
         """The installed adapters by name."""
@@ -134,29 +188,41 @@ class PluginManager(pluggy.PluginManager):
         found: dict[str, _D] = {}
         owner: dict[str, str] = {}
         clashes: set[str] = set()
+        claims: dict[str, list[str]] = {}
+        self._claims[hook_name] = claims
         caller = getattr(self.hook, hook_name)
         for impl in caller.get_hookimpls():  # registration order
             try:
                 descriptors = list(impl.function())
             except Exception as exc:
-                self.report(f"plugin {impl.plugin_name} failed in {hook_name}: {type(exc).__name__}: {exc}")
+                self.report(
+                    f"plugin {self.describe(impl.plugin_name)} failed in {hook_name}: {type(exc).__name__}: {exc}"
+                )
                 continue
             for descriptor in descriptors:
                 if not isinstance(descriptor, kind):
                     self.report(
-                        f"plugin {impl.plugin_name} returned {descriptor!r} from {hook_name}, "
+                        f"plugin {self.describe(impl.plugin_name)} returned {descriptor!r} from {hook_name}, "
                         f"not a pyrpc_core.{kind.__name__}"
                     )
-                elif descriptor.name in found:
+                    continue
+                claims.setdefault(impl.plugin_name, []).append(descriptor.name)
+                if descriptor.name in found:
                     self.report(
                         f"{kind.__name__.lower()} name {descriptor.name!r} is claimed by both plugin "
-                        f"{owner[descriptor.name]} and plugin {impl.plugin_name}; neither is used"
+                        f"{self.describe(owner[descriptor.name])} and plugin {self.describe(impl.plugin_name)}; "
+                        "neither is used"
                     )
                     clashes.add(descriptor.name)
                 else:
                     found[descriptor.name] = descriptor
                     owner[descriptor.name] = impl.plugin_name
         return {name: found[name] for name in sorted(found) if name not in clashes}
+
+    def describe(self, name: str) -> str:
+        """A plugin's name, with its distribution and version when it came from an entry point."""
+        source = self._sources.get(name)
+        return _describe_entry_point(source) if source is not None else name
 
     def report(self, problem: str) -> None:
         """Record and warn about a plugin left out (or part of one); each problem once."""
