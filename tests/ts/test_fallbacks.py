@@ -29,7 +29,7 @@ def odd() -> str:
         "dangling: unknown /* unresolved $ref #/$defs/Missing */",
         "external: unknown /* unresolved $ref https://example.com/schema.json */",
         "number_schema: unknown /* not a schema: 42 */",
-        "made_up: unknown /* unknown JSON type 'frobnicate' */",
+        'made_up: unknown /* unknown JSON type "frobnicate" */',
         "object_enum: unknown /* enum of values without literal types */",
         "object_const: { [key: string]: unknown } /* constant value */",
         "bad_enum: unknown /* malformed enum */",

@@ -1,4 +1,4 @@
-"""The zoo's package, byte for byte, against files reviewed by eye.
+"""The zoo's package, byte for byte, against files reviewed by eye (the ``zoo`` case of the shared corpus, tests/corpus).
 
 Regenerate after an intended change with ``PYRPC_UPDATE_GOLDEN=1 .venv/bin/pytest tests/ts``
 and review the diff before committing it.
@@ -15,7 +15,7 @@ import pyrpc_ts
 
 from .zoo import zoo_schema
 
-GOLDEN = Path(__file__).with_name("golden")
+GOLDEN = Path(__file__).resolve().parents[1] / "corpus" / "zoo" / "expected"
 UPDATE = os.environ.get("PYRPC_UPDATE_GOLDEN") == "1"
 
 

@@ -92,6 +92,6 @@ def _member_key(key: str) -> str:
     """
     if key == "__proto__":
         return '["__proto__"]'
-    if is_identifier(key) or (key.isdigit() and (key == "0" or not key.startswith("0"))):
+    if is_identifier(key) or (key.isascii() and key.isdigit() and (key == "0" or not key.startswith("0"))):
         return key
     return json.dumps(key, ensure_ascii=False)

@@ -17,6 +17,9 @@ from . import jsdoc
 from .naming import property_key
 
 INDENT = "  "
+MAX_DEPTH = 64
+"""Fragments nested deeper become ``unknown`` with a comment, the same in both emitters
+(Python's recursion limit would otherwise decide, and JavaScript's stack is deeper)."""
 
 # Operator precedence of a rendered type, so arrays and intersections can add parentheses.
 UNION = 0
@@ -99,6 +102,7 @@ class TypeMapper:
 
     def __init__(self, ref_names: Mapping[str, str]) -> None:
         self.ref_names = ref_names
+        self._depth = 0
 
     def map(self, schema: Any, indent: str = "") -> TsType:
         """The TypeScript type of ``schema``; ``indent`` is where multi-line object types start.
@@ -106,10 +110,15 @@ class TypeMapper:
         A fragment the rules below did not foresee still gives ``unknown`` with a comment:
         the failure stays as small as the fragment, never the whole package.
         """
+        if self._depth >= MAX_DEPTH:
+            return note("unknown", "nested too deeply")
+        self._depth += 1
         try:
             return self._map(schema, indent)
         except Exception as exc:  # the promise is "never fail the generation", for any input
             return note("unknown", f"could not map this schema: {type(exc).__name__}")
+        finally:
+            self._depth -= 1
 
     def _map(self, schema: Any, indent: str) -> TsType:
         if schema is True:
@@ -138,7 +147,8 @@ class TypeMapper:
             name = self.ref_names.get(ref.removeprefix("#/$defs/"))
             if name is not None:
                 return TsType(name)
-        return note("unknown", f"unresolved $ref {ref}")
+        shown = ref if isinstance(ref, str) else json.dumps(ref, ensure_ascii=False)
+        return note("unknown", f"unresolved $ref {shown}")
 
     def _enum(self, schema: Mapping[str, Any], indent: str) -> TsType:
         values = schema["enum"]
@@ -181,7 +191,7 @@ class TypeMapper:
             return self._array(schema, indent)
         if kind == "object":
             return self.object_type(schema, indent)
-        return note("unknown", f"unknown JSON type {kind!r}")
+        return note("unknown", f"unknown JSON type {json.dumps(kind, ensure_ascii=False)}")
 
     def _array(self, schema: Mapping[str, Any], indent: str) -> TsType:
         prefix = schema.get("prefixItems")

@@ -74,7 +74,7 @@ TYPE_KEYWORDS = frozenset(
 # Names the generated file declares or uses itself: a model may not shadow them.
 TAKEN_TYPE_NAMES = frozenset({"Types", "Procedures", "procedures", "Promise"})
 
-_ASCII_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_ASCII_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _NAME_PARTS = re.compile(r"[A-Za-z0-9]+")
 _INPUT_SUFFIX = "-Input"
 _OUTPUT_SUFFIX = "-Output"
@@ -82,7 +82,7 @@ _OUTPUT_SUFFIX = "-Output"
 
 def is_identifier(name: str) -> bool:
     """Whether ``name`` may be written bare as a property key (ASCII identifiers only, to be safe)."""
-    return bool(_ASCII_IDENTIFIER.match(name))
+    return bool(_ASCII_IDENTIFIER.fullmatch(name))
 
 
 def property_key(name: str) -> str:
