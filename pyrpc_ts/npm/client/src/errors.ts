@@ -1,0 +1,60 @@
+/** The two ways a call can fail: the server answered with an error, or no usable answer came. */
+
+/** JSON-RPC 2.0's own error codes; procedures' `RpcError(code=...)` codes pass through as raised. */
+export const ErrorCodes = {
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  /** Invalid params: `data` holds pydantic's validation errors (`loc`, `msg`, `type`, ...). */
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+} as const;
+
+/** The server answered the call with a JSON-RPC error object: `code`, `message`, `data` as sent. */
+export class RpcError extends Error {
+  override readonly name = "RpcError";
+  readonly code: number;
+  readonly data: unknown;
+  /** The procedure that was called (undefined when the server could not tell, e.g. a parse error). */
+  readonly method: string | undefined;
+
+  constructor(code: number, message: string, data?: unknown, method?: string) {
+    super(message);
+    this.code = code;
+    this.data = data;
+    this.method = method;
+  }
+
+  /** Whether the params were refused (-32602); `data` then lists what was wrong. */
+  get isValidationError(): boolean {
+    return this.code === ErrorCodes.INVALID_PARAMS;
+  }
+}
+
+/** Why no JSON-RPC answer arrived. */
+export type TransportErrorKind = "network" | "http" | "timeout" | "parse" | "protocol";
+
+/**
+ * The call got no JSON-RPC answer: the server was unreachable (`network`), answered with an
+ * HTTP error (`http`, with `status`), took longer than the timeout (`timeout`), sent something
+ * that is not JSON (`parse`) or not a JSON-RPC answer to this call (`protocol`). The procedure
+ * may or may not have run. A call aborted through its own `AbortSignal` rejects with the
+ * signal's reason instead, as `fetch` does.
+ */
+export class TransportError extends Error {
+  override readonly name: string = "TransportError";
+  readonly kind: TransportErrorKind;
+  readonly status: number | undefined;
+  /** The start of the response body, when there was one. */
+  readonly body: string | undefined;
+
+  constructor(kind: TransportErrorKind, message: string, details: { status?: number; body?: string; cause?: unknown } = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.kind = kind;
+    this.status = details.status;
+    this.body = details.body;
+  }
+}
+
+/** The same class under the name the docs of other RPC clients use. */
+export { TransportError as RpcTransportError };

@@ -1,0 +1,22 @@
+/**
+ * @pyrpc/client: call Python procedures from TypeScript over JSON-RPC 2.0.
+ *
+ * ```ts
+ * import { createClient, RpcError } from "@pyrpc/client";
+ * import type { Types } from "@pyrpc/types";
+ *
+ * const client = createClient<Types>({ url: "http://127.0.0.1:8000/rpc" });
+ * const sum = await client.add(1, 2); // number
+ * ```
+ */
+export {
+  createClient,
+  type CallOptions,
+  type Client,
+  type ClientHelpers,
+  type ClientOptions,
+  type FetchLike,
+  type HeaderValues,
+  type Notifier,
+} from "./client.js";
+export { ErrorCodes, RpcError, RpcTransportError, TransportError, type TransportErrorKind } from "./errors.js";
