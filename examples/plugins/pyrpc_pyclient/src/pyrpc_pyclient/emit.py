@@ -256,7 +256,12 @@ def _method(wire_name: str, method: str, procedure: dict[str, Any], types: _Type
         if not keyword_only and required & set(order[index + 1 :]):
             signature.append("*")  # a required parameter after an optional one: keyword-only from here
             keyword_only = True
-        signature.append(f"{arguments[wire]}: {annotation} | _Unset = UNSET")
+        optional = (
+            f"{annotation.removesuffix(' | None')} | _Unset | None"
+            if annotation.endswith(" | None")
+            else (f"{annotation} | _Unset")
+        )
+        signature.append(f"{arguments[wire]}: {optional} = UNSET")
     result = types.annotation(procedure.get("result", {}))
     lines = [f"    def {method}({', '.join(signature)}) -> {result}:"]
     lines += _docstring(procedure.get("doc"), "        ")
