@@ -102,10 +102,11 @@ class PluginManager(pluggy.PluginManager):
         self.problems: list[str] = []
         self._sources: dict[str, importlib.metadata.EntryPoint] = {}
         self._claims: dict[str, dict[str, list[str]]] = {}
+        self._clashes: dict[tuple[str, str], list[str]] = {}  # (hook, name): the plugins claiming it
 
     def load_entrypoints(self, group: str = ENTRY_POINT_GROUP) -> None:
         """Register every plugin of the entry-point group, leaving out (and reporting) broken ones."""
-        for entry_point in sorted(importlib.metadata.entry_points(group=group), key=lambda ep: ep.name):
+        for entry_point in sorted(importlib.metadata.entry_points(group=group), key=_entry_point_order):
             where = _describe_entry_point(entry_point)
             if entry_point.name in self._sources:
                 if self._sources[entry_point.name].value != entry_point.value:  # not the same install seen twice
@@ -130,7 +131,8 @@ class PluginManager(pluggy.PluginManager):
         except (pluggy.PluginValidationError, ValueError) as exc:  # ValueError: registered under another name
             if self.is_registered(plugin) and self.get_name(plugin) == name:
                 self.unregister(plugin)
-            self.report(f"plugin {where or name} was left out: {exc}")
+            reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            self.report(f"plugin {where or name} was left out: {reason}")
             return False
         return True
 
@@ -171,11 +173,11 @@ class PluginManager(pluggy.PluginManager):
 
     def get_adapter(self, name: str) -> Adapter:
         """The adapter called ``name``, or a ``PluginError`` that says what to install."""
-        return _lookup(self.adapters(), name, "framework adapter")
+        return self._lookup(self.adapters(), name, "framework adapter", "pyrpc_adapters")
 
     def get_emitter(self, name: str) -> Emitter:
         """The emitter called ``name``, or a ``PluginError`` that says what to install."""
-        return _lookup(self.emitters(), name, "emitter")
+        return self._lookup(self.emitters(), name, "emitter", "pyrpc_emitters")
 
     def prepare_registry(self, registry: Registry) -> None:
         """Let plugins add their procedures to ``registry``, once per registry."""
@@ -217,6 +219,8 @@ class PluginManager(pluggy.PluginManager):
                 else:
                     found[descriptor.name] = descriptor
                     owner[descriptor.name] = impl.plugin_name
+        for name in clashes:
+            self._clashes[hook_name, name] = [plugin for plugin, names in claims.items() if name in names]
         return {name: found[name] for name in sorted(found) if name not in clashes}
 
     def describe(self, name: str) -> str:
@@ -230,6 +234,16 @@ class PluginManager(pluggy.PluginManager):
             self.problems.append(problem)
             warnings.warn(problem, PluginWarning, stacklevel=3)
 
+    def _lookup(self, available: dict[str, _D], name: str, what: str, hook_name: str) -> _D:
+        if name in available:
+            return available[name]
+        if (hook_name, name) in self._clashes:
+            claimants = " and ".join(f"plugin {self.describe(plugin)}" for plugin in self._clashes[hook_name, name])
+            raise PluginError(
+                f"the {what} name {name!r} is claimed by {claimants}, so neither is used; uninstall one of them"
+            )
+        return _lookup(available, name, what)
+
 
 _D = TypeVar("_D", Adapter, Emitter)
 
@@ -242,6 +256,12 @@ def _lookup(available: dict[str, _D], name: str, what: str) -> _D:
         hint = f"; install it with: pip install {KNOWN_DISTRIBUTIONS[name]}"
     installed = ", ".join(available) or "none"
     raise PluginError(f"no {what} named {name!r} is installed (installed: {installed}){hint}")
+
+
+def _entry_point_order(entry_point: importlib.metadata.EntryPoint) -> tuple[str, str, str]:
+    """By name; of two with one name, the first distribution by name is loaded (the other is reported)."""
+    dist = entry_point.dist
+    return entry_point.name, dist.name if dist is not None else "", entry_point.value
 
 
 def _describe_entry_point(entry_point: importlib.metadata.EntryPoint) -> str:
