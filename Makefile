@@ -10,11 +10,13 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): requirements-dev.txt pyproject.toml $(wildcard pyrpc_*/pyproject.toml) package.json package-lock.json
+$(STAMP): requirements-dev.txt pyproject.toml $(wildcard pyrpc_*/pyproject.toml) package.json package-lock.json $(wildcard pyrpc_ts/npm/*/package.json)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	# The npm side: typescript and the workspaces under pyrpc_ts/npm (@pyrpc/client), built from source.
 	npm ci --no-audit --no-fund
+	npm run build --workspaces
 	touch $(STAMP)
 
 # The example server on the embedded default: uvicorn, http://127.0.0.1:8000/rpc
@@ -26,5 +28,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# pytest runs the node side too: tests/npm runs `npm test` of @pyrpc/client (node --test) and
+# the end-to-end TypeScript program against a live server.
 test: lint
 	$(BIN)/pytest

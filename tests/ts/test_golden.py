@@ -1,4 +1,7 @@
-"""The zoo's package, byte for byte, against files reviewed by eye (the ``zoo`` case of the shared corpus, tests/corpus).
+"""The zoo's package, byte for byte, against files reviewed by eye.
+
+They are the ``zoo`` case of the shared corpus (tests/corpus), which the JavaScript port
+of the emitter is held to as well.
 
 Regenerate after an intended change with ``PYRPC_UPDATE_GOLDEN=1 .venv/bin/pytest tests/ts``
 and review the diff before committing it.

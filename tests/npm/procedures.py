@@ -1,0 +1,134 @@
+"""The API the end-to-end test serves: every kind of call the TypeScript program makes.
+
+Models (input and output shapes), a discriminated union, datetimes, enums, defaults,
+nullable values, raised ``RpcError``s, validation errors, notifications, the request
+headers through ``Context``, and a slow procedure for timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from enum import IntEnum, StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from pyrpc_core import Context, Registry, RpcError
+
+registry = Registry()
+LOG: list[str] = []
+
+
+class Color(StrEnum):
+    RED = "red"
+    GREEN = "green"
+    DARK_BLUE = "dark-blue"
+
+
+class Priority(IntEnum):
+    LOW = 1
+    HIGH = 2
+
+
+class User(BaseModel):
+    """A user; the input shape leaves out what has a default."""
+
+    id: int
+    name: Annotated[str, Field(min_length=1)]
+    email: str | None = None
+    created: dt.datetime
+    color: Color = Color.RED
+    tags: list[str] = []
+
+
+class Cat(BaseModel):
+    kind: Literal["cat"]
+    lives: int
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"]
+    good: bool
+
+
+Pet = Annotated[Cat | Dog, Field(discriminator="kind")]
+
+EPOCH = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+@registry.rpc
+def add(a: int, b: int = 10) -> int:
+    """Add two integers."""
+    return a + b
+
+
+@registry.rpc(name="users.get")
+def get_user(id: int) -> User:
+    if id == 404:
+        raise RpcError(4004, "user not found", {"id": id})
+    return User(id=id, name=f"user {id}", created=EPOCH, tags=["a"])
+
+
+@registry.rpc(name="users.create")
+def create_user(user: User) -> User:
+    return user.model_copy(update={"id": user.id + 1000})
+
+
+@registry.rpc
+def adopt(kind: Literal["cat", "dog"]) -> Pet:
+    return Cat(kind="cat", lives=9) if kind == "cat" else Dog(kind="dog", good=True)
+
+
+@registry.rpc
+def describe(pet: Pet) -> str:
+    return f"a cat with {pet.lives} lives" if isinstance(pet, Cat) else f"a {'good' if pet.good else 'bad'} dog"
+
+
+@registry.rpc
+def later(when: dt.datetime, days: int) -> dt.datetime:
+    return when + dt.timedelta(days=days)
+
+
+@registry.rpc
+def span(start: dt.date, end: dt.date) -> dt.timedelta:
+    return end - start
+
+
+@registry.rpc
+def paint(color: Color, priority: Priority = Priority.LOW) -> dict[str, str | int]:
+    return {"color": color.value, "priority": int(priority)}
+
+
+@registry.rpc
+def maybe(x: int | None = None) -> str | None:
+    return None if x is None else str(x)
+
+
+@registry.rpc(name="audit.log")
+def log(message: str) -> None:
+    """Called as a notification: nothing is answered."""
+    LOG.append(message)
+
+
+@registry.rpc(name="audit.entries")
+def entries() -> list[str]:
+    return list(LOG)
+
+
+@registry.rpc(name="math.divide")
+def divide(a: float, b: float) -> float:
+    if b == 0:
+        raise RpcError(4000, "division by zero", {"a": a})
+    return a / b
+
+
+@registry.rpc
+async def slow(ms: int) -> int:
+    await asyncio.sleep(ms / 1000)
+    return ms
+
+
+@registry.rpc
+def whoami(ctx: Context) -> str:
+    return ctx.headers.get("authorization") or "anonymous"
