@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { generateFromText } from "../dist/esm/emitter/index.js";
+import { generate, generateFromText } from "../dist/esm/emitter/index.js";
 
 const corpus = fileURLToPath(new URL("../../../../tests/corpus/", import.meta.url));
 const cases = readdirSync(corpus).filter((name) => existsSync(`${corpus}${name}/schema.json`)).sort();
@@ -27,3 +27,10 @@ for (const name of cases) {
     }
   });
 }
+
+test("plain values from JSON.parse work too (same bytes when the schema has no 1.0 or integer-like keys)", () => {
+  const text = readFileSync(`${corpus}odd/schema.json`, "utf8");
+  assert.deepEqual(generate(JSON.parse(text)), generateFromText(text));
+  assert.match(generate(JSON.parse(text))["index.d.ts"], /odd\(/);
+  assert.deepEqual(generate(undefined), generateFromText("{}"));
+});

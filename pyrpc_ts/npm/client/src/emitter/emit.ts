@@ -5,7 +5,7 @@
  */
 
 import { declareAll } from "./declarations.js";
-import { type Json, JsonObject, dumps, isObject, isPyInt, parse, quote, sortedPy } from "./json.js";
+import { type Json, JsonObject, dumps, fromPlain, isObject, isPyInt, parse, quote, sortedPy } from "./json.js";
 import { TypeMapper } from "./mapping.js";
 import { assignTypeNames } from "./naming.js";
 import { proceduresInterface, typesInterface } from "./procedures.js";
@@ -21,9 +21,13 @@ export function generateFromText(schemaText: string): GeneratedFiles {
   return generate(parse(schemaText));
 }
 
-/** The files of the `@pyrpc/types` package, as `{relative path: text}`. */
-export function generate(schema: Json): GeneratedFiles {
-  const document = isObject(schema) ? schema : new JsonObject();
+/**
+ * The files of the `@pyrpc/types` package, as `{relative path: text}`. Plain values (from
+ * `JSON.parse`) are accepted too, but only `parse`d text keeps what Python keeps (`1.0`
+ * apart from `1`, integer-like keys in document order), so byte-identical output needs `parse`.
+ */
+export function generate(schema: Json | unknown): GeneratedFiles {
+  const document = isObject(schema) ? schema : plainDocument(schema);
   const rawDefs = document.get("$defs");
   const defs = isObject(rawDefs) ? rawDefs : new JsonObject();
   const rawProcedures = document.get("procedures");
@@ -81,4 +85,13 @@ export function generate(schema: Json): GeneratedFiles {
     "}\n";
 
   return { "index.d.ts": dts, "index.js": js, "package.json": packageJson };
+}
+
+function plainDocument(schema: unknown): JsonObject {
+  try {
+    const value = fromPlain(schema);
+    return isObject(value) ? value : new JsonObject();
+  } catch {
+    return new JsonObject();
+  }
 }
