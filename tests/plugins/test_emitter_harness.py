@@ -21,7 +21,8 @@ from pyrpc_ts.emit import generate as generate_typescript
 
 class TestTypeScriptEmitter(EmitterHarness):
     @pytest.fixture(scope="class")
-    def emitter(self) -> Emitter:
+    @classmethod
+    def emitter(cls) -> Emitter:
         return Emitter(name="typescript", language="typescript", generate=generate_typescript)
 
 

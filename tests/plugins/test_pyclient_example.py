@@ -26,7 +26,8 @@ class TestPythonEmitter(EmitterHarness):
     snapshot_dir = Path(__file__).parent / "snapshots" / "python"
 
     @pytest.fixture(scope="class")
-    def emitter(self) -> Emitter:
+    @classmethod
+    def emitter(cls) -> Emitter:
         return Emitter(name="python", language="python", generate=generate)
 
 

@@ -27,7 +27,8 @@ from pyrpc_starlette import plugin
 
 class TestStarletteConformance(AdapterConformance):
     @pytest.fixture(scope="class")
-    def rpc_url(self) -> Iterator[str]:
+    @classmethod
+    def rpc_url(cls) -> Iterator[str]:
         with serve_asgi(pyrpc_starlette.create_app(conformance_registry())) as base_url:
             yield base_url + "/rpc"
 
@@ -40,7 +41,8 @@ class TestUserAppConformance(AdapterConformance):
     """pyRPC mounted on a Starlette app with its own routes and middleware."""
 
     @pytest.fixture(scope="class")
-    def rpc_url(self) -> Iterator[str]:
+    @classmethod
+    def rpc_url(cls) -> Iterator[str]:
         async def stamp(request: Request, call_next: RequestResponseEndpoint) -> Response:
             response = await call_next(request)
             response.headers["x-user-middleware"] = "ran"

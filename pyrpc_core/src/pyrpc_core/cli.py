@@ -111,6 +111,8 @@ def dev(
     leaves them to clients (they fetch GET /rpc). With --out DIR the chosen emitter's files
     go to DIR instead, in either mode.
     """
+    if out is None and emitter != "typescript":  # before asking anything
+        raise CommandError(f"say where to write the {emitter} client with --out DIR")
     flags = {"framework": framework, "entrypoint": entrypoint, "client_root": client_root, "distribution": distribution}
     config = configure(Path.cwd() / CONFIG_FILE, flags, reconfigure)
     chosen, out_path = _dev_output(config, emitter, out)
@@ -122,7 +124,7 @@ def dev(
     sock = _bind(host, port)
     session = DevSession(project, loaded, chosen, out_path)
     session.write_types()
-    watcher = SourceWatcher(config.root, session.regenerate)
+    watcher = SourceWatcher(config.root, session.regenerate, ignored=[out_path] if out_path is not None else [])
     watcher.start()  # before saying "serving", so that every save after that line is seen
     click.echo(f"pyrpc dev: {config.distribution} mode, watching {config.root}")
     if chosen is not None and out_path is not None:
@@ -229,8 +231,6 @@ class _Swappable:
 
 def _dev_output(config: Config, emitter: str, out: Path | None) -> tuple[Emitter | None, Path | None]:
     """The emitter ``pyrpc dev`` regenerates with and the folder it writes to (None: the types package)."""
-    if out is None and emitter != "typescript":
-        raise CommandError(f"say where to write the {emitter} client with --out DIR")
     if out is None and config.distribution != "workspace":
         return None, None  # server mode: clients fetch GET /rpc and generate their types themselves
     try:

@@ -9,7 +9,8 @@ endpoint's URL::
 
     class TestMyAdapter(AdapterConformance):
         @pytest.fixture(scope="class")
-        def rpc_url(self):
+        @classmethod
+        def rpc_url(cls):
             with serve_asgi(my_adapter.create_app(conformance_registry(), "/rpc")) as base_url:
                 yield base_url + "/rpc"
 
@@ -253,7 +254,8 @@ class AdapterConformance:
     CONCURRENT_REQUESTS = 64
 
     @pytest.fixture(scope="class")
-    def reference(self) -> Dispatcher:
+    @classmethod
+    def reference(cls) -> Dispatcher:
         """The core dispatcher on its own registry: the bytes every adapter must send."""
         return Dispatcher(conformance_registry())
 
@@ -546,7 +548,8 @@ class AdapterConformance:
 #
 #     class TestMyEmitter(EmitterHarness):
 #         @pytest.fixture(scope="class")
-#         def emitter(self):
+#         @classmethod
+#         def emitter(cls):
 #             return Emitter(name="mylang", language="mylang", generate=my_generate)
 #
 # or, outside pytest, ``check_emitter(emitter)``.
@@ -689,11 +692,13 @@ class EmitterHarness:
     snapshot_dir: Path | None = None
 
     @pytest.fixture(scope="class")
-    def corpus(self) -> dict[str, dict[str, Any]]:
+    @classmethod
+    def corpus(cls) -> dict[str, dict[str, Any]]:
         return schema_corpus()
 
     @pytest.fixture(scope="class")
-    def outputs(self, emitter: Emitter, corpus: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    @classmethod
+    def outputs(cls, emitter: Emitter, corpus: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
         return {name: generate_checked(emitter, name, copy.deepcopy(document)) for name, document in corpus.items()}
 
     def test_every_document_gives_text_files_at_plain_relative_paths(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -55,26 +55,43 @@ def is_source(path: str | bytes, root: Path) -> bool:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, root: Path, debouncer: Debouncer) -> None:
+    def __init__(self, root: Path, debouncer: Debouncer, ignored: tuple[Path, ...] = ()) -> None:
         self._root = root
         self._debouncer = debouncer
+        self._ignored = ignored
+
+    def _is_watched(self, path: str | bytes) -> bool:
+        if not path or not is_source(path, self._root):
+            return False
+        resolved = Path(path.decode() if isinstance(path, bytes) else path).resolve()
+        return not any(resolved.is_relative_to(folder) for folder in self._ignored)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
         paths = [event.src_path, getattr(event, "dest_path", "")]
-        if any(path and is_source(path, self._root) for path in paths):
+        if any(self._is_watched(path) for path in paths):
             self._debouncer.poke()
 
 
 class SourceWatcher:
-    """Watches ``root`` recursively and calls ``on_change`` 300 ms after the last change to a .py file."""
+    """Watches ``root`` recursively and calls ``on_change`` 300 ms after the last change to a .py file.
 
-    def __init__(self, root: Path, on_change: Callable[[], None], delay: float = DEBOUNCE_SECONDS) -> None:
+    Files under the ``ignored`` folders (where generated code goes) never count.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        on_change: Callable[[], None],
+        delay: float = DEBOUNCE_SECONDS,
+        ignored: Iterable[Path] = (),
+    ) -> None:
         self.root = root.resolve()
         self.debouncer = Debouncer(on_change, delay)
         self._observer = Observer()
-        self._observer.schedule(_Handler(self.root, self.debouncer), str(self.root), recursive=True)
+        handler = _Handler(self.root, self.debouncer, tuple(folder.resolve() for folder in ignored))
+        self._observer.schedule(handler, str(self.root), recursive=True)
 
     def start(self) -> None:
         self._observer.start()
