@@ -66,7 +66,7 @@ def pyrpc_emitters() -> Iterable[Emitter]:
     """Provide client emitters, as ``pyrpc_core.Emitter`` descriptors.
 
     Called once when the plugin manager first lists the emitters (``pyrpc codegen
-    --emitter NAME``, whose default is ``typescript``, and ``pyrpc dev`` writing the types).
+    --emitter NAME`` and ``pyrpc dev --emitter NAME``, whose default is ``typescript``).
     A name claimed by two plugins is reported, naming both, and neither is used.
 
     Returns an iterable of ``Emitter``.

@@ -57,8 +57,11 @@ class Adapter:
 class Emitter:
     """A client emitter, as a plugin declares it.
 
-    ``generate`` is a pure function from the introspection document to the files of the
-    client, as ``{relative path: text}``; the caller writes them (atomically).
+    ``name`` is what ``--emitter`` says; ``language`` is informative. ``generate`` is a pure
+    function from the introspection document to the files of the client, as
+    ``{relative path: text}`` with plain ``/``-separated paths; the caller writes them
+    (atomically, below the output folder). It must not raise on any valid document and must
+    give the same text for the same document (``pyrpc_core.testing.EmitterHarness`` checks).
     """
 
     name: str
