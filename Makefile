@@ -6,11 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint
+.PHONY: setup run test lint bench
 
 setup: $(STAMP)
 
-$(STAMP): requirements-dev.txt pyproject.toml $(wildcard pyrpc_*/pyproject.toml) package.json package-lock.json $(wildcard pyrpc_ts/npm/*/package.json)
+$(STAMP): requirements-dev.txt bench/requirements.txt pyproject.toml $(wildcard pyrpc_*/pyproject.toml) package.json package-lock.json $(wildcard pyrpc_ts/npm/*/package.json)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -32,3 +32,8 @@ lint: setup
 # the end-to-end TypeScript program against a live server.
 test: lint
 	$(BIN)/pytest
+
+# The benchmarks (not part of the tests): a table of ratios against peers, measured in one run.
+# wrk is used when installed (apt-get install wrk); otherwise a bundled Python load generator.
+bench: setup
+	$(BIN)/python -m bench.run --markdown docs/performance-latest.md

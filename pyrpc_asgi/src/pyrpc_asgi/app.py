@@ -39,11 +39,7 @@ class RpcApp:
         method = scope["method"]
         if method == "POST":
             body = await _read_body(receive)
-            context = Context(
-                headers=Headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]),
-                client=tuple(scope["client"]) if scope.get("client") else None,
-            )
-            answer = await self.dispatcher.dispatch(body, context)
+            answer = await self.dispatcher.dispatch(body, lambda: _context(scope))
             if answer is None:
                 await _respond(send, 204, b"", headers=[])
             else:
@@ -53,6 +49,12 @@ class RpcApp:
             await _respond(send, 200, b"" if method == "HEAD" else schema, length=len(schema))
         else:
             await _respond(send, 405, b'{"detail":"Method Not Allowed"}', extra=[(b"allow", b"GET, HEAD, POST")])
+
+
+def _context(scope: Scope) -> Context:
+    headers = Headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"])
+    client = scope.get("client")
+    return Context(headers=headers, client=(client[0], client[1]) if client else None)
 
 
 def create_app(registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> RpcApp:

@@ -16,7 +16,7 @@ import inspect
 import logging
 import threading
 import traceback
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -47,7 +47,26 @@ class _Call:
     kwargs: dict[str, Any]
     id: bytes | None
     """The request id as JSON, or None for a notification."""
-    context: Context
+    context: _LazyContext
+
+
+ContextSource = Context | Callable[[], Context] | None
+"""What adapters pass for a request's context: the ``Context``, a function making it, or None."""
+
+
+class _LazyContext:
+    """The request's ``Context``, made on first use and then shared by every call of a batch."""
+
+    __slots__ = ("_context", "_make")
+
+    def __init__(self, source: ContextSource) -> None:
+        self._context = source if isinstance(source, Context) else None
+        self._make = source if callable(source) else Context
+
+    def get(self) -> Context:
+        if self._context is None:
+            self._context = self._make()
+        return self._context
 
 
 # What checking one request object gives: a call to run, a finished answer, or nothing to say.
@@ -83,22 +102,26 @@ class Dispatcher:
 
     # -- dispatching ---------------------------------------------------------------------
 
-    async def dispatch(self, body: bytes, context: Context | None = None) -> bytes | None:
-        """Answer ``body`` from an event loop; sync procedures run in worker threads."""
-        checked, is_batch = self._check_body(body, context or Context())
+    async def dispatch(self, body: bytes, context: ContextSource = None) -> bytes | None:
+        """Answer ``body`` from an event loop; sync procedures run in worker threads.
+
+        ``context`` is the request's ``Context``, or a function that makes it: then it is
+        made only when a procedure or a guard needs it, which most calls never do.
+        """
+        checked, is_batch = self._check_body(body, _LazyContext(context))
         if not is_batch:
             item = checked[0]
             return await self._answer(item) if isinstance(item, _Call) else item
         answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
         return _join(_merge(checked, answers))
 
-    def dispatch_sync(self, body: bytes, context: Context | None = None) -> bytes | None:
+    def dispatch_sync(self, body: bytes, context: ContextSource = None) -> bytes | None:
         """Answer ``body`` from a worker thread (WSGI): sync procedures run right here.
 
         Async procedures run on one event loop per dispatcher, kept in a background thread,
         so no loop is made (or leaked) per request and async resources stay on one loop.
         """
-        checked, is_batch = self._check_body(body, context or Context())
+        checked, is_batch = self._check_body(body, _LazyContext(context))
         calls = [item for item in checked if isinstance(item, _Call)]
         async_calls = [call for call in calls if call.procedure.is_async]
         pending: Future[list[bytes | None]] | None = None
@@ -115,7 +138,7 @@ class Dispatcher:
 
     # -- checking ------------------------------------------------------------------------
 
-    def _check_body(self, body: bytes, context: Context) -> tuple[list[_Checked], bool]:
+    def _check_body(self, body: bytes, context: _LazyContext) -> tuple[list[_Checked], bool]:
         try:
             payload = from_json(body, allow_inf_nan=False)
         except ValueError:
@@ -126,7 +149,7 @@ class Dispatcher:
             return [self._check(item, context) for item in payload], True
         return [self._check(payload, context)], False
 
-    def _check(self, request: Any, context: Context) -> _Checked:
+    def _check(self, request: Any, context: _LazyContext) -> _Checked:
         """Check one request object against the specification and the procedure's params."""
         if not isinstance(request, dict):
             return _error(_NULL, INVALID_REQUEST, "Invalid Request", "a request must be a JSON object")
@@ -154,7 +177,7 @@ class Dispatcher:
                 return None
             return _error_raw(id_json, INVALID_PARAMS, "Invalid params", exc.json(include_url=False).encode())
         if procedure.context_param is not None:
-            kwargs[procedure.context_param] = context
+            kwargs[procedure.context_param] = context.get()
         return _Call(procedure, args, kwargs, None if is_notification else id_json, context)
 
     # -- calling -------------------------------------------------------------------------
@@ -166,7 +189,7 @@ class Dispatcher:
         procedure = call.procedure
         try:
             for guard in self.registry.guards:
-                outcome = guard(procedure, call.context)
+                outcome = guard(procedure, call.context.get())
                 if inspect.isawaitable(outcome):
                     await outcome
             if procedure.is_async:
@@ -180,7 +203,7 @@ class Dispatcher:
     def _answer_inline(self, call: _Call) -> bytes | None:
         try:
             for guard in self.registry.guards:
-                outcome = guard(call.procedure, call.context)
+                outcome = guard(call.procedure, call.context.get())
                 if inspect.isawaitable(outcome):
                     self._loop_thread().submit(_awaited(outcome)).result()
             result = call.procedure.func(*call.args, **call.kwargs)

@@ -30,7 +30,7 @@ def mount(app: FastAPI, registry: Registry | None = None, path: str = "/rpc", *,
 
     async def endpoint(request: Request) -> Response:
         if request.method == "POST":
-            answer = await dispatcher.dispatch(await request.body(), request_context(request))
+            answer = await dispatcher.dispatch(await request.body(), lambda: request_context(request))
             if answer is None:
                 return Response(status_code=204)
             return Response(answer, media_type=_JSON)

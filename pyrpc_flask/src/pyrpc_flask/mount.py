@@ -9,13 +9,18 @@ dispatcher in a background thread, so no event loop is created (or leaked) per r
 from __future__ import annotations
 
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from pyrpc_core import Context, Dispatcher, Headers, Registry
 from pyrpc_core import registry as default_registry
 from pyrpc_core.loading import module_registry
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 _JSON = "application/json"
 EXTENSION = "pyrpc"
@@ -33,7 +38,8 @@ def mount(app: Flask, registry: Registry | None = None, path: str = "/rpc", *, d
 
     def endpoint() -> Response:
         if request.method == "POST":
-            answer = dispatcher.dispatch_sync(request.get_data(cache=False), request_context())
+            environ = request.environ  # the ``request`` proxy only works in this thread
+            answer = dispatcher.dispatch_sync(request.get_data(cache=False), lambda: request_context(environ))
             if answer is None:
                 return Response(status=204)
             return Response(answer, status=200, content_type=_JSON)
@@ -44,13 +50,14 @@ def mount(app: Flask, registry: Registry | None = None, path: str = "/rpc", *, d
     return dispatcher
 
 
-def request_context() -> Context:
-    """The ``Context`` of the current Flask request: its headers and the client's (host, port)."""
-    environ = request.environ
+def request_context(environ: WSGIEnvironment | None = None) -> Context:
+    """The ``Context`` of a request (the current one by default): headers and the client's (host, port)."""
+    if environ is None:
+        environ = request.environ
     host = environ.get("REMOTE_ADDR")
     port = environ.get("REMOTE_PORT")
     return Context(
-        headers=Headers(list(request.headers.items())),
+        headers=Headers(list(EnvironHeaders(environ).items())),
         client=(host, int(port) if port else 0) if host else None,
     )
 

@@ -1,0 +1,77 @@
+"""Throughput and latency of the same two calls on pyRPC's adapters and on their peers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from .harness import Load, load, post, server
+from .servers.api import sample_order
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    app: str
+    interface: str
+    json_rpc: bool
+    """JSON-RPC on /rpc; otherwise one plain route per call (/add, /echo_order)."""
+
+
+TARGETS = [
+    Target("floor (hand-written ASGI)", "bench.servers.floor:app", "asgi", True),
+    Target("pyrpc-asgi", "bench.servers.pyrpc_apps:asgi", "asgi", True),
+    Target("pyrpc-asgi (sync procedures)", "bench.servers.pyrpc_apps:asgi_sync", "asgi", True),
+    Target("pyrpc-fastapi", "bench.servers.pyrpc_apps:fastapi", "asgi", True),
+    Target("fastapi-jsonrpc", "bench.servers.peers:fastapi_jsonrpc", "asgi", True),
+    Target("fastapi (plain route)", "bench.servers.peers:fastapi_plain", "asgi", False),
+    Target("pyrpc-flask", "bench.servers.pyrpc_apps:flask", "wsgi", True),
+    Target("flask (plain route)", "bench.servers.peers:flask_plain", "wsgi", False),
+]
+
+CALLS: dict[str, tuple[str, dict[str, Any]]] = {
+    "add": ("add", {"a": 1, "b": 2}),
+    "order": ("echo_order", {"order": sample_order(50)}),
+}
+
+
+def request_for(target: Target, call: str) -> tuple[str, bytes]:
+    """The path and body of ``call`` on ``target``."""
+    method, params = CALLS[call]
+    if target.json_rpc:
+        return "/rpc", json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": 1}).encode()
+    return f"/{method}", json.dumps(params).encode()
+
+
+def expected(call: str) -> Any:
+    method, params = CALLS[call]
+    return 3 if method == "add" else params["order"]
+
+
+def check(target: Target, base_url: str, call: str) -> None:
+    """Every server must really do the work: validate and answer right."""
+    path, body = request_for(target, call)
+    answer = json.loads(post(base_url + path, body))
+    result = answer["result"] if target.json_rpc else answer
+    if result != expected(call):
+        raise AssertionError(f"{target.name} answered {call} wrongly: {answer!r:.200}")
+
+
+def measure(
+    targets: list[Target], seconds: float, connections: int, warm_up: bool = True
+) -> dict[str, dict[str, Load]]:
+    """{target name: {call: Load}}, each target in its own server process."""
+    results: dict[str, dict[str, Load]] = {}
+    for target in targets:
+        with server(target.app, target.interface) as running:
+            results[target.name] = {}
+            for call in CALLS:
+                print(f"  http: {target.name}, {call}", file=sys.stderr, flush=True)
+                check(target, running.url, call)
+                path, body = request_for(target, call)
+                if warm_up:
+                    load(running.url + path, body, min(seconds, 1))
+                results[target.name][call] = load(running.url + path, body, seconds, connections)
+    return results

@@ -1,0 +1,146 @@
+"""Run the benchmarks and print one table of ratios measured side by side in this run.
+
+    make bench                       # the full run (a few minutes)
+    python -m bench.run --tiny       # a seconds-long smoke run (what the test suite does)
+
+Absolute numbers depend on the machine; the targets are ratios against peers measured in the
+same run. ``--markdown FILE`` also writes the tables as Markdown (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import batch_bench, codegen_bench, dev_bench, http_bench, memory_bench
+
+
+@dataclass(frozen=True)
+class Settings:
+    http_seconds: float
+    connections: int
+    batch_rounds: int
+    procedures: int
+    models: int
+    dev_procedures: int
+    dev_saves: int
+    memory_requests: int
+
+
+FULL = Settings(10, 32, 30, 2000, 1000, 500, 9, 100_000)
+TINY = Settings(1, 4, 2, 40, 20, 20, 1, 2_000)
+
+
+def ratio(value: float | None, reference: float | None) -> str:
+    return f"{value / reference:.2f}" if value and reference else "n/a"
+
+
+def seconds(value: float | None) -> str:
+    return f"{value:.3f} s" if value is not None else "n/a"
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "NOT met")
+
+
+def run(settings: Settings, only: set[str]) -> list[str]:
+    """Measure and return the report as Markdown lines."""
+    lines = [f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}", ""]
+    if "http" in only:
+        results = http_bench.measure(
+            http_bench.TARGETS, settings.http_seconds, settings.connections, warm_up=settings is FULL
+        )
+        floor = results["floor (hand-written ASGI)"]
+        lines += ["## Requests over HTTP (one server worker, 127.0.0.1)", ""]
+        lines += ["| server | call | req/s | p50 ms | p99 ms | errors | vs floor |", "|---|---|---|---|---|---|---|"]
+        for name, calls in results.items():
+            for call, load in calls.items():
+                lines.append(
+                    f"| {name} | {call} | {load.rps:,.0f} | {load.p50_ms:.2f} | {load.p99_ms:.2f} | {load.errors} "
+                    f"| {ratio(load.rps, floor[call].rps)} |"
+                )
+        lines += ["", "| target | call | ratio | goal | |", "|---|---|---|---|---|"]
+        goals = [
+            ("pyrpc-asgi / floor", "pyrpc-asgi", "floor (hand-written ASGI)", 0.8),
+            ("pyrpc-fastapi / fastapi-jsonrpc", "pyrpc-fastapi", "fastapi-jsonrpc", 2.0),
+            ("pyrpc-flask / flask route", "pyrpc-flask", "flask (plain route)", 0.9),
+        ]
+        for label, ours, theirs, goal in goals:
+            for call in http_bench.CALLS:
+                value = results[ours][call].rps / results[theirs][call].rps
+                lines.append(f"| {label} | {call} | {value:.2f} | ≥ {goal} | {verdict(value >= goal)} |")
+        lines.append("")
+    if "batch" in only:
+        batch = batch_bench.measure(settings.batch_rounds)
+        lines += ["## A batch of 100 calls that each wait 20 ms", "", "| server | p50 ms | max ms | goal |"]
+        lines.append("|---|---|---|---|")
+        for name, result in batch.items():
+            goal = f"< 60 ms: {verdict(result.p50_ms < 60)}" if name == "pyrpc-asgi" else ""
+            lines.append(f"| {name} | {result.p50_ms:.1f} | {result.max_ms:.1f} | {goal} |")
+        lines.append("")
+    if "codegen" in only:
+        codegen = codegen_bench.measure(settings.procedures, settings.models, with_peer=settings is FULL)
+        s = codegen.seconds
+        peer = s.get("peer: pydantic-to-typescript")
+        lines += [f"## Code generation: {codegen.procedures} procedures over {codegen.models} models", ""]
+        lines += ["| step | time | vs peer | goal |", "|---|---|---|---|"]
+        python_goal = verdict(s["python emitter"] < 0.5 if s["python emitter"] is not None else None)
+        js = s.get("javascript emitter")
+        lines.append(
+            f"| python emitter | {seconds(s['python emitter'])} | {ratio(s['python emitter'], peer)} | "
+            f"< 0.5 s: {python_goal} |"
+        )
+        lines.append(
+            f"| javascript emitter | {seconds(js)} | {ratio(js, peer)} | "
+            f"< 0.3 s: {verdict(js < 0.3 if js is not None else None)} |"
+        )
+        lines.append(f"| peer: pydantic-to-typescript | {seconds(peer)} | 1.00 | emitters ≥ 10x faster |")
+        lines.append(f"| schema document (build_schema) | {seconds(s['schema (build_schema)'])} | | |")
+        half, full = s.get("tsc (half API)"), s.get("tsc (full API)")
+        growth = ratio(full, half)
+        lines.append(
+            f"| tsc --noEmit, half / full API | {seconds(half)} / {seconds(full)} | growth x{growth} "
+            f"for x2 the API | linear (≤ 2.2): {verdict(full / half <= 2.2 if full and half else None)} |"
+        )
+        lines.append("")
+    if "dev" in only:
+        timings = dev_bench.measure(settings.dev_procedures, settings.dev_saves)
+        p50 = dev_bench.p50(timings)
+        lines += [f"## pyrpc dev: save to types, {settings.dev_procedures} procedures", ""]
+        lines += ["| saves | p50 | max | goal |", "|---|---|---|---|"]
+        lines.append(
+            f"| {len(timings)} | {p50 * 1000:.0f} ms | {max(timings) * 1000:.0f} ms | "
+            f"< 400 ms (300 ms debounce included): {verdict(p50 < 0.4)} |"
+        )
+        lines.append("")
+    if "memory" in only:
+        memory = memory_bench.measure(settings.memory_requests)
+        lines += ["## Server memory (pyrpc-asgi, the nested-model call)", ""]
+        lines += ["| requests | before | after | growth | goal |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {memory.requests:,} | {memory.before_mb:.1f} MB | {memory.after_mb:.1f} MB | "
+            f"{memory.growth_mb:+.1f} MB | < 5 MB: {verdict(memory.growth_mb < 5)} |"
+        )
+        lines.append("")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tiny", action="store_true", help="a seconds-long smoke run")
+    parser.add_argument("--only", default="http,batch,codegen,dev,memory", help="comma-separated benchmarks")
+    parser.add_argument("--markdown", type=Path, help="also write the report to this Markdown file")
+    args = parser.parse_args(argv)
+    lines = run(TINY if args.tiny else FULL, set(args.only.split(",")))
+    report = "\n".join(lines)
+    print(report)
+    if args.markdown:
+        args.markdown.write_text(report + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

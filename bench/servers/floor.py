@@ -1,0 +1,34 @@
+"""The floor: a hand-written minimal ASGI JSON-RPC handler, no validation at all."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .api import add
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    request = json.loads(body)
+    params = request["params"]
+    if request["method"] == "add":
+        result: Any = add(*params) if isinstance(params, list) else add(**params)
+    else:
+        result = params["order"] if isinstance(params, dict) else params[0]
+    answer = json.dumps({"jsonrpc": "2.0", "result": result, "id": request["id"]}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": answer})
