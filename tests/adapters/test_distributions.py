@@ -81,10 +81,11 @@ def test_core_and_fastapi_wheels_make_a_working_server_without_flask(tmp_path: P
         "-w",
         wheels,
         REPO / "pyrpc_core",
+        REPO / "pyrpc_asgi",  # the endpoint pyrpc-fastapi's route wraps
         REPO / "pyrpc_fastapi",
     )
     built = sorted(path.name for path in wheels.glob("*.whl"))
-    assert [name.split("-")[0] for name in built] == ["pyrpc_core", "pyrpc_fastapi"]
+    assert [name.split("-")[0] for name in built] == ["pyrpc_asgi", "pyrpc_core", "pyrpc_fastapi"]
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from .config import Config
-from .loading import LoadedApp, import_entrypoint, load_app
+from .loading import LoadedApp, import_entrypoint, load_app, module_registry
 from .plugins import PluginManager, get_plugin_manager
 from .procedure import Procedure
 from .registry import Registry
@@ -40,18 +40,9 @@ class Loaded:
 
 
 def find_registry(module: ModuleType, attr: str = "") -> Registry:
-    """The registry an entrypoint serves.
-
-    ``module:attr`` naming a ``Registry`` gives that one; otherwise the module's only
-    module-level ``Registry`` other than the default; otherwise the default registry, which
-    ``@rpc`` fills.
-    """
+    """The registry an entrypoint serves: ``module:attr`` naming a ``Registry``, else ``module_registry``."""
     named = getattr(module, attr, None) if attr else None
-    if isinstance(named, Registry):
-        return named
-    own = {id(value): value for value in vars(module).values() if isinstance(value, Registry)}
-    own.pop(id(default_registry), None)
-    return next(iter(own.values())) if len(own) == 1 else default_registry
+    return named if isinstance(named, Registry) else module_registry(module)
 
 
 def load_registry(entrypoint: str, root: Path) -> Registry:

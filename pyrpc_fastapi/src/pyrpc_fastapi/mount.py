@@ -1,47 +1,41 @@
-"""The pyRPC endpoint as two routes of a FastAPI app.
+"""The pyRPC endpoint as one route of a FastAPI app.
 
-The POST route reads the raw body (no pydantic body parameter, no JSON parsing by FastAPI)
-and hands it to the core dispatcher, then sends its bytes back untouched: the wire is the
-same as on every other adapter. The user's own routes, middleware and dependencies stay as
-they are; app-wide middleware also wraps ``/rpc``, as it wraps every route.
+The route is pyrpc-asgi's endpoint itself: it reads the raw body (no pydantic body
+parameter, no JSON parsing by FastAPI), hands it to the core dispatcher and sends its bytes
+back untouched, so the wire is the same as on every other adapter. The user's own routes,
+middleware and dependencies stay as they are; app-wide middleware also wraps ``/rpc``, as
+it wraps every route, while FastAPI dependencies do not run for it (guards do that work).
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
+from starlette.routing import Route
 
+from pyrpc_asgi import RpcApp
 from pyrpc_core import Context, Dispatcher, Headers, Registry
 from pyrpc_core import registry as default_registry
 from pyrpc_core.loading import module_registry
-
-_JSON = "application/json"
 
 
 def mount(app: FastAPI, registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> Dispatcher:
     """Serve ``registry`` (the default registry when None) at ``path`` of ``app``.
 
     ``POST path`` answers JSON-RPC 2.0, ``GET path`` serves the introspection document;
-    neither appears in the app's OpenAPI schema. Returns the dispatcher behind the routes.
+    neither appears in the app's OpenAPI schema. Returns the dispatcher behind the route.
     ``debug=True`` puts tracebacks of unexpected errors into responses: never in production.
     """
-    dispatcher = Dispatcher(registry if registry is not None else default_registry, debug=debug)
-
-    async def endpoint(request: Request) -> Response:
-        if request.method == "POST":
-            answer = await dispatcher.dispatch(await request.body(), lambda: request_context(request))
-            if answer is None:
-                return Response(status_code=204)
-            return Response(answer, media_type=_JSON)
-        return Response(dispatcher.schema_json(), media_type=_JSON)
-
-    # One route for all three methods, so that a 405 on the path lists them all in Allow.
-    app.add_api_route(path, endpoint, methods=["GET", "HEAD", "POST"], include_in_schema=False, name=f"pyrpc:{path}")
+    endpoint = RpcApp(registry if registry is not None else default_registry, path, debug=debug)
+    # A plain Starlette route around the ASGI endpoint: FastAPI's request parsing and
+    # dependency solving would cost more than the whole call, and the wire must not depend on
+    # the framework. The app's middleware still wraps it, as it wraps every route.
+    app.router.routes.append(Route(path, endpoint=endpoint, name=f"pyrpc:{path}"))
     mounts: dict[str, Dispatcher] = getattr(app.state, "pyrpc", {})
-    mounts[path] = dispatcher
+    mounts[path] = endpoint.dispatcher
     app.state.pyrpc = mounts
-    return dispatcher
+    return endpoint.dispatcher
 
 
 def request_context(request: Request) -> Context:
