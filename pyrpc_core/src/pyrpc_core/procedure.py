@@ -11,6 +11,7 @@ import inspect
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
@@ -97,6 +98,11 @@ class Procedure:
             params_model=params_model,
             result_adapter=result_adapter,
         )
+
+    @cached_property
+    def params_adapter(self) -> TypeAdapter[Any]:
+        """The params model as a ``TypeAdapter``, for the schema (made once, on first use)."""
+        return TypeAdapter(self.params_model)
 
     def validate_params(self, params: Any) -> tuple[list[Any], dict[str, Any]]:
         """Turn JSON-RPC ``params`` (an object, an array or absent) into call arguments.

@@ -67,7 +67,7 @@ def build_schema(registry: Registry, plugins: pluggy.PluginManager | None = None
     procedures = list(registry)
     inputs: list[tuple[tuple[str, str], Literal["validation", "serialization"], TypeAdapter[Any]]] = []
     for procedure in procedures:
-        inputs.append(((procedure.name, "params"), "validation", TypeAdapter(procedure.params_model)))
+        inputs.append(((procedure.name, "params"), "validation", procedure.params_adapter))
         inputs.append(((procedure.name, "result"), "serialization", procedure.result_adapter))
     schemas, definitions = TypeAdapter.json_schemas(inputs, ref_template=REF_TEMPLATE, schema_generator=SchemaGenerator)
 
