@@ -36,4 +36,4 @@ test: lint
 # The benchmarks (not part of the tests): a table of ratios against peers, measured in one run.
 # wrk is used when installed (apt-get install wrk); otherwise a bundled Python load generator.
 bench: setup
-	$(BIN)/python -m bench.run --markdown docs/performance-latest.md
+	$(BIN)/python -m bench.run --markdown docs/performance.md

@@ -144,8 +144,21 @@ def main(argv: list[str] | None = None) -> int:
     report = "\n".join(lines)
     print(report)
     if args.markdown:
-        args.markdown.write_text(report + "\n")
+        write_report(args.markdown, report)
     return 0
+
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def write_report(path: Path, report: str) -> None:
+    """Put the report between the markers of ``path`` (keeping the prose around them), or write it whole."""
+    text = path.read_text() if path.exists() else ""
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        path.write_text(f"{head}{START}\n{report}\n{END}{rest.split(END, 1)[1]}")
+    else:
+        path.write_text(report + "\n")
 
 
 if __name__ == "__main__":
