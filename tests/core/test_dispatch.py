@@ -358,8 +358,11 @@ def test_a_dict_returned_for_a_model_is_validated_into_it(call: Any) -> None:
 def test_a_result_that_breaks_its_annotation_is_an_internal_error(call: Any, caplog: Any) -> None:
     with caplog.at_level(logging.ERROR, logger="pyrpc"):
         answer = call({"jsonrpc": "2.0", "method": "wrong_result", "id": 1})
-    assert answer == err(-32603, "Internal error", 1)
+    assert without_data(answer) == err(-32603, "Internal error", 1)
+    request_id = answer["error"]["data"]["request_id"]
+    assert answer["error"]["data"] == {"request_id": request_id}
     assert "wrong_result" in caplog.text
+    assert f"request_id={request_id}" in caplog.text
 
 
 def test_rpc_error_reaches_the_client_as_raised(call: Any) -> None:
@@ -374,7 +377,9 @@ def test_rpc_error_reaches_the_client_as_raised(call: Any) -> None:
 def test_unexpected_exceptions_are_logged_and_hidden(call: Any, caplog: Any) -> None:
     with caplog.at_level(logging.ERROR, logger="pyrpc"):
         answer = call({"jsonrpc": "2.0", "method": "fail", "id": 1})
-    assert answer == err(-32603, "Internal error", 1)
+    assert without_data(answer) == err(-32603, "Internal error", 1)
+    assert set(answer["error"]["data"]) == {"request_id"}  # the id under which the traceback was logged
+    assert answer["error"]["data"]["request_id"] in caplog.text
     assert "secret" not in json.dumps(answer)
     assert "ValueError: secret database password" in caplog.text  # the traceback, on the server
 

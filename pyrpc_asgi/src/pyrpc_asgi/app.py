@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from pyrpc_core import Context, Dispatcher, Headers, Registry
+from pyrpc_core import CORS, Context, Dispatcher, Headers, Limits, Registry
 from pyrpc_core import registry as default_registry
+from pyrpc_core.http import Reply, body_refusal, cors_headers, preflight, too_large
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -20,11 +21,28 @@ class RpcApp:
     """``POST path`` answers JSON-RPC 2.0, ``GET path`` serves the introspection document.
 
     Other methods on the path get 405, other paths 404. Sync procedures run in worker
-    threads, so a slow one never blocks the event loop.
+    threads, so a slow one never blocks the event loop. ``limits``, ``introspection`` and
+    ``cors`` are the ``Dispatcher``'s; the HTTP decisions they imply (413, preflight, CORS
+    headers, 404/403 for ``GET``) come from ``pyrpc_core.http``, as on every adapter.
     """
 
-    def __init__(self, registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> None:
-        self.dispatcher = Dispatcher(registry if registry is not None else default_registry, debug=debug)
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        path: str = "/rpc",
+        *,
+        debug: bool = False,
+        limits: Limits | None = None,
+        introspection: bool = True,
+        cors: CORS | None = None,
+    ) -> None:
+        self.dispatcher = Dispatcher(
+            registry if registry is not None else default_registry,
+            debug=debug,
+            limits=limits,
+            introspection=introspection,
+            cors=cors,
+        )
         self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -37,18 +55,58 @@ class RpcApp:
             await _respond(send, 404, b'{"detail":"Not Found"}')
             return
         method = scope["method"]
+        dispatcher = self.dispatcher
+        extra: list[tuple[bytes, bytes]] = []
+        if dispatcher.cors is not None:
+            origin = _header(scope, b"origin")
+            if method == "OPTIONS":
+                asked = _header(scope, b"access-control-request-method")
+                reply = preflight(dispatcher.cors, origin, asked, _header(scope, b"access-control-request-headers"))
+                if reply is not None:
+                    await _send_reply(send, reply)
+                    return
+            extra = _encoded(cors_headers(dispatcher.cors, origin))
         if method == "POST":
-            body = await _read_body(receive)
-            answer = await self.dispatcher.dispatch(body, lambda: _context(scope))
+            limits = dispatcher.limits
+            refusal = body_refusal(limits, _header(scope, b"content-length"))
+            body = await _read_body(receive, limits.max_body_bytes) if refusal is None else None
+            if body is None:  # refused before reading, or a chunked body went past the limit
+                await _send_reply(send, refusal or too_large(limits), extra)
+                return
+            answer = await dispatcher.dispatch(body, lambda: _context(scope))
             if answer is None:
-                await _respond(send, 204, b"", headers=[])
+                await _respond(send, 204, b"", headers=[], extra=extra)
             else:
-                await _respond(send, 200, answer)
+                await _respond(send, 200, answer, extra=extra)
         elif method in ("GET", "HEAD"):
-            schema = self.dispatcher.schema_json()
-            await _respond(send, 200, b"" if method == "HEAD" else schema, length=len(schema))
+            reply = await dispatcher.introspect(lambda: _context(scope))
+            await _send_reply(send, reply, extra, head=method == "HEAD")
         else:
-            await _respond(send, 405, b'{"detail":"Method Not Allowed"}', extra=[(b"allow", b"GET, HEAD, POST")])
+            allow = [(b"allow", b"GET, HEAD, POST")]
+            await _respond(send, 405, b'{"detail":"Method Not Allowed"}', extra=[*allow, *extra])
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The value of header ``name`` (lower-case) of the request, or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _encoded(headers: tuple[tuple[str, str], ...]) -> list[tuple[bytes, bytes]]:
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+
+async def _send_reply(send: Send, reply: Reply, extra: list[tuple[bytes, bytes]] = [], *, head: bool = False) -> None:  # noqa: B006 - never mutated
+    await _respond(
+        send,
+        reply.status,
+        b"" if head else reply.body,
+        headers=_encoded(reply.headers),
+        extra=extra,
+        length=len(reply.body),
+    )
 
 
 def _context(scope: Scope) -> Context:
@@ -57,20 +115,42 @@ def _context(scope: Scope) -> Context:
     return Context(headers=headers, client=(client[0], client[1]) if client else None)
 
 
-def create_app(registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> RpcApp:
-    """An ASGI app serving ``registry`` (the default registry when None) at ``path``."""
-    return RpcApp(registry, path, debug=debug)
+def create_app(
+    registry: Registry | None = None,
+    path: str = "/rpc",
+    *,
+    debug: bool = False,
+    limits: Limits | None = None,
+    introspection: bool = True,
+    cors: CORS | None = None,
+) -> RpcApp:
+    """An ASGI app serving ``registry`` (the default registry when None) at ``path``.
+
+    ``limits`` (``pyrpc_core.Limits``, safe defaults when None) bounds each request;
+    ``introspection=False`` makes ``GET path`` answer 404; ``cors`` (``pyrpc_core.CORS``)
+    lets the listed browser origins call. ``debug=True`` puts tracebacks into responses.
+    """
+    return RpcApp(registry, path, debug=debug, limits=limits, introspection=introspection, cors=cors)
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it passes ``limit`` bytes (the rest is never read)."""
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
         if not message.get("more_body", False):
+            if not chunks:
+                return bytes(chunk)  # the usual case: the whole body in one message
+            chunks.append(chunk)
             break
+        chunks.append(chunk)
     return b"".join(chunks)
 
 

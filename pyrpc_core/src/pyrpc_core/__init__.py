@@ -4,17 +4,21 @@ from .client import RPCClient
 from .context import Context, Headers
 from .dispatch import Dispatcher
 from .errors import RegistrationError, RpcError
+from .http import CORS
+from .limits import Limits
 from .plugins import Adapter, Emitter, PluginError, get_plugin_manager, hookimpl
 from .procedure import Procedure
 from .registry import Registry, registry, rpc
 from .schema import build_schema
 
 __all__ = [
+    "CORS",
     "Adapter",
     "Context",
     "Dispatcher",
     "Emitter",
     "Headers",
+    "Limits",
     "PluginError",
     "Procedure",
     "RPCClient",

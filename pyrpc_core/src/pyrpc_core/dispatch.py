@@ -7,6 +7,11 @@ what it returns: bytes for a 200 response, ``None`` when there is nothing to ans
 The hot path is: parse with pydantic-core, check the request object, validate params with
 the model prepared at decoration time, call, serialize the result straight to bytes, and
 splice those bytes into the response envelope.
+
+Hostile input is answered, never crashed on: the ``Limits`` are checked around the parse
+(cheaply: see ``limits.py``), and any unexpected exception anywhere on the way becomes
+-32603 "Internal error" whose ``data`` holds only a ``request_id``, the id under which the
+traceback was logged (``debug=True`` adds the exception's type, text and traceback).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import secrets
 import threading
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine
@@ -26,6 +32,8 @@ from pydantic_core import PydanticSerializationError, from_json, to_json
 
 from .context import Context
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RpcError
+from .http import CORS, NOT_FOUND, Reply
+from .limits import Limits, limit_error
 from .plugins import PluginManager, get_plugin_manager
 from .procedure import Procedure
 from .registry import Registry
@@ -36,6 +44,18 @@ logger = logging.getLogger("pyrpc")
 T = TypeVar("T")
 
 _NULL = b"null"
+
+DISCOVER = "rpc.discover"
+"""The name guards see for an introspection request (``GET /rpc``): OpenRPC's method name."""
+
+
+def _discover() -> dict[str, Any]:
+    """The introspection document (``GET /rpc``)."""
+    raise NotImplementedError  # never called: only guards see this procedure
+
+
+DISCOVER_PROCEDURE = Procedure.from_function(_discover, name=DISCOVER)
+"""What a guard receives as ``procedure`` when it runs for ``GET /rpc``; it is in no registry."""
 
 
 @dataclass(slots=True)
@@ -77,12 +97,27 @@ class Dispatcher:
     """Answers JSON-RPC 2.0 requests for the procedures of one registry.
 
     ``debug=True`` puts the exception type, message and traceback of unexpected errors into
-    the error's ``data``; never turn it on where clients are not trusted.
+    the error's ``data``; never turn it on where clients are not trusted. ``limits`` bounds
+    what one request may hold (``Limits()``, safe defaults, when None). ``introspection=False``
+    makes ``GET`` answer 404; ``cors`` lets the listed browser origins call (off when None).
+    Adapters take the same keyword arguments and pass them here.
     """
 
-    def __init__(self, registry: Registry, *, debug: bool = False, plugins: PluginManager | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        debug: bool = False,
+        plugins: PluginManager | None = None,
+        limits: Limits | None = None,
+        introspection: bool = True,
+        cors: CORS | None = None,
+    ) -> None:
         self.registry = registry
         self.debug = debug
+        self.limits = limits if limits is not None else Limits()
+        self.introspection = introspection
+        self.cors = cors
         self.plugins = plugins if plugins is not None else get_plugin_manager()
         self.plugins.prepare_registry(registry)
         self._schema: tuple[int, bytes] | None = None
@@ -100,6 +135,49 @@ class Dispatcher:
             self._schema = cached
         return cached[1]
 
+    async def introspect(self, context: ContextSource = None) -> Reply:
+        """The answer to ``GET``: the document, 404 when introspection is off, 403 when a guard refuses.
+
+        Guards run as for a call, with ``DISCOVER_PROCEDURE`` (named ``rpc.discover``) as the
+        procedure, so the auth that protects calls protects the schema too. A guard's
+        ``RpcError`` becomes 403 with a JSON-RPC error (id null) as the body.
+        """
+        if not self.introspection:
+            return NOT_FOUND
+        try:
+            if self.registry.guards:
+                lazy = _LazyContext(context)
+                for guard in self.registry.guards:
+                    outcome = guard(DISCOVER_PROCEDURE, lazy.get())
+                    if inspect.isawaitable(outcome):
+                        await outcome
+            return Reply(200, self.schema_json())
+        except Exception as exc:
+            return self._introspection_failure(exc)
+
+    def introspect_sync(self, context: ContextSource = None) -> Reply:
+        """``introspect`` from a worker thread (WSGI); async guards run on the dispatcher's loop."""
+        if not self.introspection:
+            return NOT_FOUND
+        try:
+            if self.registry.guards:
+                lazy = _LazyContext(context)
+                for guard in self.registry.guards:
+                    outcome = guard(DISCOVER_PROCEDURE, lazy.get())
+                    if inspect.isawaitable(outcome):
+                        self._loop_thread().submit(_awaited(outcome)).result()
+            return Reply(200, self.schema_json())
+        except Exception as exc:
+            return self._introspection_failure(exc)
+
+    def _introspection_failure(self, exc: Exception) -> Reply:
+        if isinstance(exc, RpcError):
+            try:
+                return Reply(403, _error(_NULL, exc.code, exc.message, exc.data))
+            except Exception as unsendable:  # data JSON cannot carry
+                exc = unsendable
+        return Reply(500, self._internal_error(_NULL, exc, "introspection (GET) failed"))
+
     # -- dispatching ---------------------------------------------------------------------
 
     async def dispatch(self, body: bytes, context: ContextSource = None) -> bytes | None:
@@ -108,12 +186,15 @@ class Dispatcher:
         ``context`` is the request's ``Context``, or a function that makes it: then it is
         made only when a procedure or a guard needs it, which most calls never do.
         """
-        checked, is_batch = self._check_body(body, _LazyContext(context))
-        if not is_batch:
-            item = checked[0]
-            return await self._answer(item) if isinstance(item, _Call) else item
-        answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
-        return _join(_merge(checked, answers))
+        try:
+            checked, is_batch = self._check_body(body, _LazyContext(context))
+            if not is_batch:
+                item = checked[0]
+                return await self._answer(item) if isinstance(item, _Call) else item
+            answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
+            return _join(_merge(checked, answers))
+        except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
+            return self._internal_error(_NULL, exc, "dispatching a request failed")
 
     def dispatch_sync(self, body: bytes, context: ContextSource = None) -> bytes | None:
         """Answer ``body`` from a worker thread (WSGI): sync procedures run right here.
@@ -121,33 +202,58 @@ class Dispatcher:
         Async procedures run on one event loop per dispatcher, kept in a background thread,
         so no loop is made (or leaked) per request and async resources stay on one loop.
         """
-        checked, is_batch = self._check_body(body, _LazyContext(context))
-        calls = [item for item in checked if isinstance(item, _Call)]
-        async_calls = [call for call in calls if call.procedure.is_async]
-        pending: Future[list[bytes | None]] | None = None
-        if async_calls:
-            # Submitted first, so that the async calls of a batch overlap with the sync ones.
-            pending = self._loop_thread().submit(self._answer_all(async_calls))
-        inline = [None if call.procedure.is_async else self._answer_inline(call) for call in calls]
-        awaited = iter(pending.result() if pending is not None else ())
-        answers = _merge(
-            checked,
-            [next(awaited) if call.procedure.is_async else answer for call, answer in zip(calls, inline, strict=True)],
-        )
-        return _join(answers) if is_batch else answers[0]
+        try:
+            checked, is_batch = self._check_body(body, _LazyContext(context))
+            calls = [item for item in checked if isinstance(item, _Call)]
+            async_calls = [call for call in calls if call.procedure.is_async]
+            pending: Future[list[bytes | None]] | None = None
+            if async_calls:
+                # Submitted first, so that the async calls of a batch overlap with the sync ones.
+                pending = self._loop_thread().submit(self._answer_all(async_calls))
+            inline = [None if call.procedure.is_async else self._answer_inline(call) for call in calls]
+            awaited = iter(pending.result() if pending is not None else ())
+            answers = _merge(
+                checked,
+                [
+                    next(awaited) if call.procedure.is_async else answer
+                    for call, answer in zip(calls, inline, strict=True)
+                ],
+            )
+            return _join(answers) if is_batch else answers[0]
+        except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
+            return self._internal_error(_NULL, exc, "dispatching a request failed")
 
     # -- checking ------------------------------------------------------------------------
 
     def _check_body(self, body: bytes, context: _LazyContext) -> tuple[list[_Checked], bool]:
+        limits = self.limits
+        if len(body) > limits.max_body_bytes:  # adapters refuse earlier, with 413; this is for direct callers
+            return [self._limit_error("max_body_bytes")], False
         try:
             payload = from_json(body, allow_inf_nan=False)
-        except ValueError:
+        except ValueError as exc:
+            if "recursion limit" in str(exc):  # deeper than the parser goes: the depth limit
+                return [self._limit_error("max_depth")], False
             return [_error(_NULL, PARSE_ERROR, "Parse error")], False
+        scan = limits.may_exceed(body)
         if isinstance(payload, list):
             if not payload:
                 return [_error(_NULL, INVALID_REQUEST, "Invalid Request", "empty batch")], False
+            if len(payload) > limits.max_batch:
+                return [self._limit_error("max_batch")], False
+            if scan:
+                return [
+                    self._limit_error(excess) if (excess := limits.excess(item, 1)) else self._check(item, context)
+                    for item in payload
+                ], True
             return [self._check(item, context) for item in payload], True
+        if scan and (excess := limits.excess(payload)):
+            return [self._limit_error(excess)], False
         return [self._check(payload, context)], False
+
+    def _limit_error(self, name: str) -> bytes:
+        error = limit_error(self.limits, name)
+        return _error(_NULL, error["code"], error["message"], error["data"])
 
     def _check(self, request: Any, context: _LazyContext) -> _Checked:
         """Check one request object against the specification and the procedure's params."""
@@ -172,12 +278,15 @@ class Dispatcher:
             return None if is_notification else _error(id_json, METHOD_NOT_FOUND, "Method not found", method)
         try:
             args, kwargs = procedure.validate_params(params)
+            if procedure.context_param is not None:
+                kwargs[procedure.context_param] = context.get()
         except ValidationError as exc:
             if is_notification:
                 return None
             return _error_raw(id_json, INVALID_PARAMS, "Invalid params", exc.json(include_url=False).encode())
-        if procedure.context_param is not None:
-            kwargs[procedure.context_param] = context.get()
+        except Exception as exc:  # a validator raising something else, or the adapter's context failing
+            answer = self._internal_error(id_json, exc, f"checking the params of {procedure.name!r} failed")
+            return None if is_notification else answer
         return _Call(procedure, args, kwargs, None if is_notification else id_json, context)
 
     # -- calling -------------------------------------------------------------------------
@@ -217,28 +326,39 @@ class Dispatcher:
         try:
             encoded = call.procedure.serialize_result(result)
         except (ValidationError, PydanticSerializationError) as exc:
-            logger.error(
-                "procedure %r returned a value that does not fit its return annotation",
-                call.procedure.name,
-                exc_info=exc,
+            return self._internal_error(
+                call.id,
+                exc,
+                f"procedure {call.procedure.name!r} returned a value that does not fit its return annotation",
             )
-            return self._internal_error(call.id, exc)
+        except Exception as exc:  # a custom serializer raising
+            return self._internal_error(call.id, exc, f"serializing the result of {call.procedure.name!r} failed")
         return b'{"jsonrpc":"2.0","result":' + encoded + b',"id":' + call.id + b"}"
 
     def _failure(self, call: _Call, exc: Exception) -> bytes | None:
         if isinstance(exc, RpcError):
-            return None if call.id is None else _error(call.id, exc.code, exc.message, exc.data)
-        logger.error("procedure %r raised", call.procedure.name, exc_info=exc)
-        return None if call.id is None else self._internal_error(call.id, exc)
+            if call.id is None:
+                return None
+            try:
+                return _error(call.id, exc.code, exc.message, exc.data)
+            except Exception as unsendable:  # data JSON cannot carry (a cycle, say)
+                return self._internal_error(
+                    call.id, unsendable, f"the RpcError data of {call.procedure.name!r} cannot be sent as JSON"
+                )
+        answer = self._internal_error(call.id or _NULL, exc, f"procedure {call.procedure.name!r} raised")
+        return None if call.id is None else answer
 
-    def _internal_error(self, id_json: bytes, exc: BaseException) -> bytes:
-        data = None
+    def _internal_error(self, id_json: bytes, exc: BaseException, what: str) -> bytes:
+        """Log ``exc`` with its traceback under a new request id; the -32603 answer carrying that id.
+
+        The client gets the id and nothing else (no exception text, type, path or name) unless
+        ``debug`` is on, so an operator can find the traceback from what a user reports.
+        """
+        request_id = new_request_id()
+        logger.error("%s [request_id=%s]", what, request_id, exc_info=exc, extra={"request_id": request_id})
+        data: dict[str, Any] = {"request_id": request_id}
         if self.debug:
-            data = {
-                "type": type(exc).__name__,
-                "message": str(exc),
-                "traceback": traceback.format_exception(exc),
-            }
+            data.update(type=type(exc).__name__, message=str(exc), traceback=traceback.format_exception(exc))
         return _error(id_json, INTERNAL_ERROR, "Internal error", data)
 
     def _loop_thread(self) -> _LoopThread:
@@ -258,6 +378,11 @@ class _LoopThread:
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+
+def new_request_id() -> str:
+    """A fresh id for one failure: 16 hex digits, unguessable, to find its log line."""
+    return secrets.token_hex(8)
 
 
 async def _awaited(awaitable: Awaitable[T]) -> T:

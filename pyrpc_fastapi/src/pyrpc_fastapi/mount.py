@@ -15,19 +15,39 @@ from fastapi import FastAPI, Request
 from starlette.routing import Route
 
 from pyrpc_asgi import RpcApp
-from pyrpc_core import Context, Dispatcher, Headers, Registry
+from pyrpc_core import CORS, Context, Dispatcher, Headers, Limits, Registry
 from pyrpc_core import registry as default_registry
 from pyrpc_core.loading import module_registry
 
 
-def mount(app: FastAPI, registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> Dispatcher:
+def mount(
+    app: FastAPI,
+    registry: Registry | None = None,
+    path: str = "/rpc",
+    *,
+    debug: bool = False,
+    limits: Limits | None = None,
+    introspection: bool = True,
+    cors: CORS | None = None,
+) -> Dispatcher:
     """Serve ``registry`` (the default registry when None) at ``path`` of ``app``.
 
     ``POST path`` answers JSON-RPC 2.0, ``GET path`` serves the introspection document;
     neither appears in the app's OpenAPI schema. Returns the dispatcher behind the route.
-    ``debug=True`` puts tracebacks of unexpected errors into responses: never in production.
+    ``limits`` (``pyrpc_core.Limits``, safe defaults when None) bounds each request;
+    ``introspection=False`` makes ``GET path`` answer 404; ``cors`` (``pyrpc_core.CORS``) lets
+    the listed browser origins call this route (CORS is off otherwise; Starlette's
+    ``CORSMiddleware`` works too). ``debug=True`` puts tracebacks of unexpected errors into
+    responses: never in production.
     """
-    endpoint = RpcApp(registry if registry is not None else default_registry, path, debug=debug)
+    endpoint = RpcApp(
+        registry if registry is not None else default_registry,
+        path,
+        debug=debug,
+        limits=limits,
+        introspection=introspection,
+        cors=cors,
+    )
     # A plain Starlette route around the ASGI endpoint: FastAPI's request parsing and
     # dependency solving would cost more than the whole call, and the wire must not depend on
     # the framework. The app's middleware still wraps it, as it wraps every route.
@@ -77,8 +97,19 @@ def find_app(module: ModuleType) -> FastAPI | None:
     return None
 
 
-def create_app(registry: Registry | None = None, path: str = "/rpc", *, debug: bool = False) -> FastAPI:
-    """A FastAPI app serving only pyRPC (no OpenAPI pages), for a module that has no app."""
+def create_app(
+    registry: Registry | None = None,
+    path: str = "/rpc",
+    *,
+    debug: bool = False,
+    limits: Limits | None = None,
+    introspection: bool = True,
+    cors: CORS | None = None,
+) -> FastAPI:
+    """A FastAPI app serving only pyRPC (no OpenAPI pages), for a module that has no app.
+
+    The keyword options are ``mount``'s.
+    """
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    mount(app, registry, path, debug=debug)
+    mount(app, registry, path, debug=debug, limits=limits, introspection=introspection, cors=cors)
     return app

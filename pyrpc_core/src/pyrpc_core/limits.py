@@ -1,0 +1,106 @@
+"""Limits on what one request may hold, so that hostile input costs the server little.
+
+``Limits`` is passed to ``Dispatcher(..., limits=...)`` and through every adapter
+(``create_app``/``mount``). Every limit is answered the same way on every adapter:
+
+- ``max_body_bytes``: HTTP 413, decided from ``Content-Length`` before the body is read, or
+  while a chunked body streams in, as soon as it passes the limit;
+- ``max_batch``, ``max_depth``, ``max_string``: JSON-RPC -32600 Invalid Request (HTTP 200),
+  with ``id`` null, a message naming the limit and ``data`` ``{"limit": name, "max": value}``.
+
+The checks cost almost nothing on ordinary requests: a body shorter than ``max_string``
+cannot hold a longer string, and a body with no more than ``max_depth`` brackets cannot nest
+deeper, so the parsed structure is only walked when the body's size or bracket count says
+it might break a limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import INVALID_REQUEST
+
+PARSER_MAX_DEPTH = 200
+"""The deepest nesting the JSON parser (pydantic-core's jiter) accepts at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one HTTP request to the endpoint may hold. The defaults suit a public endpoint.
+
+    - ``max_body_bytes``: the request body, in bytes (4 MiB);
+    - ``max_batch``: the requests of one batch (1000);
+    - ``max_depth``: the nesting of arrays and objects, the batch's own array included (64;
+      the parser refuses more than 200 whatever this says);
+    - ``max_string``: the characters of any one string, object keys included (1 MiB).
+    """
+
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_batch: int = 1000
+    max_depth: int = 64
+    max_string: int = 1024 * 1024
+
+    def __post_init__(self) -> None:
+        for name in ("max_body_bytes", "max_batch", "max_depth", "max_string"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Limits.{name} must be a positive integer, not {value!r}")
+
+    def may_exceed(self, body: bytes) -> bool:
+        """Whether ``body`` might break ``max_depth`` or ``max_string`` (then walk it with ``excess``).
+
+        Both tests are conservative: a string decodes to no more characters than its bytes,
+        and nesting needs one ``[`` or ``{`` per level, so False proves the body within limits.
+        """
+        return len(body) > self.max_string or body.count(b"[") + body.count(b"{") > self.max_depth
+
+    def excess(self, value: Any, depth: int = 0) -> str | None:
+        """The name of the limit ``value`` (parsed JSON, nested ``depth`` deep) breaks, or None."""
+        return _excess(value, depth, self.max_depth, self.max_string)
+
+
+def _excess(value: Any, depth: int, max_depth: int, max_string: int) -> str | None:
+    # Recursion is safe: the parser refuses anything nested deeper than PARSER_MAX_DEPTH.
+    kind = type(value)
+    if kind is str:
+        return "max_string" if len(value) > max_string else None
+    if kind is list:
+        items = value
+    elif kind is dict:
+        for key in value:
+            if len(key) > max_string:
+                return "max_string"
+        items = value.values()
+    else:
+        return None
+    if depth >= max_depth:
+        return "max_depth"
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            if len(item) > max_string:
+                return "max_string"
+        elif kind is list or kind is dict:
+            found = _excess(item, depth + 1, max_depth, max_string)
+            if found is not None:
+                return found
+    return None
+
+
+_WHAT = {
+    "max_body_bytes": "request body larger than",
+    "max_batch": "batch longer than",
+    "max_depth": "nested deeper than",
+    "max_string": "string longer than",
+}
+
+
+def limit_error(limits: Limits, name: str) -> dict[str, Any]:
+    """The JSON-RPC error object saying that the request broke the limit ``name``."""
+    value = getattr(limits, name)
+    return {
+        "code": INVALID_REQUEST,
+        "message": f"Invalid Request: {_WHAT[name]} {name} ({value})",
+        "data": {"limit": name, "max": value},
+    }
