@@ -1,0 +1,194 @@
+"""examples/fullstack end to end: generated types, a strict type check that fails on a wrong
+call, a Vite build, the page driven in headless Chromium against the Python backend, and a
+signature change while ``pyrpc dev`` runs that breaks the frontend's type check where it must."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pyrpc_core import RPCClient
+
+from .conftest import CHROMIUM, ENV, NODE, NPM, PYRPC, TYPES, Process, Stack, copy_example, line_of, tsc
+
+HERE = Path(__file__).resolve().parent
+
+WRONG_CALLS = """\
+import { createClient } from "@pyrpc/client";
+import type { Types } from "@pyrpc/types";
+
+const client = createClient<Types>({ url: "/rpc" });
+export const numberForTitle = client.todos.create(42);
+export const notAPriority = client.todos.create("Buy milk", "urgent");
+export const noSuchProcedure = client.todos.remove(1);
+export const patchMissing = client.todos.update(1);
+"""
+
+
+def test_types_are_generated_and_the_frontend_type_checks_and_builds(stack: Stack) -> None:
+    declarations = (stack.frontend / TYPES).read_text()
+    assert "create(title: string, priority?: Priority, due?: string | null): Promise<Todo>;" in declarations
+    assert 'export type Priority = "low" | "normal" | "high";' in declarations
+
+    status, errors, output = tsc(stack.frontend)
+    assert (status, errors) == (0, []), output
+
+    assert NPM is not None
+    build = subprocess.run(
+        [NPM, "run", "build"], cwd=stack.frontend, capture_output=True, text=True, timeout=180, env=ENV, check=False
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    bundles = list((stack.frontend / "dist" / "assets").glob("*.js"))
+    assert len(bundles) == 1, bundles
+    bundle = bundles[0].read_text()
+    assert re.search(r"[`\"']/rpc[`\"']", bundle)  # createClient's url
+    assert re.search(r"NORMAL:[`\"']normal[`\"']", bundle)  # the Priority object, from @pyrpc/types/index.js
+    assert bundles[0].name in (stack.frontend / "dist" / "index.html").read_text()
+
+
+def test_a_wrong_call_fails_the_strict_type_check(stack: Stack) -> None:
+    wrong = stack.frontend / "src" / "wrong-calls.ts"
+    wrong.write_text(WRONG_CALLS)
+    try:
+        status, errors, output = tsc(stack.frontend)
+    finally:
+        wrong.unlink()
+    assert status != 0
+    found = {(error.file, error.line, error.code) for error in errors}
+    assert found == {
+        ("src/wrong-calls.ts", 5, "TS2345"),  # a number where the title (a string) goes
+        ("src/wrong-calls.ts", 6, "TS2345"),  # "urgent" is not a Priority
+        ("src/wrong-calls.ts", 7, "TS2339"),  # no procedure todos.remove
+        ("src/wrong-calls.ts", 8, "TS2554"),  # todos.update needs its patch
+    }, output
+    messages = {error.line: error.message for error in errors}
+    assert "'number' is not assignable to parameter of type 'string'" in messages[5]
+    assert "'\"urgent\"' is not assignable to parameter of type 'Priority" in messages[6]
+    assert "Property 'remove' does not exist" in messages[7]
+
+
+def test_the_page_in_headless_chromium(stack: Stack, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"Chromium is not installed ({CHROMIUM} is missing): .ci/run installs Debian's chromium with apt-get "
+            "where it can; `apt-get install chromium` here runs this test"
+        )
+    assert NODE is not None
+    completed = subprocess.run(
+        [NODE, str(HERE / "drive.mjs"), stack.page, str(CHROMIUM), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+        check=False,
+    )
+    assert completed.returncode == 0, f"{completed.stdout}\n{completed.stderr}\n--- dev.py:\n{stack.runner.output()}"
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    steps = {step.pop("name"): step for step in report["steps"]}
+    in_a_week = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+
+    # What the page showed, step by step.
+    assert steps["loaded"]["titles"] == ["Read the pyRPC docs", "Ship the release"]
+    assert steps["loaded"]["summary"] == "1 of 2 done"
+    assert dt.datetime.fromisoformat(steps["loaded"]["created"]).tzinfo is not None  # the server's datetime
+    assert steps["created"] == {
+        "id": "3",
+        "priority": "high",
+        "due": f"due {in_a_week}",
+        "created": steps["created"]["created"],
+        "formCleared": True,
+    }
+    assert steps["ticked"] == {"rowClass": "done"}
+    assert steps["empty title"] == {
+        "error": "Please check the form:\ntitle: String should have at least 1 character",
+        "titleInvalid": 1,
+    }
+    assert steps["too long"] == {
+        "error": "Please check the form:\ntitle: String should have at most 60 characters",
+        "stillEditing": True,
+    }
+    assert steps["edited"] == {"errorHidden": True, "button": "Add"}
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    assert steps["past due"] == {
+        "error": f"the due date is in the past (error 4022)\ndue: {yesterday}\ntoday: {dt.date.today().isoformat()}",
+        "dueInvalid": 1,
+    }
+    assert report["pageErrors"] == []
+    assert {"todos.list", "todos.summary", "todos.create", "todos.update"} <= set(report["rpc"])
+
+    # What the Python side holds now: the browser's calls really reached it.
+    with RPCClient(stack.backend) as client:
+        todos = {todo["title"]: todo for todo in client.todos.list()}
+    assert set(todos) == {"Read the pyRPC docs", "Ship the release notes", "Buy oat milk"}
+    assert todos["Buy oat milk"] | {"created": None} == {
+        "id": 3,
+        "title": "Buy oat milk",
+        "priority": "high",
+        "due": in_a_week,
+        "done": True,
+        "created": None,
+    }
+    assert todos["Buy oat milk"]["created"] == steps["created"]["created"]
+    for name in ("validation-error.png", "page.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+OLD_SIGNATURE = (
+    "def create_todo(title: Title, priority: Priority = Priority.NORMAL, due: dt.date | None = None) -> Todo:\n"
+)
+NEW_SIGNATURE = (
+    "def create_todo(title: Title, priority: Priority = Priority.NORMAL, due_in_days: int | None = None) -> Todo:\n"
+    "    due = None if due_in_days is None else dt.date.today() + dt.timedelta(days=due_in_days)\n"
+)
+
+
+def test_changing_a_signature_while_pyrpc_dev_runs_breaks_the_old_call(
+    tmp_path: Path, processes: Callable[[list[str], Path], Process]
+) -> None:
+    root = copy_example(tmp_path / "fullstack")
+    main_py = root / "backend" / "main.py"
+    original = main_py.read_text()
+    assert original.count(OLD_SIGNATURE) == 1, "the example's todos.create changed: update this test"
+    types = root / "frontend" / TYPES
+    main_ts = root / "frontend" / "src" / "main.ts"
+    call = line_of(main_ts, "client.todos.create(title, priority, due)")
+
+    dev = processes([PYRPC, "dev", "--port", "0"], root / "backend")  # pyrpc.json as committed: no questions
+    dev.wait_for(r"serving 4 procedures at http://")
+    assert tsc(root / "frontend")[:2] == (0, [])
+
+    before = types.read_text()
+    main_py.write_text(original.replace(OLD_SIGNATURE, NEW_SIGNATURE))
+    dev.wait_for(r"reloaded: ~ todos\.create")
+    wait_until(lambda: types.read_text() != before)
+    assert "create(title: string, priority?: Priority, due_in_days?: number | null): Promise<Todo>;" in (
+        types.read_text()
+    )
+    status, errors, output = tsc(root / "frontend")
+    assert status != 0
+    assert [(error.file, error.line, error.code) for error in errors] == [("src/main.ts", call, "TS2345")], output
+    assert errors[0].message == (
+        "Argument of type 'string | null' is not assignable to parameter of type 'number | null | undefined'."
+    )
+
+    # Back to the old signature: the old call fits again.
+    main_py.write_text(original)
+    dev.wait_for(r"reloaded: ~ todos\.create")
+    wait_until(lambda: types.read_text() == before)
+    assert tsc(root / "frontend")[:2] == (0, [])
+    dev.stop()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(0.02)
