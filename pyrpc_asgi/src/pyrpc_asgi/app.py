@@ -71,7 +71,8 @@ class RpcApp:
             refusal = body_refusal(limits, _header(scope, b"content-length"))
             body = await _read_body(receive, limits.max_body_bytes) if refusal is None else None
             if body is None:  # refused before reading, or a chunked body went past the limit
-                await _send_reply(send, refusal or too_large(limits), extra)
+                # The rest of the body stays unread, so the connection cannot serve another request.
+                await _send_reply(send, refusal or too_large(limits), [(b"connection", b"close"), *extra])
                 return
             answer = await dispatcher.dispatch(body, lambda: _context(scope))
             if answer is None:

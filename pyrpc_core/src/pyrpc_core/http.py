@@ -153,7 +153,8 @@ def body_refusal(limits: Limits, content_length: str | bytes | None) -> Reply | 
 def too_large(limits: Limits) -> Reply:
     """The 413 answer: a JSON-RPC error (id null) naming ``max_body_bytes``.
 
-    The connection should be closed after it: the rest of the body is never read.
+    The rest of the body is never read, so an ASGI adapter should also say
+    ``Connection: close`` (WSGI apps may not: the server decides).
     """
     body = b'{"jsonrpc":"2.0","error":' + to_json(limit_error(limits, "max_body_bytes")) + b',"id":null}'
-    return Reply(413, body, (JSON_CONTENT_TYPE, ("connection", "close")))
+    return Reply(413, body)
