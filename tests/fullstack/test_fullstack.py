@@ -74,15 +74,20 @@ def test_a_wrong_call_fails_the_strict_type_check(stack: Stack) -> None:
     assert "Property 'remove' does not exist" in messages[7]
 
 
-def test_the_page_in_headless_chromium(stack: Stack, tmp_path: Path) -> None:
+def require_chromium() -> str:
     if not CHROMIUM.exists():
         pytest.skip(
             f"Chromium is not installed ({CHROMIUM} is missing): .ci/run installs Debian's chromium with apt-get "
             "where it can; `apt-get install chromium` here runs this test"
         )
+    return str(CHROMIUM)
+
+
+def test_the_page_in_headless_chromium(stack: Stack, tmp_path: Path) -> None:
+    chromium = require_chromium()
     assert NODE is not None
     completed = subprocess.run(
-        [NODE, str(HERE / "drive.mjs"), stack.page, str(CHROMIUM), str(tmp_path)],
+        [NODE, str(HERE / "drive.mjs"), "flow", stack.page, chromium, str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -140,6 +145,45 @@ def test_the_page_in_headless_chromium(stack: Stack, tmp_path: Path) -> None:
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_python_change_reloads_the_page_with_the_new_values(stack: Stack) -> None:
+    """pyrpc dev rewrites @pyrpc/types; the example's Vite plugin reloads the page with it."""
+    chromium = require_chromium()
+    main_py = stack.root / "backend" / "main.py"
+    original = main_py.read_text()
+    assert original.count(ENUM_MEMBER) == 1, "the example's Priority changed: update this test"
+    assert NODE is not None
+    browser = subprocess.Popen(
+        [NODE, str(HERE / "drive.mjs"), "reload", stack.page, chromium],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    try:
+        assert browser.stdout is not None
+        assert browser.stdout.readline().strip() == "ready", browser.communicate(timeout=60)
+        main_py.write_text(original.replace(ENUM_MEMBER, ENUM_MEMBER + '    URGENT = "urgent"\n'))
+        out, err = browser.communicate(timeout=60)
+    finally:
+        if browser.poll() is None:
+            browser.kill()
+            browser.wait()
+        main_py.write_text(original)
+    assert browser.returncode == 0, f"{out}\n{err}\n--- dev.py:\n{stack.runner.output()}"
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["steps"] == [
+        {
+            "name": "reloaded",
+            "before": ["low", "normal", "high"],
+            "after": ["low", "normal", "high", "urgent"],
+            "loads": 2,
+        }
+    ]
+    assert report["pageErrors"] == []
+    stack.runner.wait_for(r"^frontend +\| .*page reload node_modules/@pyrpc/types/index\.js")
+
+
+ENUM_MEMBER = '    HIGH = "high"\n'
 OLD_SIGNATURE = (
     "def create_todo(title: Title, priority: Priority = Priority.NORMAL, due: dt.date | None = None) -> Todo:\n"
 )
