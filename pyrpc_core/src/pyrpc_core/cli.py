@@ -20,7 +20,7 @@ import click
 
 from .client import RPCClient, TransportError
 from .config import CONFIG_FILE, TYPES_PACKAGE, Config, ConfigError, check_framework, read_config, save_config
-from .files import UnsafeWriteError, write_files
+from .files import UnsafeWriteError, write_atomic, write_files
 from .loading import LoadError, load_app
 from .plugins import Emitter, PluginError, PluginManager, PluginWarning, get_plugin_manager
 from .project import Loaded, Project, ReloadError, describe_changes, describe_error, load_registry
@@ -144,6 +144,13 @@ def configure(path: Path, flags: dict[str, str | None], reconfigure: bool) -> Co
     except ConfigError as exc:
         if not reconfigure:
             raise CommandError(f"{exc}\n(fix the file, or run 'pyrpc dev --reconfigure' to answer again)") from None
+        # Asked to answer again: say what was wrong, and keep the old bytes beside the new file.
+        kept = path.with_name(path.name + ".corrupt")
+        try:
+            write_atomic(kept, path.read_bytes())
+            click.secho(f"pyrpc dev: {exc}; answering again (the old file is kept as {kept.name})", err=True)
+        except OSError:  # unreadable: nothing to keep
+            click.secho(f"pyrpc dev: {exc}; answering again", err=True)
         current = None
     values = {field: getattr(current, field) if current else DEFAULTS[field] for field in DEFAULTS}
     if current is None or reconfigure:
