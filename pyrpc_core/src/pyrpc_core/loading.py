@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .plugins import Adapter, PluginError, PluginManager, get_plugin_manager
 from .registry import Registry
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from .config import Config
 
 DEFAULT_PATH = "/rpc"
+
+App = TypeVar("App")
 
 
 class LoadError(Exception):
@@ -98,3 +101,31 @@ def module_registry(module: ModuleType) -> Registry:
     own = {id(value): value for value in vars(module).values() if isinstance(value, Registry)}
     own.pop(id(default_registry), None)
     return next(iter(own.values())) if len(own) == 1 else default_registry
+
+
+def find_framework_app(
+    module: ModuleType,
+    app_type: type[App],
+    is_mounted: Callable[[App], bool],
+    mount: Callable[[App, Registry], object],
+) -> App | None:
+    """The ``app_type`` app of ``module`` to serve: what an adapter's ``find_app`` does.
+
+    An app with pyRPC mounted wins. Failing that, the module's only app gets the module's
+    registry (``module_registry``) mounted at ``/rpc``, so the user's routes are served beside
+    it. None when the module has no app (the caller then builds one). Several apps with pyRPC
+    mounted are ambiguous: ``LookupError`` asks for ``module:attr``.
+    """
+    apps = list({id(value): value for value in vars(module).values() if isinstance(value, app_type)}.values())
+    mounted = [app for app in apps if is_mounted(app)]
+    if len(mounted) > 1:
+        raise LookupError(
+            f"module {module.__name__!r} holds {len(mounted)} {app_type.__name__} apps with pyRPC mounted; "
+            f"name one in pyrpc.json's entrypoint as '{module.__name__}:<attribute>'"
+        )
+    if mounted:
+        return mounted[0]
+    if len(apps) == 1:
+        mount(apps[0], module_registry(module))
+        return apps[0]
+    return None

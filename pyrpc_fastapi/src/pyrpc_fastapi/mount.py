@@ -17,7 +17,7 @@ from starlette.routing import Route
 from pyrpc_asgi import RpcApp
 from pyrpc_core import CORS, Context, Dispatcher, Headers, Limits, Registry
 from pyrpc_core import registry as default_registry
-from pyrpc_core.loading import module_registry
+from pyrpc_core.loading import find_framework_app
 
 
 def mount(
@@ -73,28 +73,8 @@ def is_mounted(app: FastAPI) -> bool:
 
 
 def find_app(module: ModuleType) -> FastAPI | None:
-    """The FastAPI app of ``module`` to serve, for pyrpc.json's ``entrypoint``.
-
-    An app with pyRPC mounted wins. Failing that, the module's only FastAPI app gets the
-    module's registry (``pyrpc_core.loading.module_registry``) mounted at ``/rpc``, so the
-    user's routes are served beside it. None when the module has no app (the caller then
-    builds one). Several apps with pyRPC mounted are ambiguous: ``LookupError`` asks for
-    ``module:attr``.
-    """
-    apps = [value for value in vars(module).values() if isinstance(value, FastAPI)]
-    apps = list({id(app): app for app in apps}.values())
-    mounted = [app for app in apps if is_mounted(app)]
-    if len(mounted) > 1:
-        raise LookupError(
-            f"module {module.__name__!r} holds {len(mounted)} FastAPI apps with pyRPC mounted; "
-            f"name one in pyrpc.json's entrypoint as '{module.__name__}:<attribute>'"
-        )
-    if mounted:
-        return mounted[0]
-    if len(apps) == 1:
-        mount(apps[0], module_registry(module))
-        return apps[0]
-    return None
+    """The FastAPI app of ``module`` to serve, for pyrpc.json's ``entrypoint`` (see ``find_framework_app``)."""
+    return find_framework_app(module, FastAPI, is_mounted, lambda app, registry: mount(app, registry))
 
 
 def create_app(

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from pyrpc_core import Context, Dispatcher, Headers, Registry
 from pyrpc_core import registry as default_registry
-from pyrpc_core.loading import module_registry
+from pyrpc_core.loading import find_framework_app
 
 _JSON = "application/json"
 
@@ -59,20 +59,12 @@ def create_app(registry: Registry | None = None, path: str = "/rpc", *, debug: b
 def find_app(module: ModuleType) -> Starlette | None:
     """The Starlette app of pyrpc.json's entrypoint module, or None to have one built.
 
-    An app with pyRPC mounted wins; else the module's only app gets the module's registry
-    mounted at ``/rpc``. Several mounted apps are ambiguous: ``LookupError`` asks for
-    ``module:attr``.
+    pyRPC's own rules (``pyrpc_core.loading.find_framework_app``): an app with pyRPC mounted
+    wins; else the module's only app gets the module's registry mounted at ``/rpc``.
     """
-    apps = list({id(value): value for value in vars(module).values() if isinstance(value, Starlette)}.values())
-    mounted = [app for app in apps if getattr(app.state, "pyrpc", None)]
-    if len(mounted) > 1:
-        raise LookupError(
-            f"module {module.__name__!r} holds {len(mounted)} Starlette apps with pyRPC mounted; "
-            f"name one in pyrpc.json's entrypoint as '{module.__name__}:<attribute>'"
-        )
-    if mounted:
-        return mounted[0]
-    if len(apps) == 1:
-        mount(apps[0], module_registry(module))
-        return apps[0]
-    return None
+    return find_framework_app(
+        module,
+        Starlette,
+        lambda app: bool(getattr(app.state, "pyrpc", None)),
+        lambda app, registry: mount(app, registry),
+    )
