@@ -26,6 +26,9 @@ from .errors import RegistrationError
 _PARAMS_CONFIG = ConfigDict(extra="forbid", populate_by_name=False, arbitrary_types_allowed=False)
 
 
+_NO_ARGS: list[Any] = []  # shared, never mutated: most procedures take no positional-only params
+
+
 @dataclass(frozen=True, eq=False)
 class Procedure:
     """One callable procedure of a registry."""
@@ -121,10 +124,12 @@ class Procedure:
             params = dict(zip(self.param_names, params, strict=False))
         elif params is None:
             params = {}
-        values = self.params_model.model_validate(params).__dict__.values()
+        # The validator itself, not model_validate: this is the per-call hot path.
+        values = self.params_model.__pydantic_validator__.validate_python(params).__dict__.values()
         kwargs = dict(zip(self.param_names, values, strict=True))
-        args = [kwargs.pop(name) for name in self.positional_only]
-        return args, kwargs
+        if not self.positional_only:
+            return _NO_ARGS, kwargs
+        return [kwargs.pop(name) for name in self.positional_only], kwargs
 
     def serialize_result(self, result: Any) -> bytes:
         """The result as JSON bytes, in the shape the schema's ``result`` promises.
