@@ -75,4 +75,5 @@ def test_a_plugin_cannot_take_a_built_in_command(tmp_path: Path, site: Path) -> 
     result = pyrpc(["serve", "--help"], tmp_path, site)
     assert result.returncode == 0
     assert "Serve the API of pyrpc.json" in result.stdout  # the real one
-    assert "plugin 'fakecmd_thief' (fakecmd_thief from fakecmd_thief 1.0) adds command 'serve', which is taken" in result.stderr
+    warning = "plugin 'fakecmd_thief' (fakecmd_thief from fakecmd_thief 1.0) adds command 'serve', which is taken"
+    assert warning in result.stderr

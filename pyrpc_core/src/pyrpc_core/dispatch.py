@@ -145,12 +145,7 @@ class Dispatcher:
         if not self.introspection:
             return NOT_FOUND
         try:
-            if self.registry.guards:
-                lazy = _LazyContext(context)
-                for guard in self.registry.guards:
-                    outcome = guard(DISCOVER_PROCEDURE, lazy.get())
-                    if inspect.isawaitable(outcome):
-                        await outcome
+            await self._guard(DISCOVER_PROCEDURE, _LazyContext(context))
             return Reply(200, self.schema_json())
         except Exception as exc:
             return self._introspection_failure(exc)
@@ -160,12 +155,7 @@ class Dispatcher:
         if not self.introspection:
             return NOT_FOUND
         try:
-            if self.registry.guards:
-                lazy = _LazyContext(context)
-                for guard in self.registry.guards:
-                    outcome = guard(DISCOVER_PROCEDURE, lazy.get())
-                    if inspect.isawaitable(outcome):
-                        self._loop_thread().submit(_awaited(outcome)).result()
+            self._guard_sync(DISCOVER_PROCEDURE, _LazyContext(context))
             return Reply(200, self.schema_json())
         except Exception as exc:
             return self._introspection_failure(exc)
@@ -291,16 +281,28 @@ class Dispatcher:
 
     # -- calling -------------------------------------------------------------------------
 
+    async def _guard(self, procedure: Procedure, context: _LazyContext) -> None:
+        """Run the registry's guards before ``procedure``; a guard refuses by raising."""
+        for guard in self.registry.guards:
+            outcome = guard(procedure, context.get())
+            if inspect.isawaitable(outcome):
+                await outcome
+
+    def _guard_sync(self, procedure: Procedure, context: _LazyContext) -> None:
+        """``_guard`` from a worker thread: async guards run on the dispatcher's loop."""
+        for guard in self.registry.guards:
+            outcome = guard(procedure, context.get())
+            if inspect.isawaitable(outcome):
+                self._loop_thread().submit(_awaited(outcome)).result()
+
     async def _answer_all(self, calls: list[_Call]) -> list[bytes | None]:
         return await asyncio.gather(*(self._answer(call) for call in calls))
 
     async def _answer(self, call: _Call) -> bytes | None:
         procedure = call.procedure
         try:
-            for guard in self.registry.guards:
-                outcome = guard(procedure, call.context.get())
-                if inspect.isawaitable(outcome):
-                    await outcome
+            if self.registry.guards:
+                await self._guard(procedure, call.context)
             if procedure.is_async:
                 result = await procedure.func(*call.args, **call.kwargs)
             else:
@@ -311,10 +313,8 @@ class Dispatcher:
 
     def _answer_inline(self, call: _Call) -> bytes | None:
         try:
-            for guard in self.registry.guards:
-                outcome = guard(call.procedure, call.context.get())
-                if inspect.isawaitable(outcome):
-                    self._loop_thread().submit(_awaited(outcome)).result()
+            if self.registry.guards:
+                self._guard_sync(call.procedure, call.context)
             result = call.procedure.func(*call.args, **call.kwargs)
         except Exception as exc:
             return self._failure(call, exc)
