@@ -24,8 +24,13 @@ def serve_wsgi(app: Any, threads: int = 32) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
         server.task_dispatcher.shutdown()
-        wasyncore.close_all(server._map)
+        # Empty the map and wake the loop, so that it ends by itself; closing the sockets under
+        # a running select() would make it fail with EBADF in the server's thread.
+        sockets = dict(server._map)
+        server._map.clear()
+        server.pull_trigger()
         thread.join(10)
+        wasyncore.close_all(sockets)
 
 
 @contextmanager
