@@ -211,7 +211,7 @@ class DevSession:
                 click.secho(f"pyrpc dev: error: {exc}", fg="red", err=True)
                 click.secho("pyrpc dev: still serving the last good version; fix the file and save", err=True)
                 return
-            changes = describe_changes(self.loaded.schema, loaded.schema)
+            previous = self.loaded.schema
             self.loaded = loaded
             self.served.app = loaded.app.app
             try:
@@ -221,6 +221,7 @@ class DevSession:
                     f"pyrpc dev: error: writing types failed: {describe_error(exc, self.project.root)}", err=True
                 )
                 return
+            changes = describe_changes(previous, loaded.schema)  # after the write: the types come first
             summary = ", ".join(changes) if changes else "no API change"
             where = f"; wrote {len(written)} files" if written else ""
             click.echo(f"pyrpc dev: reloaded: {summary}{where}")

@@ -8,7 +8,6 @@ back, so the server and the last good types stay as they were.
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from dataclasses import dataclass
@@ -110,36 +109,49 @@ def describe_error(exc: BaseException, root: Path) -> str:
 
 
 def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What a regeneration changed, a line per procedure: ``+ added``, ``- removed``, ``~ changed``."""
+    """What a regeneration changed, a line per procedure: ``+ added``, ``- removed``, ``~ changed``.
+
+    A procedure changed when its entry changed or when a model it reaches did. The work is
+    linear in the document: changed models are found by comparing ``$defs`` once, then every
+    model that reaches one of them, through the references of the new document.
+    """
     old_procedures, new_procedures = old["procedures"], new["procedures"]
+    old_defs, new_defs = old["$defs"], new["$defs"]
+    changed = {name for name in old_defs.keys() | new_defs.keys() if old_defs.get(name) != new_defs.get(name)}
+    referrers: dict[str, set[str]] = {}
+    for name, definition in new_defs.items():
+        for target in _refs(definition):
+            referrers.setdefault(target, set()).add(name)
+    tainted, pending = set(changed), list(changed)
+    while pending:
+        for referrer in referrers.get(pending.pop(), ()):
+            if referrer not in tainted:
+                tainted.add(referrer)
+                pending.append(referrer)
     lines = [f"+ {name}" for name in new_procedures if name not in old_procedures]
     lines += [f"- {name}" for name in old_procedures if name not in new_procedures]
     lines += [
         f"~ {name}"
-        for name in new_procedures
-        if name in old_procedures and _fingerprint(old, name) != _fingerprint(new, name)
+        for name, entry in new_procedures.items()
+        if name in old_procedures and (entry != old_procedures[name] or not tainted.isdisjoint(_refs(entry)))
     ]
     return sorted(lines, key=lambda line: line[2:])
 
 
-def _fingerprint(schema: dict[str, Any], name: str) -> str:
-    """A procedure's entry with every model it reaches, as text: equal text, same API."""
-    entry = schema["procedures"][name]
-    seen: dict[str, Any] = {}
-    pending = [entry]
+def _refs(node: Any) -> set[str]:
+    """The ``$defs`` names a schema fragment refers to directly."""
+    found: set[str] = set()
+    pending = [node]
     while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
+        item = pending.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                key = ref.removeprefix("#/$defs/")
-                if key not in seen and key in schema["$defs"]:
-                    seen[key] = schema["$defs"][key]
-                    pending.append(seen[key])
-            pending.extend(node.values())
-        elif isinstance(node, list):
-            pending.extend(node)
-    return json.dumps([entry, seen], sort_keys=True)
+                found.add(ref.removeprefix("#/$defs/"))
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 def _relative(filename: str, root: Path) -> str:

@@ -1,0 +1,47 @@
+"""What ``pyrpc dev`` prints after a reload: procedures added, removed and changed (directly or through a model)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pyrpc_core.project import describe_changes
+
+OLD: dict[str, Any] = {
+    "version": 1,
+    "procedures": {
+        "orders.get": {"name": "orders.get", "doc": None, "params": {}, "result": {"$ref": "#/$defs/Order"}},
+        "ping": {"name": "ping", "doc": None, "params": {}, "result": {"type": "string"}},
+        "users.get": {"name": "users.get", "doc": None, "params": {}, "result": {"$ref": "#/$defs/User"}},
+    },
+    "$defs": {
+        "Order": {"properties": {"items": {"items": {"$ref": "#/$defs/Item"}, "type": "array"}}},
+        "Item": {"properties": {"price": {"type": "number"}}},
+        "User": {"properties": {"name": {"type": "string"}}},
+    },
+}
+
+
+def test_nothing_changed() -> None:
+    assert describe_changes(OLD, copy.deepcopy(OLD)) == []
+
+
+def test_added_removed_and_directly_changed() -> None:
+    new = copy.deepcopy(OLD)
+    del new["procedures"]["ping"]
+    new["procedures"]["pong"] = {"name": "pong", "doc": None, "params": {}, "result": {"type": "string"}}
+    new["procedures"]["users.get"]["doc"] = "Now documented."
+    assert describe_changes(OLD, new) == ["- ping", "+ pong", "~ users.get"]
+
+
+def test_a_change_deep_in_a_model_marks_every_procedure_that_reaches_it() -> None:
+    new = copy.deepcopy(OLD)
+    new["$defs"]["Item"]["properties"]["price"] = {"type": "string"}
+    assert describe_changes(OLD, new) == ["~ orders.get"]
+
+
+def test_a_model_removed_and_renamed_marks_its_users() -> None:
+    new = copy.deepcopy(OLD)
+    new["$defs"]["Person"] = new["$defs"].pop("User")
+    new["procedures"]["users.get"]["result"] = {"$ref": "#/$defs/Person"}
+    assert describe_changes(OLD, new) == ["~ users.get"]
