@@ -21,6 +21,7 @@ from . import batch_bench, codegen_bench, dev_bench, http_bench, memory_bench
 @dataclass(frozen=True)
 class Settings:
     http_seconds: float
+    http_rounds: int
     connections: int
     batch_rounds: int
     procedures: int
@@ -30,8 +31,8 @@ class Settings:
     memory_requests: int
 
 
-FULL = Settings(10, 32, 30, 2000, 1000, 500, 9, 100_000)
-TINY = Settings(1, 4, 2, 40, 20, 20, 1, 2_000)
+FULL = Settings(5, 3, 32, 30, 2000, 1000, 500, 9, 100_000)
+TINY = Settings(1, 1, 4, 2, 40, 20, 20, 1, 2_000)
 
 
 def ratio(value: float | None, reference: float | None) -> str:
@@ -51,10 +52,17 @@ def run(settings: Settings, only: set[str]) -> list[str]:
     lines = [f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}", ""]
     if "http" in only:
         results = http_bench.measure(
-            http_bench.TARGETS, settings.http_seconds, settings.connections, warm_up=settings is FULL
+            http_bench.TARGETS,
+            settings.http_seconds,
+            settings.connections,
+            warm_up=settings is FULL,
+            rounds=settings.http_rounds,
         )
         floor = results["floor (hand-written ASGI)"]
-        lines += ["## Requests over HTTP (one server worker, 127.0.0.1)", ""]
+        lines += [
+            f"## Requests over HTTP (one server worker, 127.0.0.1; median of {settings.http_rounds} rounds)",
+            "",
+        ]
         lines += ["| server | call | req/s | p50 ms | p99 ms | errors | vs floor |", "|---|---|---|---|---|---|---|"]
         for name, calls in results.items():
             for call, load in calls.items():
