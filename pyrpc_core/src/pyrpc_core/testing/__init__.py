@@ -1,0 +1,78 @@
+"""Test kits for plugin authors: prove that an adapter or an emitter behaves exactly like ours.
+
+- ``adapters``: ``AdapterConformance`` and the ``conformance_registry()`` it calls;
+- ``hardening``: ``HardeningConformance``, the limits, CORS, introspection and load;
+- ``emitters``: ``EmitterHarness``, ``check_emitter`` and the ``schema_corpus()``;
+- ``wire``: the HTTP helpers they use (``http_request``, ``post``, ``serve_asgi``).
+
+The adapter conformance kit:
+
+An adapter author serves ``conformance_registry()`` at ``/rpc`` with their adapter on a real
+HTTP server, and subclasses ``AdapterConformance`` with a ``rpc_url`` fixture giving that
+endpoint's URL::
+
+    import pytest
+    from pyrpc_core.testing import AdapterConformance, conformance_registry, serve_asgi
+
+    class TestMyAdapter(AdapterConformance):
+        @pytest.fixture(scope="class")
+        @classmethod
+        def rpc_url(cls):
+            with serve_asgi(my_adapter.create_app(conformance_registry(), "/rpc")) as base_url:
+                yield base_url + "/rpc"
+
+Every test makes real HTTP requests with the standard library and compares the answers
+byte for byte with what the core dispatcher itself gives for the same request, and with the
+examples of section 7 of the JSON-RPC 2.0 specification. The kit imports no web framework;
+pytest is imported here only, so it never becomes a dependency of pyrpc-core.
+"""
+
+from .adapters import FORBIDDEN, SECRET, AdapterConformance, conformance_registry
+from .emitters import (
+    UPDATE_SNAPSHOTS,
+    EmitterCheckError,
+    EmitterHarness,
+    check_emitter,
+    generate_checked,
+    generate_in_fresh_process,
+    reordered,
+    schema_corpus,
+)
+from .hardening import (
+    HARDENED_CORS,
+    HARDENED_LIMITS,
+    HARDENED_ORIGIN,
+    INTROSPECTION_TOKEN,
+    HardeningConformance,
+    concurrent_posts,
+    hardened_registry,
+    raw_request,
+)
+from .wire import HttpResponse, http_request, post, serve_asgi
+
+__all__ = [
+    "FORBIDDEN",
+    "HARDENED_CORS",
+    "HARDENED_LIMITS",
+    "HARDENED_ORIGIN",
+    "INTROSPECTION_TOKEN",
+    "SECRET",
+    "UPDATE_SNAPSHOTS",
+    "AdapterConformance",
+    "EmitterCheckError",
+    "EmitterHarness",
+    "HardeningConformance",
+    "HttpResponse",
+    "check_emitter",
+    "concurrent_posts",
+    "conformance_registry",
+    "generate_checked",
+    "generate_in_fresh_process",
+    "hardened_registry",
+    "http_request",
+    "post",
+    "raw_request",
+    "reordered",
+    "schema_corpus",
+    "serve_asgi",
+]
