@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,11 +18,12 @@ from typing import Any, cast
 import click
 
 from .client import RPCClient, TransportError
-from .config import CONFIG_FILE, TYPES_PACKAGE, Config, ConfigError, check_framework, read_config, save_config
+from .config import CONFIG_FILE, Config, ConfigError, check_framework, read_config, save_config
+from .dev import DevSession
 from .files import UnsafeWriteError, write_atomic, write_files
 from .loading import LoadError, load_app
 from .plugins import Emitter, PluginError, PluginManager, PluginWarning, get_plugin_manager
-from .project import Loaded, Project, ReloadError, describe_changes, describe_error, load_registry
+from .project import Project, ReloadError, describe_error, load_registry
 from .schema import build_schema
 from .serve import ServeError, bind, run_asgi, run_wsgi, url_of
 from .watch import SourceWatcher
@@ -180,61 +180,6 @@ def configure(path: Path, flags: dict[str, str | None], reconfigure: bool) -> Co
     except ConfigError as exc:
         raise CommandError(str(exc)) from None
     return config
-
-
-class DevSession:
-    """What ``pyrpc dev`` serves, swapped for the new app after each good reload."""
-
-    def __init__(self, project: Project, loaded: Loaded, emitter: Emitter | None, out: Path | None = None) -> None:
-        self.project = project
-        self.loaded = loaded
-        self.emitter = emitter
-        self.out = out
-        self.served = _Swappable(loaded.app.app)
-        self._lock = threading.Lock()
-
-    def write_types(self) -> list[Path]:
-        if self.emitter is None:
-            return []
-        files = self.emitter.generate(self.loaded.schema)
-        if self.out is not None:
-            return write_files(self.out, files)
-        package = TYPES_PACKAGE.as_posix()
-        return write_files(self.project.config.client_path, {f"{package}/{name}": text for name, text in files.items()})
-
-    def regenerate(self) -> None:
-        """Reload the code; on success serve it and write the types, else keep the last good ones."""
-        with self._lock:
-            try:
-                loaded = self.project.reload()
-            except ReloadError as exc:
-                click.secho(f"pyrpc dev: error: {exc}", fg="red", err=True)
-                click.secho("pyrpc dev: still serving the last good version; fix the file and save", err=True)
-                return
-            previous = self.loaded.schema
-            self.loaded = loaded
-            self.served.app = loaded.app.app
-            try:
-                written = self.write_types()
-            except Exception as exc:  # an emitter bug must not stop the server
-                click.secho(
-                    f"pyrpc dev: error: writing types failed: {describe_error(exc, self.project.root)}", err=True
-                )
-                return
-            changes = describe_changes(previous, loaded.schema)  # after the write: the types come first
-            summary = ", ".join(changes) if changes else "no API change"
-            where = f"; wrote {len(written)} files" if written else ""
-            click.echo(f"pyrpc dev: reloaded: {summary}{where}")
-
-
-class _Swappable:
-    """An ASGI or WSGI app that forwards to whichever app is current."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    def __call__(self, *args: Any) -> Any:
-        return self.app(*args)
 
 
 def _dev_output(config: Config, emitter: str, out: Path | None) -> tuple[Emitter | None, Path | None]:

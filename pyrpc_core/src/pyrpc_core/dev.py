@@ -1,0 +1,69 @@
+"""The session of ``pyrpc dev``: what it serves, swapped in place after each good reload, and the types it writes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import TYPES_PACKAGE
+from .files import write_files
+from .plugins import Emitter
+from .project import Loaded, Project, ReloadError, describe_changes, describe_error
+
+
+class DevSession:
+    """What ``pyrpc dev`` serves, swapped for the new app after each good reload."""
+
+    def __init__(self, project: Project, loaded: Loaded, emitter: Emitter | None, out: Path | None = None) -> None:
+        self.project = project
+        self.loaded = loaded
+        self.emitter = emitter
+        self.out = out
+        self.served = Swappable(loaded.app.app)
+        self._lock = threading.Lock()
+
+    def write_types(self) -> list[Path]:
+        if self.emitter is None:
+            return []
+        files = self.emitter.generate(self.loaded.schema)
+        if self.out is not None:
+            return write_files(self.out, files)
+        package = TYPES_PACKAGE.as_posix()
+        return write_files(self.project.config.client_path, {f"{package}/{name}": text for name, text in files.items()})
+
+    def regenerate(self) -> None:
+        """Reload the code; on success serve it and write the types, else keep the last good ones."""
+        with self._lock:
+            try:
+                loaded = self.project.reload()
+            except ReloadError as exc:
+                click.secho(f"pyrpc dev: error: {exc}", fg="red", err=True)
+                click.secho("pyrpc dev: still serving the last good version; fix the file and save", err=True)
+                return
+            previous = self.loaded.schema
+            self.loaded = loaded
+            self.served.app = loaded.app.app
+            try:
+                written = self.write_types()
+            except Exception as exc:  # an emitter bug must not stop the server
+                click.secho(
+                    f"pyrpc dev: error: writing types failed: {describe_error(exc, self.project.root)}", err=True
+                )
+                return
+            changes = describe_changes(previous, loaded.schema)  # after the write: the types come first
+            summary = ", ".join(changes) if changes else "no API change"
+            where = f"; wrote {len(written)} files" if written else ""
+            click.echo(f"pyrpc dev: reloaded: {summary}{where}")
+
+
+class Swappable:
+    """An ASGI or WSGI app that forwards to whichever app is current."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, *args: Any) -> Any:
+        return self.app(*args)
