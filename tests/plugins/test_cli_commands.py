@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-PYRPC = str(Path(sys.executable).with_name("pyrpc"))
+from .fakes import install_fake, pyrpc
 
 GREETER = """
 import click
@@ -45,21 +41,8 @@ def pyrpc_cli_commands():
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("site")
     for module, source in {"fakecmd_greeter": GREETER, "fakecmd_thief": THIEF}.items():
-        (root / f"{module}.py").write_text(textwrap.dedent(source))
-        info = root / f"{module}-1.0.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n")
-        (info / "entry_points.txt").write_text(f"[pyrpc]\n{module} = {module}\n")
+        install_fake(root, module, source)
     return root
-
-
-def pyrpc(args: list[str], cwd: Path, site: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "NO_COLOR": "1",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
-    }
-    return subprocess.run([PYRPC, *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=env, check=False)
 
 
 def test_a_plugin_command_is_listed_and_runs(tmp_path: Path, site: Path) -> None:

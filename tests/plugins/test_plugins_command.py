@@ -9,15 +9,11 @@ the emitter name ``typescript`` of pyrpc-ts, and one whose entry-point name anot
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-PYRPC = str(Path(sys.executable).with_name("pyrpc"))
+from .fakes import install_fake, pyrpc
 
 GOOD = """
 from pyrpc_core import Emitter, hookimpl
@@ -67,11 +63,7 @@ FAKES = {
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("site")
     for module, (dist, entry_name, source) in FAKES.items():
-        (root / f"{module}.py").write_text(textwrap.dedent(source))
-        info = root / f"{dist.replace('-', '_')}-1.0.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
-        (info / "entry_points.txt").write_text(f"[pyrpc]\n{entry_name} = {module}\n")
+        install_fake(root, module, source, dist=dist, entry_name=entry_name)
     return root
 
 
@@ -81,13 +73,6 @@ def project(tmp_path: Path) -> Path:
         "from pyrpc_core import rpc\n\n@rpc\ndef add(a: int, b: int) -> int:\n    return a + b\n"
     )
     return tmp_path
-
-
-def pyrpc(args: list[str], cwd: Path, site: Path | None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    if site is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
-    return subprocess.run([PYRPC, *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=env, check=False)
 
 
 def test_lists_plugins_with_distribution_version_hooks_and_names(project: Path) -> None:
