@@ -1,0 +1,301 @@
+"""The pieces of introspection documents, generated once and reused while their classes live.
+
+pydantic generates a set of JSON Schemas in one go, then names all their ``$defs`` together.
+On a large API that is most of what ``pyrpc dev`` spends after a save, although a save
+changes a module or two. So the document is built from cached pieces:
+
+- a definition (a model, enum, dataclass or TypedDict, in one mode) is cached with its class,
+  which keeps the class alive: pydantic's core reference holds ``id(class)``, and a live
+  class's id is its own. A class that pydantic rebuilt since is generated again;
+- a procedure's params and result are cached with the ``Procedure`` object.
+
+New pieces come from pydantic (``SchemaGenerator``), told not to descend into definitions
+already cached; names are then chosen over the whole document by ``def_names`` (as pydantic
+would name them), and a piece is renamed again only when the names it refers to changed.
+
+Unchanged parts of successive documents are the same objects: documents are read-only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic.json_schema import CoreModeRef, DefsRef, JsonRef, JsonSchemaMode, JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from .def_names import Shape, choose_names, refs_in, rename_refs
+from .procedure import Procedure
+from .schema_generator import SchemaGenerator
+
+_KEY_TEMPLATE = "#/$defs/{model}"
+
+# How many builds a piece may go unused before it is dropped: two, so that a process building
+# two registries in turn (a dev server and its introspection, say) keeps both warm.
+_KEEP_BUILDS = 2
+
+
+@dataclass(eq=False)
+class _Definition:
+    """One ``$defs`` entry, with references as ``#/$defs/<key>`` until names are chosen."""
+
+    key: str
+    shape: Shape
+    schema: JsonSchemaValue
+    owner: Any
+    """The class it was generated from; None when there is none to check (never reused then)."""
+    owner_core: Any
+    """The owner's ``__pydantic_core_schema__`` at generation: another one means it was rebuilt."""
+    reusable: bool = False
+    last_used: int = 0
+    renamed: tuple[tuple[str, ...], JsonSchemaValue] | None = None
+    """The last renamed copy, with the names of its references it was made with."""
+
+
+@dataclass(eq=False)
+class _ProcedurePiece:
+    """A procedure's params and result schemas, with references as ``#/$defs/<key>``."""
+
+    params: JsonSchemaValue
+    result: JsonSchemaValue
+    refs: tuple[str, ...]
+    core_schemas: tuple[Any, Any]
+    reusable: bool = False
+    last_used: int = 0
+    entry: tuple[tuple[str, ...], JsonSchemaValue | None, dict[str, Any]] | None = None
+    """The last document entry, with what it was made from: the names of its references and the renamed params model."""
+
+
+@dataclass
+class _Keys:
+    """Unique keys for ``(core ref, mode)`` pairs; a key is never given twice in a process."""
+
+    by_ref: dict[tuple[str, str], str] = field(default_factory=dict)
+    counter: itertools.count[int] = field(default_factory=itertools.count)
+
+    def get(self, core_mode_ref: tuple[str, str]) -> str:
+        key = self.by_ref.get(core_mode_ref)
+        if key is None:
+            key = self.by_ref[core_mode_ref] = str(next(self.counter))
+        return key
+
+
+class SchemaCache:
+    """Builds the ``procedures`` and ``$defs`` of documents, reusing what earlier builds generated."""
+
+    def __init__(self) -> None:
+        self._keys = _Keys()
+        self._definitions: dict[str, _Definition] = {}
+        self._procedures: dict[Procedure, _ProcedurePiece] = {}
+        self._builds = 0
+        self._lock = threading.Lock()
+
+    def build(self, procedures: Sequence[Procedure]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(procedures, $defs)`` of the document for ``procedures`` (sorted by name)."""
+        with self._lock:
+            self._builds += 1
+            pieces = self._pieces(procedures)
+            keys = self._reachable(pieces[procedure] for procedure in procedures)
+            names = choose_names({key: self._definitions[key].shape for key in keys})
+            params_keys = {_key_of(piece.params) for piece in pieces.values() if _is_ref(piece.params)}
+            entries = {procedure.name: self._entry(procedure, pieces[procedure], names) for procedure in procedures}
+            defs = {names[key]: self._renamed(self._definitions[key], names) for key in keys if key not in params_keys}
+            self._forget_unused()
+            return entries, {name: defs[name] for name in sorted(defs)}
+
+    def _pieces(self, procedures: Sequence[Procedure]) -> dict[Procedure, _ProcedurePiece]:
+        pieces: dict[Procedure, _ProcedurePiece] = {}
+        missing: list[Procedure] = []
+        for procedure in procedures:
+            piece = self._procedures.get(procedure)
+            if piece is not None and piece.reusable and piece.core_schemas == _core_schemas(procedure):
+                pieces[procedure] = piece
+            else:
+                missing.append(procedure)
+        if missing:
+            pieces.update(self._generate(missing))
+        for piece in pieces.values():
+            piece.last_used = self._builds
+        return pieces
+
+    def _generate(self, procedures: Sequence[Procedure]) -> dict[Procedure, _ProcedurePiece]:
+        """Generate the pieces of ``procedures`` and of the definitions they reach that are not cached."""
+        generator = _CachingGenerator(self, by_alias=True, ref_template=_KEY_TEMPLATE)
+        inputs: list[tuple[tuple[int, str], JsonSchemaMode, CoreSchema]] = []
+        for index, procedure in enumerate(procedures):
+            params_core, result_core = _core_schemas(procedure)
+            inputs.append(((index, "params"), "validation", params_core))
+            inputs.append(((index, "result"), "serialization", result_core))
+        schemas, new_definitions = generator.generate_definitions(inputs)
+        for key, schema in new_definitions.items():
+            core_ref, mode = generator.defs_to_core_refs[DefsRef(key)]
+            owner = generator.owners.get((core_ref, mode))
+            self._definitions[key] = _Definition(
+                key=key,
+                shape=Shape.of(core_ref, mode, schema),
+                schema=schema,
+                owner=owner,
+                owner_core=getattr(owner, "__pydantic_core_schema__", None),
+            )
+        self._settle_reusable(new_definitions)
+        pieces: dict[Procedure, _ProcedurePiece] = {}
+        for index, procedure in enumerate(procedures):
+            params = schemas[((index, "params"), "validation")]
+            result = schemas[((index, "result"), "serialization")]
+            piece = _ProcedurePiece(params, result, tuple(refs_in([params, result])), _core_schemas(procedure))
+            piece.reusable = all(self._definitions[key].reusable for key in piece.refs)
+            self._procedures[procedure] = pieces[procedure] = piece
+        return pieces
+
+    def _settle_reusable(self, keys: Iterable[str]) -> None:
+        """Mark the new definitions that later builds may reuse: those with an owner and reusable references.
+
+        A definition without a class to check (a recursive type alias, say) is generated again
+        by every build, and so is everything that refers to it.
+        """
+        pending = [self._definitions[key] for key in keys]
+        for definition in pending:
+            definition.reusable = definition.owner is not None
+        changed = True
+        while changed:  # references can form cycles; unmark until stable
+            changed = False
+            for definition in pending:
+                if definition.reusable and not all(self._definitions[ref].reusable for ref in definition.shape.refs):
+                    definition.reusable = False
+                    changed = True
+
+    def reusable(self, core_ref: str, mode: JsonSchemaMode, core_schema: Any) -> str | None:
+        """The key of the cached definition of ``core_schema`` when it may be reused, else None."""
+        key = self._keys.by_ref.get((core_ref, mode))
+        definition = self._definitions.get(key) if key is not None else None
+        if definition is None or not definition.reusable:
+            return None
+        owner = core_schema.get("cls")
+        if (
+            owner is not definition.owner
+            or getattr(owner, "__pydantic_core_schema__", None) is not definition.owner_core
+        ):
+            return None
+        return definition.key
+
+    def cached_schema(self, key: str) -> JsonSchemaValue | None:
+        definition = self._definitions.get(key)
+        return definition.schema if definition is not None and definition.reusable else None
+
+    def key(self, core_mode_ref: tuple[str, str]) -> str:
+        return self._keys.get(core_mode_ref)
+
+    def _reachable(self, pieces: Iterable[_ProcedurePiece]) -> list[str]:
+        """The definition keys the pieces reach, depth first, a definition after those it refers to; marks them used.
+
+        That is the order in which pydantic meets them (it names a definition once its body
+        is generated), which numbers classes that share a module and qualname alike.
+        """
+        done: dict[str, None] = {}
+        entered: set[str] = set()
+        for root in (key for piece in pieces for key in piece.refs):
+            stack = [(root, False)]
+            while stack:
+                key, leaving = stack.pop()
+                if leaving:
+                    done[key] = None
+                    continue
+                if key in entered:
+                    continue
+                entered.add(key)
+                definition = self._definitions[key]
+                definition.last_used = self._builds
+                stack.append((key, True))
+                stack.extend((ref, False) for ref in reversed(definition.shape.refs))
+        return list(done)
+
+    def _renamed(self, definition: _Definition, names: dict[str, str]) -> JsonSchemaValue:
+        """The definition with its references renamed; the same object as last time when their names did not change."""
+        ref_names = tuple(names[ref] for ref in definition.shape.refs)
+        if definition.renamed is None or definition.renamed[0] != ref_names:
+            definition.renamed = (ref_names, rename_refs(definition.schema, names))
+        return definition.renamed[1]
+
+    def _entry(self, procedure: Procedure, piece: _ProcedurePiece, names: dict[str, str]) -> dict[str, Any]:
+        """The procedure's entry of ``procedures``; the same object as last time when nothing it shows changed."""
+        ref_names = tuple(names[ref] for ref in piece.refs)
+        # The params model itself goes in the entry, out of $defs: it is the procedure's, no one else's.
+        inlined = self._renamed(self._definitions[_key_of(piece.params)], names) if _is_ref(piece.params) else None
+        if piece.entry is None or piece.entry[0] != ref_names or piece.entry[1] is not inlined:
+            params = dict(inlined) if inlined is not None else rename_refs(piece.params, names)
+            params.pop("title", None)  # the internal model's name means nothing to a client
+            result = rename_refs(piece.result, names)
+            piece.entry = (
+                ref_names,
+                inlined,
+                {"name": procedure.name, "doc": procedure.doc, "params": params, "result": result},
+            )
+        return piece.entry[2]
+
+    def _forget_unused(self) -> None:
+        oldest = self._builds - _KEEP_BUILDS
+        stale = [
+            key
+            for key, definition in self._definitions.items()
+            if definition.last_used <= oldest or not definition.reusable
+        ]
+        for key in stale:
+            definition = self._definitions.pop(key)
+            self._keys.by_ref.pop((definition.shape.core_ref, definition.shape.mode), None)
+        for procedure in [
+            procedure
+            for procedure, piece in self._procedures.items()
+            if piece.last_used <= oldest or not piece.reusable
+        ]:
+            del self._procedures[procedure]
+
+
+def _core_schemas(procedure: Procedure) -> tuple[Any, Any]:
+    return procedure.params_model.__pydantic_core_schema__, procedure.result_adapter.core_schema
+
+
+def _is_ref(schema: JsonSchemaValue) -> bool:
+    return set(schema) == {"$ref"}
+
+
+def _key_of(reference: JsonSchemaValue) -> str:
+    return str(reference["$ref"]).removeprefix("#/$defs/")
+
+
+class _CachingGenerator(SchemaGenerator):
+    """``SchemaGenerator`` that refers to cached definitions instead of generating them again.
+
+    Definitions are keyed by ``SchemaCache``'s unique keys, so pydantic's own naming round has
+    nothing to do; ``def_names`` names them afterwards, over the whole document.
+    """
+
+    def __init__(self, cache: SchemaCache, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cache = cache
+        self.owners: dict[tuple[str, str], Any] = {}
+
+    def generate_inner(self, schema: Any) -> JsonSchemaValue:
+        ref = schema.get("ref")
+        if isinstance(ref, str):
+            key = self.cache.reusable(ref, self.mode, schema)
+            if key is not None:
+                return {"$ref": _KEY_TEMPLATE.format(model=key)}
+            self.owners[(ref, self.mode)] = schema.get("cls")
+        return super().generate_inner(schema)
+
+    def get_schema_from_definitions(self, json_ref: JsonRef) -> JsonSchemaValue | None:
+        """A definition generated now, or a cached one (pydantic compares a field with what it refers to)."""
+        if self.json_to_defs_refs.get(json_ref) not in self.definitions:
+            cached = self.cache.cached_schema(json_ref.removeprefix("#/$defs/"))
+            if cached is not None:
+                return cached
+        return super().get_schema_from_definitions(json_ref)
+
+    def get_defs_ref(self, core_mode_ref: CoreModeRef) -> DefsRef:
+        key = DefsRef(self.cache.key(core_mode_ref))
+        # The one candidate name is the key itself: pydantic's naming round then keeps every key.
+        self._prioritized_defsref_choices[key] = [key]
+        return key
