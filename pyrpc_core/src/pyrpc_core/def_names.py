@@ -24,6 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 JsonSchemaMode = Literal["validation", "serialization"]
@@ -36,7 +37,7 @@ _REF_IN_TEXT = re.compile(r'(?<=[^\\]"#/\$defs/)([0-9]+)(?="(?!:))')
 _MAX_ROUNDS = 100  # pydantic's own bound; real schemas settle in a few rounds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Shape:
     """What naming needs of one definition: where it comes from, and its schema with holes for references.
 
@@ -65,11 +66,13 @@ class Shape:
         return cls(core_ref, mode, tuple(pieces[0::2]), tuple(pieces[1::2]), short, qualified)
 
     def render(self, names: Mapping[str, str]) -> str:
-        out = [self.parts[0]]
-        for ref, part in zip(self.refs, self.parts[1:], strict=True):
-            out.append(names.get(ref, ref))
-            out.append(part)
-        return "".join(out)
+        """The sorted JSON text with ``names`` in the holes (a key without a name stays as it is)."""
+        return self.template.format(*[names.get(ref, ref) for ref in self.refs])
+
+    @cached_property
+    def template(self) -> str:
+        # str.format does the joining in C: a naming round renders every definition.
+        return "{}".join(part.replace("{", "{{").replace("}", "}}") for part in self.parts)
 
 
 def choose_names(shapes: Mapping[str, Shape]) -> dict[str, str]:
