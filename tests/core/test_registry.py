@@ -9,7 +9,8 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 import pyrpc_core
-from pyrpc_core import Context, RegistrationError, Registry, rpc
+from pyrpc_core import Context, RegistrationError, Registry, build_schema, rpc
+from pyrpc_core.plugins import PluginManager
 
 
 def test_rpc_returns_the_function_unchanged_and_registers_it() -> None:
@@ -139,6 +140,40 @@ def test_param_names_that_clash_with_pydantic_attributes_work() -> None:
 
     _args, kwargs = registry["f"].validate_params([1, "a"])
     assert kwargs == {"json": 1, "model_config": "a", "copy": False}
+
+
+def test_param_names_mixing_plain_and_clashing_names_keep_their_places() -> None:
+    # "json" needs a stand-in field; a parameter already called p0 must not be taken for it.
+    registry = Registry()
+
+    @registry.rpc
+    def f(p0: int, json: str, _private: float = 1.5, model_x: int = 0) -> None:
+        raise NotImplementedError
+
+    procedure = registry["f"]
+    assert procedure.validate_params([1, "a"]) == ([], {"p0": 1, "json": "a", "_private": 1.5, "model_x": 0})
+    assert procedure.validate_params({"json": "b", "p0": 2, "model_x": 3})[1] == {
+        "p0": 2,
+        "json": "b",
+        "_private": 1.5,
+        "model_x": 3,
+    }
+    with pytest.raises(ValidationError) as caught:
+        procedure.validate_params({"p0": 1, "json": "a", "p1": 2})
+    assert caught.value.errors()[0]["loc"] == ("p1",)
+    properties = build_schema(registry, PluginManager())["procedures"]["f"]["params"]["properties"]
+    assert list(properties) == ["p0", "json", "_private", "model_x"]
+
+
+def test_plain_names_hand_the_validated_values_over_without_copying() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def add(a: int, b: int = 2) -> int:
+        return a + b
+
+    assert tuple(registry["add"].params_model.model_fields) == ("a", "b")
+    assert registry["add"].validate_params({"a": 1}) == ([], {"a": 1, "b": 2})
 
 
 def test_field_constraints_on_params() -> None:

@@ -68,8 +68,16 @@ class RpcApp:
             extra = _encoded(cors_headers(dispatcher.cors, origin))
         if method == "POST":
             limits = dispatcher.limits
-            refusal = body_refusal(limits, _header(scope, b"content-length"))
-            body = await _read_body(receive, limits.max_body_bytes) if refusal is None else None
+            message = await receive()
+            refusal = None
+            if message.get("more_body", False):
+                # Only now is there more to read: refuse it unread when it says it is too big.
+                refusal = body_refusal(limits, _header(scope, b"content-length"))
+                body = await _read_body(receive, limits.max_body_bytes, message) if refusal is None else None
+            else:  # the usual case: the whole body in one message
+                body = message.get("body", b"") if message["type"] == "http.request" else b""
+                if len(body) > limits.max_body_bytes:
+                    body = None
             if body is None:  # refused before reading, or a chunked body went past the limit
                 # The rest of the body stays unread, so the connection cannot serve another request.
                 await _send_reply(send, refusal or too_large(limits), [(b"connection", b"close"), *extra])
@@ -77,8 +85,16 @@ class RpcApp:
             answer = await dispatcher.dispatch(body, lambda: _context(scope))
             if answer is None:
                 await _respond(send, 204, b"", headers=[], extra=extra)
-            else:
-                await _respond(send, 200, answer, extra=extra)
+                return
+            # The answer to nearly every request, written out: this is the hot path.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [*_JSON_HEADERS, *extra, (b"content-length", b"%d" % len(answer))],
+                }
+            )
+            await send({"type": "http.response.body", "body": answer})
         elif method in ("GET", "HEAD"):
             reply = await dispatcher.introspect(lambda: _context(scope))
             await _send_reply(send, reply, extra, head=method == "HEAD")
@@ -134,24 +150,20 @@ def create_app(
     return RpcApp(registry, path, debug=debug, limits=limits, introspection=introspection, cors=cors)
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it passes ``limit`` bytes (the rest is never read)."""
+async def _read_body(receive: Receive, limit: int, first: Message) -> bytes | None:
+    """The whole body from its ``first`` message on; None once past ``limit`` bytes (the rest stays unread)."""
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
+    message = first
+    while message["type"] == "http.request":
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             return None
-        if not message.get("more_body", False):
-            if not chunks:
-                return bytes(chunk)  # the usual case: the whole body in one message
-            chunks.append(chunk)
-            break
         chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+        message = await receive()
     return b"".join(chunks)
 
 

@@ -251,7 +251,7 @@ class Dispatcher:
             return _error(_NULL, INVALID_REQUEST, "Invalid Request", "a request must be a JSON object")
         is_notification = "id" not in request
         request_id = request.get("id")
-        if not (request_id is None or isinstance(request_id, str | int | float)) or isinstance(request_id, bool):
+        if not (request_id is None or isinstance(request_id, (str, int, float))) or isinstance(request_id, bool):
             return _error(_NULL, INVALID_REQUEST, "Invalid Request", "id must be a string, a number or null")
         id_json = to_json(request_id)
         if request.get("jsonrpc") != "2.0":
@@ -260,7 +260,7 @@ class Dispatcher:
         if not isinstance(method, str):
             return _error(id_json, INVALID_REQUEST, "Invalid Request", "method must be a string")
         params = request.get("params")
-        if "params" in request and not isinstance(params, list | dict):
+        if "params" in request and not isinstance(params, (list, dict)):
             return _error(id_json, INVALID_REQUEST, "Invalid Request", "params must be an array or an object")
 
         procedure = self.registry.get(method)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any
@@ -20,10 +20,22 @@ from pydantic_core import InitErrorDetails, PydanticSerializationError
 from .context import Context
 from .errors import RegistrationError
 
-# The parameter model's fields are named p0, p1, ... and carry the real names as aliases, so
-# a parameter may be called anything (``json``, ``model_config``) without clashing with
-# BaseModel's own attributes. Unknown names are invalid params, as in any typed call.
+# The parameter model's fields are named after the parameters, so that a validated model's
+# __dict__ is the call's keyword arguments as it is (the per-call hot path). A name that would
+# clash with BaseModel's own attributes or namespaces (``json``, ``model_config``, ``_x``) is
+# a field p<N> carrying the real name as its alias instead. Unknown names are invalid params.
 _PARAMS_CONFIG = ConfigDict(extra="forbid", populate_by_name=False, arbitrary_types_allowed=False)
+_TAKEN_NAMES = frozenset(dir(BaseModel))
+
+
+def _field_name(parameter: str, index: int, parameters: Iterable[str]) -> str:
+    """The params model's field for ``parameter``: its own name when BaseModel leaves it free."""
+    if parameter not in _TAKEN_NAMES and not parameter.startswith(("_", "model_")):
+        return parameter
+    name = f"p{index}"
+    while name in parameters:  # a parameter may itself be called p0
+        name += "_"
+    return name
 
 
 _NO_ARGS: list[Any] = []  # shared, never mutated: most procedures take no positional-only params
@@ -78,7 +90,10 @@ class Procedure:
                 context_param = parameter.name
                 continue
             default = ... if parameter.default is parameter.empty else parameter.default
-            fields[f"p{len(param_names)}"] = (Annotated[annotation, Field(alias=parameter.name)], default)
+            field_name = _field_name(parameter.name, len(param_names), signature.parameters)
+            if field_name != parameter.name:
+                annotation = Annotated[annotation, Field(alias=parameter.name)]
+            fields[field_name] = (annotation, default)
             param_names.append(parameter.name)
             if parameter.kind is parameter.POSITIONAL_ONLY:
                 positional_only.append(parameter.name)
@@ -102,6 +117,21 @@ class Procedure:
             result_adapter=result_adapter,
         )
 
+    # The validator and serializer themselves, not model_validate and dump_json: they are on
+    # the per-call hot path. Looked up on first use, when every model is complete.
+    @cached_property
+    def _validate(self) -> Callable[[Any], BaseModel]:
+        return self.params_model.__pydantic_validator__.validate_python
+
+    @cached_property
+    def _serialize(self) -> Callable[..., bytes]:
+        return self.result_adapter.serializer.to_json
+
+    @cached_property
+    def _fields_are_names(self) -> bool:
+        """Whether every field of the params model is named after its parameter (no aliases needed)."""
+        return tuple(self.params_model.model_fields) == self.param_names
+
     @cached_property
     def params_adapter(self) -> TypeAdapter[Any]:
         """The params model as a ``TypeAdapter``, for the schema (made once, on first use)."""
@@ -124,9 +154,8 @@ class Procedure:
             params = dict(zip(self.param_names, params, strict=False))
         elif params is None:
             params = {}
-        # The validator itself, not model_validate: this is the per-call hot path.
-        values = self.params_model.__pydantic_validator__.validate_python(params).__dict__.values()
-        kwargs = dict(zip(self.param_names, values, strict=True))
+        validated = self._validate(params).__dict__
+        kwargs = validated if self._fields_are_names else dict(zip(self.param_names, validated.values(), strict=True))
         if not self.positional_only:
             return _NO_ARGS, kwargs
         return [kwargs.pop(name) for name in self.positional_only], kwargs
@@ -139,6 +168,6 @@ class Procedure:
         ``response_model``. A value that cannot be made to fit raises ``ValidationError``.
         """
         try:
-            return self.result_adapter.dump_json(result, warnings="error")
+            return self._serialize(result, warnings="error")
         except PydanticSerializationError:
             return self.result_adapter.dump_json(self.result_adapter.validate_python(result))
