@@ -1,13 +1,14 @@
 """The named types of ``$defs``: interfaces for models, a type plus a const for enums.
 
 Each model is declared once, under the name ``naming.assign_type_names`` gives it, sorted by
-that name, so a schema with the same models always gives the same text.
+that name, so a schema with the same models always gives the same text. ``declare`` handles
+one entry alone, so ``emit`` can keep its text while neither the entry nor its names change.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,41 +27,47 @@ class EnumConst:
     name: str
     members: tuple[tuple[str, str], ...]
 
+    def javascript(self) -> str:
+        """The const in index.js, with the blank line before it."""
+        members = "".join(f"  {key}: {value},\n" for key, value in self.members)
+        return f"\nexport const {self.name} = Object.freeze({{\n{members}}});\n"
+
 
 @dataclass(frozen=True)
-class Declarations:
-    """What ``$defs`` turn into: declaration text for index.d.ts and consts for index.js."""
+class Declaration:
+    """What one ``$defs`` entry turns into: its text in index.d.ts and in index.js (often none)."""
 
-    text: str
-    enums: tuple[EnumConst, ...]
+    typescript: str
+    javascript: str = ""
 
 
-def declare_all(defs: Mapping[str, Any], names: Mapping[str, str], mapper: TypeMapper) -> Declarations:
-    """Every ``$defs`` entry as TypeScript, sorted by TypeScript name."""
-    parts: list[str] = []
-    enums: list[EnumConst] = []
-    for key in sorted(defs, key=lambda k: names[k]):
-        name = names[key]
-        definition = defs[key]
-        if not isinstance(definition, Mapping):
-            parts.append(f"export type {name} = {mapper.map(definition).text};\n")
-            continue
-        doc = jsdoc.block(jsdoc.text_lines(definition.get("description")), "")
-        enum = _enum_const(name, definition)
-        if enum is not None:
-            enums.append(enum)
-            members = "".join(f"  readonly {key_}: {value};\n" for key_, value in enum.members)
-            parts.append(
-                f"{doc}export type {name} = {mapper.map(definition).text};\n"
-                f"{doc}export declare const {name}: {{\n{members}}};\n"
-            )
-        elif definition.get("type") == "object" and isinstance(definition.get("properties"), Mapping):
-            members = mapper.object_members(definition, "  ")
-            body = f"{{\n{members}}}" if members else "{}"
-            parts.append(f"{doc}export interface {name} {body}\n")
-        else:
-            parts.append(f"{doc}export type {name} = {mapper.map(definition).text};\n")
-    return Declarations(text="\n".join(parts), enums=tuple(enums))
+def declare(name: str, definition: Any, mapper: TypeMapper) -> Declaration:
+    """One ``$defs`` entry as TypeScript under ``name``: an interface, a type, or a type and a const."""
+    if not isinstance(definition, Mapping):
+        return Declaration(f"export type {name} = {mapper.map(definition).text};\n")
+    doc = jsdoc.block(jsdoc.text_lines(definition.get("description")), "")
+    enum = _enum_const(name, definition)
+    if enum is not None:
+        members = "".join(f"  readonly {key}: {value};\n" for key, value in enum.members)
+        return Declaration(
+            f"{doc}export type {name} = {mapper.map(definition).text};\n"
+            f"{doc}export declare const {name}: {{\n{members}}};\n",
+            enum.javascript(),
+        )
+    if definition.get("type") == "object" and isinstance(definition.get("properties"), Mapping):
+        members = mapper.object_members(definition, "  ")
+        body = f"{{\n{members}}}" if members else "{}"
+        return Declaration(f"{doc}export interface {name} {body}\n")
+    return Declaration(f"{doc}export type {name} = {mapper.map(definition).text};\n")
+
+
+def join(declarations: Iterable[Declaration]) -> Declaration:
+    """The declarations of a whole document, in the order given (sorted by TypeScript name)."""
+    listed = list(declarations)
+    return Declaration(
+        "\n".join(d.typescript for d in listed),
+        "".join(d.javascript for d in listed),
+    )
 
 
 def _enum_const(name: str, definition: Mapping[str, Any]) -> EnumConst | None:

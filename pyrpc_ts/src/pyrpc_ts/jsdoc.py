@@ -28,6 +28,12 @@ CONSTRAINT_TAGS: tuple[tuple[str, str], ...] = (
 )
 
 
+_KEYWORDS = frozenset(keyword for keyword, _ in CONSTRAINT_TAGS)
+
+# ``json.dumps`` with options builds an encoder per call: one built once is ten times faster.
+_sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def escape(text: str) -> str:
     """Text that cannot end the comment it sits in."""
     return text.replace("*/", "*\\/")
@@ -36,12 +42,27 @@ def escape(text: str) -> str:
 def _value(value: Any) -> str:
     if isinstance(value, str) and value and "\n" not in value:
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _sorted_json(value)
 
 
 def constraint_lines(schema: Mapping[str, Any]) -> list[str]:
     """The tags for one field's schema; ``Optional`` fields are looked at through their null branch."""
     target = _non_null_branch(schema)
+    lines = [] if _KEYWORDS.isdisjoint(target) else _keyword_tags(target)
+    if target.get("uniqueItems") is True:
+        lines.append("@uniqueItems")
+    discriminator = target.get("discriminator")
+    if isinstance(discriminator, Mapping) and isinstance(discriminator.get("propertyName"), str):
+        lines.append(f"@discriminator {discriminator['propertyName']}")
+    if "default" in schema:
+        lines.append(f"@default {_sorted_json(schema['default'])}")
+    if schema.get("deprecated") is True:
+        lines.append("@deprecated")
+    return lines
+
+
+def _keyword_tags(target: Mapping[str, Any]) -> list[str]:
+    """The tags of ``CONSTRAINT_TAGS`` keywords with a plain value, in that order."""
     lines: list[str] = []
     # A tuple's length is in its type already ([number, string], []): no need to repeat it.
     is_tuple = "prefixItems" in target or target.get("maxItems") == 0
@@ -50,15 +71,6 @@ def constraint_lines(schema: Mapping[str, Any]) -> list[str]:
             continue
         if keyword in target and not isinstance(target[keyword], (dict, list)):
             lines.append(f"@{tag} {_value(target[keyword])}")
-    if target.get("uniqueItems") is True:
-        lines.append("@uniqueItems")
-    discriminator = target.get("discriminator")
-    if isinstance(discriminator, Mapping) and isinstance(discriminator.get("propertyName"), str):
-        lines.append(f"@discriminator {discriminator['propertyName']}")
-    if "default" in schema:
-        lines.append(f"@default {json.dumps(schema['default'], ensure_ascii=False, sort_keys=True)}")
-    if schema.get("deprecated") is True:
-        lines.append("@deprecated")
     return lines
 
 

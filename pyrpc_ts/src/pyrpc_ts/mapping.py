@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import jsdoc
-from .naming import property_key
+from .naming import property_key, quoted
 
 INDENT = "  "
 MAX_DEPTH = 64
@@ -25,14 +25,6 @@ MAX_DEPTH = 64
 UNION = 0
 INTERSECTION = 1
 ATOM = 2
-
-_PRIMITIVES = {
-    "string": "string",
-    "integer": "number",
-    "number": "number",
-    "boolean": "boolean",
-    "null": "null",
-}
 
 
 @dataclass(frozen=True)
@@ -49,6 +41,13 @@ class TsType:
 
 UNKNOWN = TsType("unknown")
 NEVER = TsType("never")
+_PRIMITIVES = {
+    "string": TsType("string"),
+    "integer": TsType("number"),
+    "number": TsType("number"),
+    "boolean": TsType("boolean"),
+    "null": TsType("null"),
+}
 
 
 def note(base: str, why: str) -> TsType:
@@ -69,7 +68,7 @@ def literal(value: Any) -> TsType | None:
             return None
         return TsType(repr(value) if not value.is_integer() else str(int(value)))
     if isinstance(value, str):
-        return TsType(json.dumps(value, ensure_ascii=False))
+        return TsType(quoted(value))
     return None
 
 
@@ -98,10 +97,15 @@ def required_set(required: Any) -> set[str]:
 
 
 class TypeMapper:
-    """Maps schema fragments of one document; ``$ref``s become the names ``ref_names`` gives."""
+    """Maps schema fragments of one document; ``$ref``s become the names ``ref_names`` gives.
+
+    ``resolved`` records every ``$defs`` key looked up and the name it got (None: missing), so
+    the memo of ``emit`` knows which names a piece of text depends on.
+    """
 
     def __init__(self, ref_names: Mapping[str, str]) -> None:
         self.ref_names = ref_names
+        self.resolved: dict[str, str | None] = {}
         self._depth = 0
 
     def map(self, schema: Any, indent: str = "") -> TsType:
@@ -144,7 +148,8 @@ class TypeMapper:
 
     def _ref(self, ref: Any) -> TsType:
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            name = self.ref_names.get(ref.removeprefix("#/$defs/"))
+            key = ref.removeprefix("#/$defs/")
+            name = self.resolved[key] = self.ref_names.get(key)
             if name is not None:
                 return TsType(name)
         shown = ref if isinstance(ref, str) else json.dumps(ref, ensure_ascii=False)
@@ -186,7 +191,7 @@ class TypeMapper:
         if not isinstance(kind, str):
             return note("unknown", "malformed type")
         if kind in _PRIMITIVES:
-            return TsType(_PRIMITIVES[kind])
+            return _PRIMITIVES[kind]
         if kind == "array":
             return self._array(schema, indent)
         if kind == "object":

@@ -4,18 +4,19 @@
 ``client.users.get(id)``, parameters by position in declaration order (the order the server
 accepts by-position params in), trailing optional ones optional, results as ``Promise<R>``.
 ``Procedures`` lists the same procedures flat by wire name with their params as one object,
-for calls by name and for batches.
+for calls by name and for batches. Each procedure's text is built alone (``procedure_text``),
+so ``emit`` can keep it between calls while the procedure does not change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import jsdoc
 from .mapping import INDENT, TypeMapper, note, required_set
-from .naming import binding_name, property_key
+from .naming import binding_name, property_key, quoted
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,26 @@ class Signature:
     doc_lines: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ProcedureText:
+    """One procedure's text in every place it appears, built once from its entry and wire name.
+
+    ``leaf`` is its member of ``Types`` when no other procedure sits under its name;
+    ``callable_head`` opens it as a callable namespace (``users`` with ``users.get`` below);
+    ``member`` is its member of ``Procedures``; ``quoted`` its name in the ``procedures`` list.
+    """
+
+    leaf: str
+    callable_head: str
+    member: str
+    quoted: str
+
+
 @dataclass
 class _Namespace:
     """A level of the ``Types`` tree: procedures and sub-namespaces by segment."""
 
-    procedure: Signature | None = None
+    procedure: ProcedureText | None = None
     children: dict[str, _Namespace] = field(default_factory=dict)
 
 
@@ -84,20 +100,47 @@ def _param_tag(local: str, schema: Mapping[str, Any]) -> list[str]:
     return [f"@param {local} - {text}"] if text else []
 
 
-def types_interface(procedures: Mapping[str, Any], mapper: TypeMapper) -> str:
+def procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper) -> ProcedureText:
+    """Everything the package says about the procedure ``wire_name``."""
+    if not isinstance(procedure, Mapping):
+        procedure = {}
+    segments = wire_name.split(".")
+    indent = INDENT * len(segments)
+    key = property_key(segments[-1])
+    sig = signature(wire_name, procedure, mapper, indent)
+    doc = jsdoc.block(list(sig.doc_lines), indent)
+    call = f"({sig.parameters}): Promise<{sig.result}>;\n"
+    return ProcedureText(
+        leaf=f"{doc}{indent}{key}{call}",
+        callable_head=f"{doc}{indent}{key}: {{\n{indent}{INDENT}{call}",
+        member=_flat_member(wire_name, procedure, mapper),
+        quoted=quoted(wire_name),
+    )
+
+
+def _flat_member(wire_name: str, procedure: Mapping[str, Any], mapper: TypeMapper) -> str:
+    """The member of ``Procedures``: wire name to ``{ params; result }``."""
+    inner = INDENT * 2
+    params_type = mapper.map(procedure.get("params", True), inner).text
+    if params_type == "{}":
+        params_type = "{ [key: string]: never }"
+    result = mapper.map(procedure.get("result", True), inner).text
+    return (
+        f"{INDENT}{property_key(wire_name)}: {{\n{inner}params: {params_type};\n{inner}result: {result};\n{INDENT}}};\n"
+    )
+
+
+def types_interface(texts: Mapping[str, ProcedureText]) -> str:
     """The body of ``export interface Types``: one member per procedure, nested by dots."""
     root = _Namespace()
-    for wire_name in sorted(procedures):
+    for wire_name, text in texts.items():
         node = root
-        segments = wire_name.split(".")
-        for segment in segments[:-1]:
-            node = node.children.setdefault(segment, _Namespace())
-        leaf = node.children.setdefault(segments[-1], _Namespace())
-        procedure = procedures[wire_name]
-        if not isinstance(procedure, Mapping):
-            procedure = {}
-        depth = INDENT * len(segments)
-        leaf.procedure = signature(wire_name, procedure, mapper, depth)
+        for segment in wire_name.split("."):
+            child = node.children.get(segment)
+            if child is None:
+                child = node.children[segment] = _Namespace()
+            node = child
+        node.procedure = text
     return _render_members(root, INDENT)
 
 
@@ -105,35 +148,25 @@ def _render_members(node: _Namespace, indent: str) -> str:
     out: list[str] = []
     for segment in sorted(node.children):
         child = node.children[segment]
-        key = property_key(segment)
-        sig = child.procedure
-        if sig is not None:
-            out.append(jsdoc.block(list(sig.doc_lines), indent))
-        if not child.children and sig is not None:
-            out.append(f"{indent}{key}({sig.parameters}): Promise<{sig.result}>;\n")
+        text = child.procedure
+        if not child.children and text is not None:
+            out.append(text.leaf)
             continue
-        out.append(f"{indent}{key}: {{\n")
-        if sig is not None:
+        if text is not None:
             # ``users`` is a procedure and a namespace: a callable object type with members.
-            out.append(f"{indent}{INDENT}({sig.parameters}): Promise<{sig.result}>;\n")
+            out.append(text.callable_head)
+        else:
+            out.append(f"{indent}{property_key(segment)}: {{\n")
         out.append(_render_members(child, indent + INDENT))
         out.append(f"{indent}}};\n")
     return "".join(out)
 
 
-def procedures_interface(procedures: Mapping[str, Any], mapper: TypeMapper) -> str:
-    """The body of ``export interface Procedures``: wire name to ``{ params; result }``."""
-    out: list[str] = []
-    inner = INDENT * 2
-    for wire_name in sorted(procedures):
-        procedure = procedures[wire_name]
-        if not isinstance(procedure, Mapping):
-            procedure = {}
-        params = procedure.get("params", True)
-        params_type = mapper.map(params, inner).text
-        if params_type == "{}":
-            params_type = "{ [key: string]: never }"
-        result = mapper.map(procedure.get("result", True), inner).text
-        out.append(f"{INDENT}{property_key(wire_name)}: {{\n")
-        out.append(f"{inner}params: {params_type};\n{inner}result: {result};\n{INDENT}}};\n")
-    return "".join(out)
+def procedures_interface(texts: Iterable[ProcedureText]) -> str:
+    """The body of ``export interface Procedures``, in the order given (sorted by wire name)."""
+    return "".join(text.member for text in texts)
+
+
+def wire_names(texts: Iterable[ProcedureText]) -> str:
+    """The ``procedures`` list's items, in the order given (sorted by wire name)."""
+    return ", ".join(text.quoted for text in texts)
