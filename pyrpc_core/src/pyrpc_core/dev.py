@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,14 @@ class DevSession:
         package = TYPES_PACKAGE.as_posix()
         return write_files(self.project.config.client_path, {f"{package}/{name}": text for name, text in files.items()})
 
-    def regenerate(self) -> None:
-        """Reload the code; on success serve it and write the types, else keep the last good ones."""
+    def regenerate(self, changed: Collection[Path] | None = None) -> None:
+        """Reload the code; on success serve it and write the types, else keep the last good ones.
+
+        ``changed`` are the files saved (the watcher's): only what depends on them is re-imported.
+        """
         with self._lock:
             try:
-                loaded = self.project.reload()
+                loaded = self.project.reload() if changed is None else self.project.reload(changed)
             except ReloadError as exc:
                 click.secho(f"pyrpc dev: error: {exc}", fg="red", err=True)
                 click.secho("pyrpc dev: still serving the last good version; fix the file and save", err=True)

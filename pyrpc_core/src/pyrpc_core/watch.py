@@ -1,4 +1,4 @@
-"""Watching a project's Python files, with a debounce: one callback per burst of saves."""
+"""Watching a project's Python files, with a debounce: one callback per burst of saves, given the burst's paths."""
 
 from __future__ import annotations
 
@@ -16,27 +16,44 @@ IGNORED_PARTS = frozenset({"__pycache__", "node_modules", ".git", ".venv", "venv
 
 
 class Debouncer:
-    """Calls ``callback`` once, ``delay`` seconds after the last ``poke``."""
+    """Calls ``callback(paths)`` once, ``delay`` seconds after the last ``poke``.
 
-    def __init__(self, callback: Callable[[], None], delay: float = DEBOUNCE_SECONDS) -> None:
+    ``paths`` are all the paths poked since the previous call.
+    """
+
+    def __init__(self, callback: Callable[[frozenset[Path]], None], delay: float = DEBOUNCE_SECONDS) -> None:
         self._callback = callback
         self._delay = delay
         self._timer: threading.Timer | None = None
+        self._paths: set[Path] = set()
+        self._pokes = 0
         self._lock = threading.Lock()
 
-    def poke(self) -> None:
+    def poke(self, *paths: Path) -> None:
         with self._lock:
+            self._paths.update(paths)
+            self._pokes += 1
             if self._timer is not None:
                 self._timer.cancel()
-            self._timer = threading.Timer(self._delay, self._callback)
+            self._timer = threading.Timer(self._delay, self._fire, args=(self._pokes,))
             self._timer.daemon = True
             self._timer.start()
+
+    def _fire(self, poke: int) -> None:
+        with self._lock:
+            if poke != self._pokes:  # a later poke came as this timer went off: its own timer delivers
+                return
+            paths = frozenset(self._paths)
+            self._paths.clear()
+            self._timer = None
+        self._callback(paths)
 
     def cancel(self) -> None:
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            self._paths.clear()
 
 
 def in_project(path: Path, root: Path) -> bool:
@@ -60,30 +77,32 @@ class _Handler(FileSystemEventHandler):
         self._debouncer = debouncer
         self._ignored = ignored
 
-    def _is_watched(self, path: str | bytes) -> bool:
+    def _watched(self, path: str | bytes) -> Path | None:
         if not path or not is_source(path, self._root):
-            return False
+            return None
         resolved = Path(path.decode() if isinstance(path, bytes) else path).resolve()
-        return not any(resolved.is_relative_to(folder) for folder in self._ignored)
+        return None if any(resolved.is_relative_to(folder) for folder in self._ignored) else resolved
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        if any(self._is_watched(path) for path in paths):
-            self._debouncer.poke()
+        paths = [self._watched(path) for path in (event.src_path, getattr(event, "dest_path", ""))]
+        watched = [path for path in paths if path is not None]
+        if watched:
+            self._debouncer.poke(*watched)
 
 
 class SourceWatcher:
-    """Watches ``root`` recursively and calls ``on_change`` 300 ms after the last change to a .py file.
+    """Watches ``root`` recursively and calls ``on_change(paths)`` 300 ms after the last change to a .py file.
 
-    Files under the ``ignored`` folders (where generated code goes) never count.
+    ``paths`` are the changed files of the burst, resolved (both ends of a rename). Files under
+    the ``ignored`` folders (where generated code goes) never count.
     """
 
     def __init__(
         self,
         root: Path,
-        on_change: Callable[[], None],
+        on_change: Callable[[frozenset[Path]], None],
         delay: float = DEBOUNCE_SECONDS,
         ignored: Iterable[Path] = (),
     ) -> None:

@@ -1,0 +1,142 @@
+"""pyrpc dev in a real subprocess, on a package: a save re-imports the saved module and what depends on it.
+
+Every module of the project appends its name to ``imports.log`` when it is imported, so the
+tests see which ones each save re-imported.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyrpc_core import RPCClient
+
+from .conftest import Running
+from .test_dev import flags, types_file
+
+LOG = """from pathlib import Path
+
+with open(Path(__file__).parents[1] / "imports.log", "a") as log:
+    log.write(__name__ + "\\n")
+
+"""
+
+FILES = {
+    "api/__init__.py": "from . import group_a, group_b\n",
+    "api/models.py": """
+        from pydantic import BaseModel
+
+
+        class User(BaseModel):
+            name: str
+        """,
+    "api/group_a.py": """
+        from pyrpc_core import rpc
+
+        from .models import User
+
+
+        @rpc(name="a.get")
+        def get(name: str) -> User:
+            \"\"\"Get a user.\"\"\"
+            return User(name=name)
+        """,
+    "api/group_b.py": """
+        from pyrpc_core import rpc
+
+        from .models import User
+
+
+        @rpc(name="b.count")
+        def count(users: list[User]) -> int:
+            return len(users)
+        """,
+}
+
+
+@pytest.fixture
+def backend(tmp_path: Path) -> Path:
+    root = tmp_path / "backend"
+    (tmp_path / "frontend").mkdir()
+    for name, text in FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(LOG + textwrap.dedent(text).lstrip())
+    return root
+
+
+def edit(backend: Path, name: str, old: str, new: str) -> None:
+    path = backend / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+class Log:
+    """The modules imported since the last look."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen = 0
+
+    def new(self) -> set[str]:
+        lines = self.path.read_text().splitlines()
+        fresh, self.seen = lines[self.seen :], len(lines)
+        return set(fresh)
+
+
+def dev_flags() -> list[str]:
+    return [value if value != "main" else "api" for value in flags()]
+
+
+def test_a_save_reimports_the_saved_module_and_its_importers_only(backend: Path, start: Any) -> None:
+    dev: Running = start(dev_flags(), backend)
+    url = dev.wait_for(r"serving 2 procedures at (http://\S+)").group(1)
+    log = Log(backend / "imports.log")
+    assert log.new() == {"api", "api.models", "api.group_a", "api.group_b"}
+
+    edit(backend, "api/group_a.py", "Get a user.", "Get one user.")
+    edit(backend, "api/group_a.py", "User(name=name)", "User(name=name.upper())")
+    dev.wait_for(r"reloaded: ~ a\.get;")
+    assert log.new() == {"api.group_a", "api"}
+    assert "Get one user." in types_file(backend).read_text()
+    with RPCClient(url) as client:
+        assert client.a.get("ann") == {"name": "ANN"}
+        assert client.b.count([{"name": "x"}]) == 1
+
+    edit(backend, "api/models.py", "name: str", "name: str\n    email: str = ''")
+    dev.wait_for(r"reloaded: ~ a\.get, ~ b\.count;")
+    assert log.new() == {"api.models", "api.group_a", "api.group_b", "api"}
+    assert "email" in types_file(backend).read_text()
+    with RPCClient(url) as client:
+        assert client.a.get("ann") == {"name": "ANN", "email": ""}
+
+
+def test_a_broken_save_then_a_fix_then_a_new_module(backend: Path, start: Any) -> None:
+    dev: Running = start(dev_flags(), backend)
+    url = dev.wait_for(r"serving 2 procedures at (http://\S+)").group(1)
+    good_types = types_file(backend).read_text()
+
+    edit(backend, "api/group_b.py", "return len(users)", "return len(users\n")
+    dev.wait_for(r"error: api/group_b\.py:\d+: SyntaxError")
+    dev.wait_for(r"still serving the last good version")
+    assert types_file(backend).read_text() == good_types
+    with RPCClient(url) as client:
+        assert client.b.count([]) == 0
+
+    edit(backend, "api/group_b.py", "return len(users\n", "return len(users) * 2")
+    dev.wait_for(r"reloaded: no API change")
+    with RPCClient(url) as client:
+        assert client.b.count([{"name": "x"}]) == 2
+
+    (backend / "api" / "group_c.py").write_text(
+        LOG + 'from pyrpc_core import rpc\n\n\n@rpc(name="c.ping")\ndef ping() -> str:\n    return "pong"\n'
+    )
+    edit(backend, "api/__init__.py", "group_b", "group_b, group_c")
+    dev.wait_for(r"reloaded: \+ c\.ping")
+    with RPCClient(url) as client:
+        assert client.c.ping() == "pong"
+        assert client.b.count([{"name": "x"}]) == 2
