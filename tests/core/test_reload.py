@@ -623,6 +623,18 @@ def test_a_save_of_the_same_size_in_the_same_second_is_not_read_from_stale_bytec
     assert default_registry["c.ping"].func() == "PONG"
 
 
+def test_an_editors_lock_file_is_no_new_module(workspace: Workspace) -> None:
+    workspace.load()
+    lock = workspace.write("api/.#group_a.py", "user@host.1234:1700000000")  # what Emacs keeps beside a buffer
+
+    workspace.reload(lock, workspace.edit("api/group_a.py", "Get a user.", "Get one user."))
+    assert workspace.reloaded == {"api.group_a", "api"}
+
+    lock.unlink()
+    workspace.reload(lock)  # nothing that is imported changed: the entrypoint alone
+    assert workspace.reloaded == {"api"}
+
+
 def test_without_paths_everything_is_reloaded(workspace: Workspace) -> None:
     workspace.load()
     assert workspace.project is not None

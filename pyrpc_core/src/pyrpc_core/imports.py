@@ -163,14 +163,21 @@ def runtime_dependencies(name: str, module: ModuleType) -> set[str]:
     return found
 
 
-def dependency_graph(modules: Mapping[str, ModuleType], static: StaticImports, fresh: Iterable[str] = ()) -> Graph:
-    """Every loaded project module's dependencies among ``modules``, static and runtime views combined.
+def dependency_graph(
+    modules: Mapping[str, ModuleType],
+    static: StaticImports,
+    fresh: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+) -> Graph:
+    """The loaded project modules' dependencies among ``modules``, static and runtime views combined.
 
-    ``fresh`` names modules whose files are known to have changed (parsed again whatever their stat).
+    ``fresh`` names modules whose files are known to have changed (parsed again whatever their
+    stat); ``only`` limits the graph to some of ``modules`` (all of them by default).
     """
     fresh = set(fresh)
     graph: Graph = {}
-    for name, module in modules.items():
+    for name in modules if only is None else only:
+        module = modules[name]
         filename = getattr(module, "__file__", None)
         entries = static.of(filename, package_of(name, module), name in fresh) if isinstance(filename, str) else ()
         depends = static_dependencies(entries, modules) | runtime_dependencies(name, module)

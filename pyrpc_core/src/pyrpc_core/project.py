@@ -78,6 +78,7 @@ class _Plan:
     modules: dict[str, ModuleType]
     changed: frozenset[str]
     order: tuple[str, ...]
+    graph: Graph
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,10 @@ class Project:
             importlib.invalidate_caches()
             self._import(plan)
             loaded = self._build()
-            graph = self._graph(self._modules())
+            # The kept modules depend on what they did: only the others are looked at again.
+            after = self._modules()
+            graph = {name: depends for name, depends in plan.graph.items() if name in after and name not in reloaded}
+            graph.update(dependency_graph(after, self.imports, only=after.keys() - graph.keys()))
             lost = self._reachable - reachable(graph, self.entry_module)
             if lost & set(plan.modules):  # a module no longer imported: a full reload would leave it out
                 raise _Fallback(", ".join(sorted(lost)))
@@ -224,6 +228,8 @@ class Project:
         changed: set[str] = set()
         for path in paths:
             name = by_file.get(path)
+            if name is None and not path.stem.isidentifier():
+                continue  # never a module: an editor's lock or backup file (.#models.py), say
             if name is None or not path.is_file():  # a new, renamed or deleted file
                 return None
             changed.add(name)
@@ -231,11 +237,10 @@ class Project:
         if on_disk is None:
             return None
         changed.update(on_disk)
-        if not changed:
-            return None
         graph = self._graph(modules, fresh=changed)
         reload = importers(graph, {*changed, self.entry_module})
-        return _Plan(modules, frozenset(changed), tuple(dependency_order(graph, reload, last=self.entry_module)))
+        order = tuple(dependency_order(graph, reload, last=self.entry_module))
+        return _Plan(modules, frozenset(changed), order, graph)
 
     def _changed_on_disk(self, modules: Mapping[str, ModuleType]) -> dict[str, ModuleType] | None:
         """The modules whose file's stat is not the one recorded at import; None when a file is gone."""
