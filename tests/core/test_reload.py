@@ -11,13 +11,13 @@ import os
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pyrpc_core import Registry
+from pyrpc_core import Registry, RPCClient
 from pyrpc_core.config import Config
 from pyrpc_core.imports import parse_imports, static_dependencies
 from pyrpc_core.plugins import PluginManager, get_plugin_manager, hookimpl
@@ -94,10 +94,10 @@ class Workspace:
         path.write_text(text.replace(old, new, 1))
         return path
 
-    def load(self, entrypoint: str = "api") -> Loaded:
+    def load(self, entrypoint: str = "api", framework: str = "asgi") -> Loaded:
         config = Config(
             path=self.root / "pyrpc.json",
-            framework="asgi",
+            framework=framework,
             entrypoint=entrypoint,
             client_root="../frontend",
             distribution="server",
@@ -141,8 +141,9 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     space.write("api/group_c.py", GROUP_C)
     space.write("api/__init__.py", INIT)
     yield space
-    for name in set(sys.modules) - modules:
-        del sys.modules[name]
+    for name, module in list(sys.modules.items()):
+        if name not in modules and str(getattr(module, "__file__", None)).startswith(str(root)):
+            del sys.modules[name]
     while str(root) in sys.path:
         sys.path.remove(str(root))
     default_registry.clear()
@@ -605,6 +606,38 @@ def test_an_entrypoint_module_beside_the_package(workspace: Workspace) -> None:
     assert sys.modules["api"].group_a is sys.modules["api.group_a"]  # the kept package has the new one
     assert default_registry["b.list"] is kept
     assert default_registry["a.get"].doc == "Get one user."
+
+
+def test_the_fastapi_app_of_the_entrypoint_is_built_afresh(
+    workspace: Workspace, serve_asgi: Callable[[Any], str]
+) -> None:
+    workspace.write("api/__init__.py", "")
+    workspace.write(
+        "main.py",
+        """
+        from fastapi import FastAPI
+
+        from api import group_a, group_b, group_c
+
+        app = FastAPI()
+
+
+        @app.get("/health")
+        def health() -> dict[str, str]:
+            return {"status": "ok"}
+        """,
+    )
+    old = workspace.load("main", framework="fastapi").app.app
+
+    workspace.reload(workspace.edit("api/group_a.py", "User(name=name)", "User(name=name.upper())"))
+
+    assert workspace.loaded is not None
+    app = workspace.loaded.app.app
+    assert app is not old
+    assert app is sys.modules["main"].app
+    with RPCClient(serve_asgi(app) + "/rpc") as client:
+        assert client.a.get("ann") == {"name": "ANN"}
+        assert client.c.ping() == "pong"
 
 
 def test_a_save_of_the_same_size_in_the_same_second_is_not_read_from_stale_bytecode(
