@@ -68,11 +68,14 @@ def backend(tmp_path: Path) -> Path:
     return root
 
 
-def edit(backend: Path, name: str, old: str, new: str) -> None:
+def edit(backend: Path, name: str, *replacements: tuple[str, str]) -> None:
+    """One save of ``name`` with each ``(old, new)`` replaced."""
     path = backend / name
     text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text)
 
 
 class Log:
@@ -98,8 +101,7 @@ def test_a_save_reimports_the_saved_module_and_its_importers_only(backend: Path,
     log = Log(backend / "imports.log")
     assert log.new() == {"api", "api.models", "api.group_a", "api.group_b"}
 
-    edit(backend, "api/group_a.py", "Get a user.", "Get one user.")
-    edit(backend, "api/group_a.py", "User(name=name)", "User(name=name.upper())")
+    edit(backend, "api/group_a.py", ("Get a user.", "Get one user."), ("User(name=name)", "User(name=name.upper())"))
     dev.wait_for(r"reloaded: ~ a\.get;")
     assert log.new() == {"api.group_a", "api"}
     assert "Get one user." in types_file(backend).read_text()
@@ -107,7 +109,7 @@ def test_a_save_reimports_the_saved_module_and_its_importers_only(backend: Path,
         assert client.a.get("ann") == {"name": "ANN"}
         assert client.b.count([{"name": "x"}]) == 1
 
-    edit(backend, "api/models.py", "name: str", "name: str\n    email: str = ''")
+    edit(backend, "api/models.py", ("name: str", "name: str\n    email: str = ''"))
     dev.wait_for(r"reloaded: ~ a\.get, ~ b\.count;")
     assert log.new() == {"api.models", "api.group_a", "api.group_b", "api"}
     assert "email" in types_file(backend).read_text()
@@ -120,14 +122,14 @@ def test_a_broken_save_then_a_fix_then_a_new_module(backend: Path, start: Any) -
     url = dev.wait_for(r"serving 2 procedures at (http://\S+)").group(1)
     good_types = types_file(backend).read_text()
 
-    edit(backend, "api/group_b.py", "return len(users)", "return len(users\n")
+    edit(backend, "api/group_b.py", ("return len(users)", "return len(users\n"))
     dev.wait_for(r"error: api/group_b\.py:\d+: SyntaxError")
     dev.wait_for(r"still serving the last good version")
     assert types_file(backend).read_text() == good_types
     with RPCClient(url) as client:
         assert client.b.count([]) == 0
 
-    edit(backend, "api/group_b.py", "return len(users\n", "return len(users) * 2")
+    edit(backend, "api/group_b.py", ("return len(users\n", "return len(users) * 2"))
     dev.wait_for(r"reloaded: no API change")
     with RPCClient(url) as client:
         assert client.b.count([{"name": "x"}]) == 2
@@ -135,7 +137,7 @@ def test_a_broken_save_then_a_fix_then_a_new_module(backend: Path, start: Any) -
     (backend / "api" / "group_c.py").write_text(
         LOG + 'from pyrpc_core import rpc\n\n\n@rpc(name="c.ping")\ndef ping() -> str:\n    return "pong"\n'
     )
-    edit(backend, "api/__init__.py", "group_b", "group_b, group_c")
+    edit(backend, "api/__init__.py", ("group_b", "group_b, group_c"))
     dev.wait_for(r"reloaded: \+ c\.ping")
     with RPCClient(url) as client:
         assert client.c.ping() == "pong"
