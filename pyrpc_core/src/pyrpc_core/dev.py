@@ -12,7 +12,7 @@ import click
 from .config import TYPES_PACKAGE
 from .files import write_files
 from .plugins import Emitter
-from .project import Loaded, Project, ReloadError, describe_changes, describe_error
+from .project import Loaded, Project, ReloadError, collector_paused, describe_changes, describe_error
 
 
 class DevSession:
@@ -40,7 +40,9 @@ class DevSession:
 
         ``changed`` are the files saved (the watcher's): only what depends on them is re-imported.
         """
-        with self._lock:
+        # The collector stays off until the types are written: a full collection (~65 ms on a
+        # 500-procedure project) would otherwise land in the emitter, between the save and the types.
+        with self._lock, collector_paused():
             try:
                 loaded = self.project.reload() if changed is None else self.project.reload(changed)
             except ReloadError as exc:

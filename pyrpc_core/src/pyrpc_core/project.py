@@ -134,7 +134,7 @@ class Project:
         # A reload allocates a great many objects at once (model classes, validators, schemas);
         # the cyclic collector would walk them again and again. Paused, the reload is ~15%
         # faster, and the next collection frees what the old code left behind.
-        with _collector_paused():
+        with collector_paused():
             plan = None
             if paths is not None and not self._stale:
                 try:
@@ -415,7 +415,8 @@ class _WithSubmodules(importlib.abc.Loader):
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (nests; only the outermost turns it back on)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
