@@ -321,3 +321,21 @@ def _register(registry: Registry, name: str, params: dict[str, Any], result: Any
     )
     function.__annotations__ = {key: value[0] for key, value in params.items()} | {"return": result}
     registry.rpc(name=name)(function)
+
+
+def test_a_failed_build_leaves_the_cache_sound() -> None:
+    from collections.abc import Callable
+
+    from pydantic.errors import PydanticInvalidForJsonSchema
+
+    registry = tricky_registry()
+    build_schema(registry, NO_PLUGINS)
+
+    def factory(item: Item) -> Callable[[], int]:  # JSON Schema cannot describe a callable
+        raise NotImplementedError
+
+    registry.rpc(factory)
+    with pytest.raises(PydanticInvalidForJsonSchema):
+        build_schema(registry, NO_PLUGINS)
+    registry.remove("factory")
+    assert_same_as_pydantic(registry)

@@ -111,7 +111,7 @@ class SchemaCache:
         missing: list[Procedure] = []
         for procedure in procedures:
             piece = self._procedures.get(procedure)
-            if piece is not None and piece.reusable and piece.core_schemas == _core_schemas(procedure):
+            if piece is not None and piece.reusable and _same(piece.core_schemas, _core_schemas(procedure)):
                 pieces[procedure] = piece
             else:
                 missing.append(procedure)
@@ -191,8 +191,8 @@ class SchemaCache:
     def _reachable(self, pieces: Iterable[_ProcedurePiece]) -> list[str]:
         """The definition keys the pieces reach, depth first, a definition after those it refers to; marks them used.
 
-        That is the order in which pydantic meets them (it names a definition once its body
-        is generated), which numbers classes that share a module and qualname alike.
+        Close to the order in which pydantic meets them (it names a definition once its body
+        is generated); it only matters for numbering classes that share a module and qualname.
         """
         done: dict[str, None] = {}
         entered: set[str] = set()
@@ -243,14 +243,20 @@ class SchemaCache:
             if definition.last_used <= oldest or not definition.reusable
         ]
         for key in stale:
-            definition = self._definitions.pop(key)
-            self._keys.by_ref.pop((definition.shape.core_ref, definition.shape.mode), None)
+            del self._definitions[key]
+        # Keys of the forgotten definitions, and of any a failed generation gave out.
+        for core_mode_ref in [ref for ref, key in self._keys.by_ref.items() if key not in self._definitions]:
+            del self._keys.by_ref[core_mode_ref]
         for procedure in [
             procedure
             for procedure, piece in self._procedures.items()
             if piece.last_used <= oldest or not piece.reusable
         ]:
             del self._procedures[procedure]
+
+
+def _same(these: tuple[Any, ...], those: tuple[Any, ...]) -> bool:
+    return all(this is that for this, that in zip(these, those, strict=True))
 
 
 def _core_schemas(procedure: Procedure) -> tuple[Any, Any]:
