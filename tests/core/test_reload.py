@@ -133,6 +133,7 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
         list(default_registry.guards),
         default_registry.plugins_added,
     )
+    default_registry.clear()  # as in a fresh `pyrpc dev` process, whatever earlier tests registered
     modules = set(sys.modules)
     space = Workspace(root)
     space.write("api/models.py", MODELS)
