@@ -7,6 +7,8 @@ tests see which ones each save re-imported.
 from __future__ import annotations
 
 import textwrap
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +144,39 @@ def test_a_broken_save_then_a_fix_then_a_new_module(backend: Path, start: Any) -
     with RPCClient(url) as client:
         assert client.c.ping() == "pong"
         assert client.b.count([{"name": "x"}]) == 2
+
+
+def test_calls_made_while_a_reload_runs_wait_for_it(backend: Path, start: Any) -> None:
+    # The edited module takes 0.8 s to import; its procedure is out of the registry meanwhile.
+    dev: Running = start(dev_flags(), backend)
+    url = dev.wait_for(r"serving 2 procedures at (http://\S+)").group(1)
+    failures: list[BaseException] = []
+    answers: list[Any] = []
+    done = threading.Event()
+
+    def call_in_a_loop() -> None:
+        with RPCClient(url) as client:
+            while not done.is_set():
+                try:
+                    answers.append(client.a.get("ann"))
+                except Exception as exc:  # Method not found, had the call not waited
+                    failures.append(exc)
+                time.sleep(0.01)
+
+    caller = threading.Thread(target=call_in_a_loop)
+    caller.start()
+    try:
+        time.sleep(0.2)
+        edit(
+            backend,
+            "api/group_a.py",
+            ("from pyrpc_core import rpc", "import time\n\nfrom pyrpc_core import rpc\n\ntime.sleep(0.8)"),
+        )
+        dev.wait_for(r"reloaded: no API change")
+        time.sleep(0.2)
+    finally:
+        done.set()
+        caller.join(timeout=10)
+    assert failures == []
+    assert len(answers) > 20
+    assert all(answer == {"name": "ann"} for answer in answers)

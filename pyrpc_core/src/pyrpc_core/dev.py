@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +46,15 @@ class DevSession:
         # 500-procedure project) would otherwise land in the emitter, between the save and the types.
         with self._lock, collector_paused():
             try:
-                loaded = self.project.reload() if changed is None else self.project.reload(changed)
+                with self.served.swapping():
+                    loaded = self.project.reload() if changed is None else self.project.reload(changed)
+                    self.served.app = loaded.app.app
             except ReloadError as exc:
                 click.secho(f"pyrpc dev: error: {exc}", fg="red", err=True)
                 click.secho("pyrpc dev: still serving the last good version; fix the file and save", err=True)
                 return
             previous = self.loaded.schema
             self.loaded = loaded
-            self.served.app = loaded.app.app
             try:
                 written = self.write_types()
             except Exception as exc:  # an emitter bug must not stop the server
@@ -66,10 +69,34 @@ class DevSession:
 
 
 class Swappable:
-    """An ASGI or WSGI app that forwards to whichever app is current."""
+    """An ASGI or WSGI app that forwards to whichever app is current.
+
+    While a reload runs (``swapping``), new requests wait for it: the reload refills the
+    registry the current app serves, and a request let through meanwhile could find its
+    procedure missing. Requests already running finish with the procedures they found.
+    """
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self._idle = threading.Event()
+        self._idle.set()
+
+    @contextmanager
+    def swapping(self) -> Iterator[None]:
+        """Hold new requests for the duration of the block."""
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._idle.set()
 
     def __call__(self, *args: Any) -> Any:
+        if len(args) == 3:  # ASGI: scope, receive, send
+            return self._asgi(*args)
+        self._idle.wait()  # WSGI: each request has a thread of its own
         return self.app(*args)
+
+    async def _asgi(self, scope: Any, receive: Any, send: Any) -> None:
+        if not self._idle.is_set():
+            await asyncio.to_thread(self._idle.wait)  # never block the event loop
+        await self.app(scope, receive, send)
