@@ -7,6 +7,7 @@ test compares ``build_schema`` (cached pieces, ``def_names``) with it, byte for 
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass
 from enum import Enum
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field, TypeAdapter, create_model
 from typing_extensions import TypedDict
 
-from pyrpc_core import Registry, build_schema, schema
+from pyrpc_core import Registry, build_schema
 from pyrpc_core._corpus import _containers, _models, _names, _scalars
 from pyrpc_core.plugins import PluginManager
 from pyrpc_core.schema_cache import SchemaCache
@@ -243,10 +244,6 @@ def test_the_cache_forgets_what_recent_builds_did_not_use() -> None:
     assert len(cache._procedures) <= 2 * len(single._procedures)
 
 
-def test_the_default_cache_is_one_per_process() -> None:
-    assert isinstance(schema._cache, SchemaCache)
-
-
 # --- Random model graphs --------------------------------------------------------------------
 
 FIELD_KINDS = st.sampled_from(["int", "str?", "int=0", "model", "list[model]", "model?=None", "color"])
@@ -313,8 +310,6 @@ def _register(registry: Registry, name: str, params: dict[str, Any], result: Any
         raise NotImplementedError
 
     # A signature built by hand: the registry reads parameters and annotations through inspect.
-    import inspect
-
     function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, annotation=value[0]) for key, value in params.items()],
         return_annotation=result,

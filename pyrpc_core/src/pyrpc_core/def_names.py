@@ -30,7 +30,8 @@ from typing import Any, Literal
 JsonSchemaMode = Literal["validation", "serialization"]
 
 _MODE_TITLE: dict[str, str] = {"validation": "Input", "serialization": "Output"}
-_REF_PREFIX = "#/$defs/"
+REF_PREFIX = "#/$defs/"
+"""What every reference to a ``$defs`` entry starts with."""
 # A reference in sorted JSON text: a whole string "#/$defs/<key>" (after "$ref": or in a
 # discriminator's mapping), not a key of an object. Only the key is captured.
 _REF_IN_TEXT = re.compile(r'(?<=[^\\]"#/\$defs/)([0-9]+)(?="(?!:))')
@@ -134,9 +135,9 @@ def rename_refs(node: Any, names: Mapping[str, str]) -> Any:
         return {field: rename_refs(value, names) for field, value in node.items()}
     if isinstance(node, list):
         return [rename_refs(item, names) for item in node]
-    if isinstance(node, str) and node.startswith(_REF_PREFIX):
-        name = names.get(node[len(_REF_PREFIX) :])
-        return node if name is None else _REF_PREFIX + name
+    if isinstance(node, str) and node.startswith(REF_PREFIX):
+        name = names.get(node[len(REF_PREFIX) :])
+        return node if name is None else REF_PREFIX + name
     return node
 
 

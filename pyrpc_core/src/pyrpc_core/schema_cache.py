@@ -27,11 +27,11 @@ from typing import Any
 from pydantic.json_schema import CoreModeRef, DefsRef, JsonRef, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from .def_names import Shape, choose_names, refs_in, rename_refs
+from .def_names import REF_PREFIX, Shape, choose_names, refs_in, rename_refs
 from .procedure import Procedure
 from .schema_generator import SchemaGenerator
 
-_KEY_TEMPLATE = "#/$defs/{model}"
+_KEY_TEMPLATE = REF_PREFIX + "{model}"
 
 # How many builds a piece may go unused before it is dropped: two, so that a process building
 # two registries in turn (a dev server and its introspection, say) keeps both warm.
@@ -63,6 +63,8 @@ class _ProcedurePiece:
     result: JsonSchemaValue
     refs: tuple[str, ...]
     core_schemas: tuple[Any, Any]
+    params_key: str | None
+    """The key of the params model's definition (the params are a reference to it), inlined in the entry."""
     reusable: bool = False
     last_used: int = 0
     entry: tuple[tuple[str, ...], JsonSchemaValue | None, dict[str, Any]] | None = None
@@ -100,7 +102,7 @@ class SchemaCache:
             pieces = self._pieces(procedures)
             keys = self._reachable(pieces[procedure] for procedure in procedures)
             names = choose_names({key: self._definitions[key].shape for key in keys})
-            params_keys = {_key_of(piece.params) for piece in pieces.values() if _is_ref(piece.params)}
+            params_keys = {piece.params_key for piece in pieces.values()}
             entries = {procedure.name: self._entry(procedure, pieces[procedure], names) for procedure in procedures}
             defs = {names[key]: self._renamed(self._definitions[key], names) for key in keys if key not in params_keys}
             self._forget_unused()
@@ -145,7 +147,9 @@ class SchemaCache:
         for index, procedure in enumerate(procedures):
             params = schemas[((index, "params"), "validation")]
             result = schemas[((index, "result"), "serialization")]
-            piece = _ProcedurePiece(params, result, tuple(refs_in([params, result])), _core_schemas(procedure))
+            params_key = str(params["$ref"]).removeprefix(REF_PREFIX) if set(params) == {"$ref"} else None
+            refs = tuple(refs_in([params, result]))
+            piece = _ProcedurePiece(params, result, refs, _core_schemas(procedure), params_key)
             piece.reusable = all(self._definitions[key].reusable for key in piece.refs)
             self._procedures[procedure] = pieces[procedure] = piece
         return pieces
@@ -223,7 +227,8 @@ class SchemaCache:
         """The procedure's entry of ``procedures``; the same object as last time when nothing it shows changed."""
         ref_names = tuple(names[ref] for ref in piece.refs)
         # The params model itself goes in the entry, out of $defs: it is the procedure's, no one else's.
-        inlined = self._renamed(self._definitions[_key_of(piece.params)], names) if _is_ref(piece.params) else None
+        key = piece.params_key
+        inlined = self._renamed(self._definitions[key], names) if key is not None else None
         if piece.entry is None or piece.entry[0] != ref_names or piece.entry[1] is not inlined:
             params = dict(inlined) if inlined is not None else rename_refs(piece.params, names)
             params.pop("title", None)  # the internal model's name means nothing to a client
@@ -263,14 +268,6 @@ def _core_schemas(procedure: Procedure) -> tuple[Any, Any]:
     return procedure.params_model.__pydantic_core_schema__, procedure.result_adapter.core_schema
 
 
-def _is_ref(schema: JsonSchemaValue) -> bool:
-    return set(schema) == {"$ref"}
-
-
-def _key_of(reference: JsonSchemaValue) -> str:
-    return str(reference["$ref"]).removeprefix("#/$defs/")
-
-
 class _CachingGenerator(SchemaGenerator):
     """``SchemaGenerator`` that refers to cached definitions instead of generating them again.
 
@@ -295,7 +292,7 @@ class _CachingGenerator(SchemaGenerator):
     def get_schema_from_definitions(self, json_ref: JsonRef) -> JsonSchemaValue | None:
         """A definition generated now, or a cached one (pydantic compares a field with what it refers to)."""
         if self.json_to_defs_refs.get(json_ref) not in self.definitions:
-            cached = self.cache.cached_schema(json_ref.removeprefix("#/$defs/"))
+            cached = self.cache.cached_schema(json_ref.removeprefix(REF_PREFIX))
             if cached is not None:
                 return cached
         return super().get_schema_from_definitions(json_ref)
