@@ -84,4 +84,4 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   }
 }
 
-export const VERSION = "0.1.0";
+export const VERSION = "2.0.0";
