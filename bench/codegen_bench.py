@@ -44,7 +44,7 @@ built = time.perf_counter()
 files = pyrpc_ts.generate(schema)
 emitted = time.perf_counter()
 from pathlib import Path
-from pyrpc_core.files import write_files
+from pyrpc_core.tooling.files import write_files
 folder = Path({str(folder)!r})
 (folder / "schema.json").write_text(json.dumps(schema))
 write_files(folder / "ts", {{"node_modules/@pyrpc/types/" + name: text for name, text in files.items()}})

@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 SERVER = """
 import socket, sys
 import uvicorn
-from pyrpc_core.config import load_config
-from pyrpc_core.loading import load_app
+from pyrpc_core.tooling.config import load_config
+from pyrpc_core.tooling.loading import load_app
 
 loaded = load_app(load_config(sys.argv[1]))
 assert loaded.adapter.interface == "asgi", loaded.adapter

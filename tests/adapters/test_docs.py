@@ -23,8 +23,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 SERVER = """
 import socket, sys
-from pyrpc_core.config import load_config
-from pyrpc_core.loading import load_app
+from pyrpc_core.tooling.config import load_config
+from pyrpc_core.tooling.loading import load_app
 
 loaded = load_app(load_config(sys.argv[1]))
 sock = socket.socket()

@@ -18,9 +18,9 @@ import pyrpc_asgi.plugin
 import pyrpc_fastapi
 import pyrpc_flask
 from pyrpc_core import RPCClient, registry
-from pyrpc_core.config import ConfigError, load_config
-from pyrpc_core.loading import LoadedApp, LoadError, load_app
 from pyrpc_core.plugins import PluginManager
+from pyrpc_core.tooling.config import ConfigError, load_config
+from pyrpc_core.tooling.loading import LoadedApp, LoadError, load_app
 
 from .servers import serve
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pyrpc_core.config import Config, ConfigError, load_config, save_config
 from pyrpc_core.plugins import get_plugin_manager
+from pyrpc_core.tooling.config import Config, ConfigError, load_config, save_config
 
 GOOD = {
     "version": 1,

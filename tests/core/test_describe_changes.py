@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pyrpc_core.project import describe_changes
+from pyrpc_core.tooling.reload import describe_changes
 
 OLD: dict[str, Any] = {
     "version": 1,

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from pyrpc_core import Registry, RPCClient
-from pyrpc_core.config import Config
-from pyrpc_core.imports import parse_imports, static_dependencies
 from pyrpc_core.plugins import PluginManager, get_plugin_manager, hookimpl
-from pyrpc_core.project import Loaded, Project, ReloadError
 from pyrpc_core.registry import registry as default_registry
-from pyrpc_core.watch import Debouncer
+from pyrpc_core.tooling.config import Config
+from pyrpc_core.tooling.imports import parse_imports, static_dependencies
+from pyrpc_core.tooling.reload import Loaded, Project, ReloadError
+from pyrpc_core.tooling.watch import Debouncer
 
 MODELS = """
 from pydantic import BaseModel

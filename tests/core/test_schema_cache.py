@@ -20,10 +20,10 @@ from pydantic import BaseModel, Field, TypeAdapter, create_model
 from typing_extensions import TypedDict
 
 from pyrpc_core import Registry, build_schema
-from pyrpc_core._corpus import _containers, _models, _names, _scalars
 from pyrpc_core.plugins import PluginManager
-from pyrpc_core.schema_cache import SchemaCache
-from pyrpc_core.schema_generator import SchemaGenerator
+from pyrpc_core.schema.cache import SchemaCache
+from pyrpc_core.schema.generator import SchemaGenerator
+from pyrpc_core.testing.corpus import _containers, _models, _names, _scalars
 
 NO_PLUGINS = PluginManager()
 T = TypeVar("T")

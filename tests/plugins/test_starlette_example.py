@@ -19,9 +19,9 @@ from starlette.routing import Route
 
 import pyrpc_starlette
 from pyrpc_core import Registry
-from pyrpc_core.loading import load_app
 from pyrpc_core.plugins import PluginManager
 from pyrpc_core.testing import AdapterConformance, conformance_registry, http_request, serve_asgi
+from pyrpc_core.tooling.loading import load_app
 from pyrpc_starlette import plugin
 
 
@@ -88,7 +88,7 @@ def test_find_app_prefers_the_mounted_app_and_refuses_ambiguity() -> None:
 def test_pyrpc_json_framework_starlette_loads_the_users_app(tmp_path: object) -> None:
     from pathlib import Path
 
-    from pyrpc_core.config import Config
+    from pyrpc_core.tooling.config import Config
 
     root = Path(str(tmp_path))
     (root / "starlette_main.py").write_text(

@@ -12,7 +12,7 @@ import sys
 import time
 
 from pyrpc_core import Registry
-from pyrpc_core.serve import bind
+from pyrpc_core.tooling.serve import bind
 
 
 def registry() -> Registry:

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from pyrpc_core import Emitter
-from pyrpc_core.cli import CommandError, DevSession, configure
-from pyrpc_core.files import write_atomic
+from pyrpc_core.tooling.cli import CommandError, DevSession, configure
+from pyrpc_core.tooling.files import write_atomic
 
 OLD, NEW = b"A" * 3_000_000, b"B" * 3_000_000
 
@@ -37,7 +37,7 @@ def test_a_failing_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, mo
 _WRITER = """
 import sys
 from pathlib import Path
-from pyrpc_core.files import write_atomic
+from pyrpc_core.tooling.files import write_atomic
 target = Path(sys.argv[1])
 contents = [b"A" * 3_000_000, b"B" * 3_000_000]
 print("ready", flush=True)

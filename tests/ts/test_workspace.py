@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import pyrpc_ts
-from pyrpc_core.files import UnsafeWriteError as UnsafeTargetError
+from pyrpc_core.tooling.files import UnsafeWriteError as UnsafeTargetError
 
 
 def _tree(root: Path) -> dict[str, bytes | str]:

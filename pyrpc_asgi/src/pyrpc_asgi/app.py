@@ -7,7 +7,7 @@ from typing import Any
 
 from pyrpc_core import CORS, Context, Dispatcher, Headers, Limits, Registry
 from pyrpc_core import registry as default_registry
-from pyrpc_core.http import Reply, body_refusal, cors_headers, preflight, too_large
+from pyrpc_core.endpoint import Reply, body_refusal, cors_headers, preflight, too_large
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,7 +23,7 @@ class RpcApp:
     Other methods on the path get 405, other paths 404. Sync procedures run in worker
     threads, so a slow one never blocks the event loop. ``limits``, ``introspection`` and
     ``cors`` are the ``Dispatcher``'s; the HTTP decisions they imply (413, preflight, CORS
-    headers, 404/403 for ``GET``) come from ``pyrpc_core.http``, as on every adapter.
+    headers, 404/403 for ``GET``) come from ``pyrpc_core.endpoint``, as on every adapter.
     """
 
     def __init__(

@@ -3,8 +3,8 @@
 from .client import RPCClient
 from .context import Context, Headers
 from .dispatch import Dispatcher
+from .endpoint import CORS
 from .errors import RegistrationError, RpcError
-from .http import CORS
 from .limits import Limits
 from .plugins import Adapter, Emitter, PluginError, get_plugin_manager, hookimpl
 from .procedure import Procedure
@@ -32,4 +32,4 @@ __all__ = [
     "rpc",
 ]
 
-__version__ = "0.1.0"
+__version__ = "2.0.0"

@@ -31,8 +31,8 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError, from_json, to_json
 
 from .context import Context
+from .endpoint import CORS, NOT_FOUND, Reply
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RpcError
-from .http import CORS, NOT_FOUND, Reply
 from .limits import Limits, limit_error
 from .plugins import PluginManager, get_plugin_manager
 from .procedure import Procedure

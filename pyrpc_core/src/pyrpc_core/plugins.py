@@ -44,7 +44,7 @@ class Adapter:
     runs the app (uvicorn for "asgi", a threaded WSGI server for "wsgi"). ``create_app``
     builds an app serving ``registry`` at ``path``. ``find_app``, when given, looks in the
     module pyrpc.json's ``entrypoint`` names for the user's own app (with pyRPC mounted) and
-    returns it, or None to have ``create_app`` build one (see ``pyrpc_core.loading``).
+    returns it, or None to have ``create_app`` build one (see ``pyrpc_core.tooling.loading``).
     """
 
     name: str

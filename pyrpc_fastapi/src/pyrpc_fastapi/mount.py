@@ -17,7 +17,7 @@ from starlette.routing import Route
 from pyrpc_asgi import RpcApp
 from pyrpc_core import CORS, Context, Dispatcher, Headers, Limits, Registry
 from pyrpc_core import registry as default_registry
-from pyrpc_core.loading import find_framework_app
+from pyrpc_core.tooling.loading import find_framework_app
 
 
 def mount(

@@ -17,8 +17,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from pyrpc_core import CORS, Context, Dispatcher, Headers, Limits, Registry
 from pyrpc_core import registry as default_registry
-from pyrpc_core.http import Reply, body_refusal, cors_headers, preflight, too_large
-from pyrpc_core.loading import find_framework_app
+from pyrpc_core.endpoint import Reply, body_refusal, cors_headers, preflight, too_large
+from pyrpc_core.tooling.loading import find_framework_app
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment

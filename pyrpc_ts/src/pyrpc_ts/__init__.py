@@ -5,4 +5,4 @@ from .workspace import save_typescript_client, types_dir
 
 __all__ = ["generate", "save_typescript_client", "types_dir"]
 
-__version__ = "0.1.0"
+__version__ = "2.0.0"

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pyrpc_core.config import TYPES_PACKAGE
-from pyrpc_core.files import write_files
+from pyrpc_core.tooling.config import TYPES_PACKAGE
+from pyrpc_core.tooling.files import write_files
 
 from .emit import generate
 
@@ -30,7 +30,7 @@ def save_typescript_client(schema: Mapping[str, Any], client_root: str | os.Path
     """Write ``@pyrpc/types`` for ``schema`` under ``client_root``; return the files that changed.
 
     The folders are created when missing. Unchanged files are not touched (not even their
-    modification time). Raises ``pyrpc_core.files.UnsafeWriteError`` when a symlink or a
+    modification time). Raises ``pyrpc_core.tooling.files.UnsafeWriteError`` when a symlink or a
     file stands where one of the package's folders or files should be.
     """
     package = TYPES_PACKAGE.as_posix()

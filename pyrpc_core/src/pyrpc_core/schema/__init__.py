@@ -22,13 +22,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .schema_cache import SchemaCache
-from .schema_generator import SchemaGenerator
+from .cache import SchemaCache
+from .generator import SchemaGenerator
 
 if TYPE_CHECKING:
     import pluggy
 
-    from .registry import Registry
+    from ..registry import Registry
 
 __all__ = ["SCHEMA_VERSION", "SchemaGenerator", "build_schema", "dump_schema"]
 
@@ -46,7 +46,7 @@ def build_schema(registry: Registry, plugins: pluggy.PluginManager | None = None
     document: dict[str, Any] = {"version": SCHEMA_VERSION, "procedures": procedures, "$defs": defs}
 
     if plugins is None:
-        from .plugins import get_plugin_manager
+        from ..plugins import get_plugin_manager
 
         plugins = get_plugin_manager()
     if plugins.hook.pyrpc_amend_schema.get_hookimpls():

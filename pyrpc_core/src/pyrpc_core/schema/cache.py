@@ -27,9 +27,9 @@ from typing import Any
 from pydantic.json_schema import CoreModeRef, DefsRef, JsonRef, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from .def_names import REF_PREFIX, Shape, choose_names, refs_in, rename_refs
-from .procedure import Procedure
-from .schema_generator import SchemaGenerator
+from ..procedure import Procedure
+from .generator import SchemaGenerator
+from .names import REF_PREFIX, Shape, choose_names, refs_in, rename_refs
 
 _KEY_TEMPLATE = REF_PREFIX + "{model}"
 

@@ -97,7 +97,7 @@ def choose_names(shapes: Mapping[str, Shape]) -> dict[str, str]:
         if chosen == current:
             return chosen
         current = chosen
-    raise RuntimeError("the $defs names did not settle; this is a bug in pyrpc_core.def_names")
+    raise RuntimeError("the $defs names did not settle; this is a bug in pyrpc_core.schema.names")
 
 
 def _candidates(shapes: Mapping[str, Shape]) -> dict[str, list[str]]:

@@ -16,9 +16,9 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from .context import Context
-from .registry import Registry
-from .schema import build_schema
+from ..context import Context
+from ..registry import Registry
+from ..schema import build_schema
 
 T = TypeVar("T")
 
@@ -280,7 +280,7 @@ def _amended(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_corpus() -> dict[str, dict[str, Any]]:
-    from .plugins import PluginManager
+    from ..plugins import PluginManager
 
     no_plugins = PluginManager()  # the corpus must not depend on which plugins are installed
     corpus = {

@@ -44,7 +44,7 @@ def schema_corpus() -> dict[str, dict[str, Any]]:
     quotes, backslashes and control characters); ``amended`` (``scalars`` with keys a
     ``pyrpc_amend_schema`` plugin may add, which an emitter must ignore).
     """
-    from .._corpus import build_corpus
+    from .corpus import build_corpus
 
     return build_corpus()
 
@@ -209,7 +209,7 @@ class EmitterHarness:
             assert generate_in_fresh_process(emitter.name, seed) == outputs, f"PYTHONHASHSEED={seed}"
 
     def test_files_can_be_written(self, outputs: dict[str, dict[str, str]], tmp_path: Path) -> None:
-        from ..files import write_files
+        from ..tooling.files import write_files
 
         for name, files in outputs.items():
             write_files(tmp_path / name, files)
@@ -219,7 +219,7 @@ class EmitterHarness:
     def test_output_matches_snapshots(self, outputs: dict[str, dict[str, str]]) -> None:
         if self.snapshot_dir is None:
             pytest.skip("no snapshot_dir set")
-        from ..files import write_files
+        from ..tooling.files import write_files
 
         for name, files in outputs.items():
             folder = self.snapshot_dir / name

@@ -14,8 +14,8 @@ import pytest
 
 from ..context import Context
 from ..dispatch import Dispatcher
+from ..endpoint import CORS
 from ..errors import RpcError
-from ..http import CORS
 from ..limits import Limits
 from ..procedure import Procedure
 from ..registry import Registry

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..serve import bind
+from ..tooling.serve import bind
 
 # -- HTTP ----------------------------------------------------------------------------------
 

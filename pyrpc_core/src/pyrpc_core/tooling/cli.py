@@ -17,14 +17,14 @@ from typing import Any, cast
 
 import click
 
-from .client import RPCClient, TransportError
+from ..client import RPCClient, TransportError
+from ..plugins import Emitter, PluginError, PluginManager, PluginWarning, get_plugin_manager
+from ..schema import build_schema
 from .config import CONFIG_FILE, Config, ConfigError, check_framework, read_config, save_config
 from .dev import DevSession
 from .files import UnsafeWriteError, write_atomic, write_files
 from .loading import LoadError, load_app
-from .plugins import Emitter, PluginError, PluginManager, PluginWarning, get_plugin_manager
-from .project import Project, ReloadError, describe_error, load_registry
-from .schema import build_schema
+from .reload import Project, ReloadError, describe_error, load_registry
 from .serve import ServeError, bind, run_asgi, run_wsgi, url_of
 from .watch import SourceWatcher
 

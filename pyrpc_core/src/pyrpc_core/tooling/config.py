@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..plugins import PluginError, PluginManager, get_plugin_manager
 from .files import write_atomic
-from .plugins import PluginError, PluginManager, get_plugin_manager
 
 CONFIG_FILE = "pyrpc.json"
 TYPES_PACKAGE = Path("node_modules", "@pyrpc", "types")

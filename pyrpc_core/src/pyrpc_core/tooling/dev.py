@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
+from ..plugins import Emitter
 from .config import TYPES_PACKAGE
 from .files import write_files
-from .plugins import Emitter
-from .project import Loaded, Project, ReloadError, collector_paused, describe_changes, describe_error
+from .reload import Loaded, Project, ReloadError, collector_paused, describe_changes, describe_error
 
 
 class DevSession:

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from .plugins import Adapter, PluginError, PluginManager, get_plugin_manager
-from .registry import Registry
-from .registry import registry as default_registry
+from ..plugins import Adapter, PluginError, PluginManager, get_plugin_manager
+from ..registry import Registry
+from ..registry import registry as default_registry
 
 if TYPE_CHECKING:
     from .config import Config

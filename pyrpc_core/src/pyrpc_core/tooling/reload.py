@@ -7,7 +7,7 @@ back, so the server and the last good types stay as they were.
 
 A reload told which files changed re-imports only what it has to: the changed modules, the
 project modules that depend on them, directly or not (they hold the old objects; see
-``pyrpc_core.imports``), and the entrypoint, in dependency order. Every other module, and the
+``pyrpc_core.tooling.imports``), and the entrypoint, in dependency order. Every other module, and the
 procedures it registered, stays as it was: the same objects. Anything it cannot account for
 (a new, renamed or deleted file, a change after a failed reload, a module no longer imported)
 makes it re-import the whole project, as the first load did.
@@ -30,15 +30,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ..errors import RegistrationError
+from ..plugins import PluginManager, get_plugin_manager
+from ..procedure import Procedure
+from ..registry import Guard, Registry
+from ..registry import registry as default_registry
+from ..schema import build_schema
 from .config import Config
-from .errors import RegistrationError
 from .imports import Graph, StaticImports, dependency_graph, dependency_order, file_stat, importers, reachable
 from .loading import LoadedApp, import_entrypoint, load_app, module_registry
-from .plugins import PluginManager, get_plugin_manager
-from .procedure import Procedure
-from .registry import Guard, Registry
-from .registry import registry as default_registry
-from .schema import build_schema
 from .watch import in_project
 
 

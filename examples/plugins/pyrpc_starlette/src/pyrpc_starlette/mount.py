@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from pyrpc_core import Context, Dispatcher, Headers, Registry
 from pyrpc_core import registry as default_registry
-from pyrpc_core.loading import find_framework_app
+from pyrpc_core.tooling.loading import find_framework_app
 
 _JSON = "application/json"
 
@@ -59,7 +59,7 @@ def create_app(registry: Registry | None = None, path: str = "/rpc", *, debug: b
 def find_app(module: ModuleType) -> Starlette | None:
     """The Starlette app of pyrpc.json's entrypoint module, or None to have one built.
 
-    pyRPC's own rules (``pyrpc_core.loading.find_framework_app``): an app with pyRPC mounted
+    pyRPC's own rules (``pyrpc_core.tooling.loading.find_framework_app``): an app with pyRPC mounted
     wins; else the module's only app gets the module's registry mounted at ``/rpc``.
     """
     return find_framework_app(
