@@ -1,26 +1,51 @@
 /**
  * The `pyrpc` command of @pyrpc/client (`npx pyrpc ...`).
  *
- *   pyrpc sync [--url URL] [--root DIR]   fetch GET /rpc, write node_modules/@pyrpc/types
+ *   pyrpc sync [--url URL] [--root DIR]   fetch GET /rpc, save pyrpc/schema.json, write pyrpc/types
+ *   pyrpc generate [--root DIR]           write pyrpc/types from pyrpc/schema.json, offline
  *   pyrpc --help | --version
  *
- * The URL comes from --url, else `pyrpc.client.json` in the project, else the default
- * http://127.0.0.1:8000/rpc. Failures print one line on stderr and exit 1 (2 for bad usage).
+ * Both also declare the dependency "@pyrpc/types": "file:pyrpc/types" in package.json and
+ * link node_modules/@pyrpc/types to pyrpc/types (see project.ts). The URL comes from --url,
+ * else `pyrpc.client.json` in the project, else the default http://127.0.0.1:8000/rpc.
+ * Failures print one line on stderr and exit 1 (2 for bad usage).
  */
 
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, DEFAULT_URL, findProjectRoot, normalizeUrl, readConfig } from "./config.js";
-import { SyncError, sync } from "./sync.js";
 import { UnsafeWriteError } from "./files.js";
+import {
+  ProjectError,
+  SNAPSHOT_FILE,
+  TYPES_FOLDER,
+  TYPES_LINK,
+  TYPES_PACKAGE_NAME,
+  type WriteResult,
+  installCommand,
+  lockFileName,
+} from "./project.js";
+import { SyncError, generateFromSnapshot, sync } from "./sync.js";
 
 export const USAGE = `Usage: pyrpc sync [--url URL] [--root DIR]
+       pyrpc generate [--root DIR]
 
-  Fetches the pyRPC schema (GET URL) and writes the TypeScript types into
-  <project>/node_modules/@pyrpc/types. No Python needed.
+  sync      fetches the pyRPC schema (GET URL), saves it as <project>/${SNAPSHOT_FILE}
+            (commit it) and writes the TypeScript types into <project>/${TYPES_FOLDER}.
+            No Python needed.
+  generate  writes <project>/${TYPES_FOLDER} from <project>/${SNAPSHOT_FILE}, offline:
+            no server needed.
+
+  Both declare "${TYPES_PACKAGE_NAME}": "file:${TYPES_FOLDER}" in package.json ("link:${TYPES_FOLDER}"
+  with pnpm and yarn) and link ${TYPES_LINK} to ${TYPES_FOLDER}, so the types resolve at once
+  and npm install / npm ci keep them.
 
   --url URL   the endpoint (default: "url" in pyrpc.client.json, else ${DEFAULT_URL})
   --root DIR  the client project (default: the nearest folder with a package.json)
+  --version   the version of @pyrpc/client
 `;
+
+export const COMMANDS = ["sync", "generate"] as const;
 
 export interface Io {
   out: (line: string) => void;
@@ -63,25 +88,60 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     (values.help ? io.out : io.err)(USAGE);
     return values.help ? 0 : 2;
   }
-  if (positionals[0] !== "sync" || positionals.length > 1) {
-    io.err(`pyrpc: unknown command ${JSON.stringify(positionals.join(" "))} (the npm package has only "sync")`);
+  const command = positionals[0] as string;
+  if (!(COMMANDS as readonly string[]).includes(command) || positionals.length > 1) {
+    io.err(`pyrpc: unknown command ${JSON.stringify(positionals.join(" "))} (the commands are "sync" and "generate"; see pyrpc --help)`);
+    return 2;
+  }
+  if (command === "generate" && values.url !== undefined) {
+    io.err(`pyrpc: generate takes no --url: it reads ${SNAPSHOT_FILE} (use "pyrpc sync --url URL" to fetch the schema)`);
     return 2;
   }
   try {
-    const root = findProjectRoot(values.root ?? io.cwd);
-    const url = values.url !== undefined ? normalizeUrl(values.url) : (readConfig(root)?.url ?? DEFAULT_URL);
-    const result = await sync({ url, root, ...(io.fetch ? { fetch: io.fetch } : {}) });
-    const what = result.changed.length ? `${result.changed.length} file(s) updated` : "already up to date";
-    io.out(`pyrpc: ${result.procedures} procedure(s) from ${url} -> ${result.folder} (${what})`);
+    const root = values.root !== undefined ? path.resolve(io.cwd, values.root) : findProjectRoot(io.cwd);
+    let result: WriteResult;
+    let source: string;
+    if (command === "sync") {
+      const url = values.url !== undefined ? normalizeUrl(values.url) : (readConfig(root)?.url ?? DEFAULT_URL);
+      result = await sync({ url, root, ...(io.fetch ? { fetch: io.fetch } : {}) });
+      source = url;
+    } else {
+      result = generateFromSnapshot(root);
+      source = result.snapshotFile;
+    }
+    for (const line of report(result, source)) io.out(line);
     return 0;
   } catch (error) {
-    if (error instanceof SyncError || error instanceof ConfigError || error instanceof UnsafeWriteError) {
+    if (error instanceof SyncError || error instanceof ConfigError || error instanceof UnsafeWriteError || error instanceof ProjectError) {
       io.err(`pyrpc: ${error.message}`);
     } else {
-      io.err(`pyrpc: sync failed: ${error instanceof Error ? error.message : String(error)}`);
+      io.err(`pyrpc: ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     return 1;
   }
+}
+
+/** The lines printed after a successful sync or generate. */
+export function report(result: WriteResult, source: string): string[] {
+  const parts: string[] = [];
+  if (result.typesChanged.length) parts.push(`${result.typesChanged.length} file(s) updated`);
+  else parts.push(result.snapshotChanged ? "types unchanged" : "already up to date");
+  if (result.snapshotChanged) parts.push(`schema snapshot ${SNAPSHOT_FILE} updated`);
+  const lines = [`pyrpc: ${result.procedures} procedure(s) from ${source} -> ${result.typesFolder} (${parts.join("; ")})`];
+  const change = result.dependency;
+  if (change !== undefined) {
+    const manager = result.packageManager;
+    const what =
+      change.action === "added"
+        ? `added "${TYPES_PACKAGE_NAME}": "${change.spec}" to the ${change.section} in ${result.manifestFile}`
+        : `replaced "${TYPES_PACKAGE_NAME}": ${JSON.stringify(change.previous)} with "${change.spec}" in the ${change.section} of ${result.manifestFile}`;
+    const frozen = manager === "npm" ? "npm ci" : manager === "pnpm" ? "pnpm install --frozen-lockfile" : "yarn install --frozen-lockfile";
+    lines.push(`pyrpc: ${what}; run '${installCommand(manager)}' once so ${lockFileName(manager)} records it ('${frozen}' refuses a lock file out of step)`);
+  }
+  if (result.link === "replaced") {
+    lines.push(`pyrpc: replaced the old copy in ${TYPES_LINK} with a link to ${TYPES_FOLDER}`);
+  }
+  return lines;
 }
 
 export const VERSION = "2.0.0";

@@ -1,5 +1,5 @@
 /**
- * Writing the generated package safely: the rules of pyrpc_core.files.write_files, in node.
+ * Writing the generated package safely: the rules of pyrpc_core.tooling.files.write_files, in node.
  * `root` is resolved (a symlinked project folder is fine) but nothing below it may lead
  * elsewhere: plain relative paths only, every folder on the way a real folder (not a symlink),
  * every file a regular file or absent, all checked before anything is written. Each file goes
@@ -14,7 +14,7 @@ export class UnsafeWriteError extends Error {
   override readonly name = "UnsafeWriteError";
 }
 
-function lstat(target: string): fs.Stats | undefined {
+export function lstat(target: string): fs.Stats | undefined {
   try {
     return fs.lstatSync(target);
   } catch (error) {
@@ -23,19 +23,34 @@ function lstat(target: string): fs.Stats | undefined {
   }
 }
 
-function checkedTarget(base: string, relative: string): string {
-  const parts = relative.split("/");
-  if (parts.some((part) => part === "" || part === "." || part === ".." || part.includes("\\") || part.includes("\0"))) {
-    throw new UnsafeWriteError(`refusing to write ${JSON.stringify(relative)}: not a plain relative path`);
-  }
+/**
+ * The folder `relative` (plain `a/b/c`) below `base`, checked: each of its folders that
+ * exists is a real folder, not a symlink nor a file. Returns the absolute path.
+ */
+export function checkedFolder(base: string, relative: string): string {
+  const parts = plainParts(relative);
   let current = base;
-  for (const part of parts.slice(0, -1)) {
+  for (const part of parts) {
     current = path.join(current, part);
     const stats = lstat(current);
     if (stats?.isSymbolicLink()) throw new UnsafeWriteError(`${current} is a symlink; refusing to write through it`);
     if (stats !== undefined && !stats.isDirectory()) throw new UnsafeWriteError(`${current} exists and is not a folder`);
   }
-  const target = path.join(current, parts[parts.length - 1] as string);
+  return current;
+}
+
+function plainParts(relative: string): string[] {
+  const parts = relative.split("/");
+  if (parts.some((part) => part === "" || part === "." || part === ".." || part.includes("\\") || part.includes("\0"))) {
+    throw new UnsafeWriteError(`refusing to write ${JSON.stringify(relative)}: not a plain relative path`);
+  }
+  return parts;
+}
+
+function checkedTarget(base: string, relative: string): string {
+  const parts = plainParts(relative);
+  const folder = parts.length > 1 ? checkedFolder(base, parts.slice(0, -1).join("/")) : base;
+  const target = path.join(folder, parts[parts.length - 1] as string);
   const stats = lstat(target);
   if (stats !== undefined && !stats.isFile()) throw new UnsafeWriteError(`${target} is not a regular file`);
   return target;
@@ -70,11 +85,28 @@ export function writeAtomic(target: string, data: Buffer): boolean {
   return true;
 }
 
+/** A file checked and ready to write: its absolute path and its bytes. */
+export interface PlannedFile {
+  target: string;
+  data: Buffer;
+}
+
+/**
+ * Checks `{relative path: text}` below `base` (a resolved folder) without writing anything:
+ * throws an `UnsafeWriteError` for the first problem, else gives the files in path order.
+ */
+export function planFiles(base: string, files: Record<string, string>): PlannedFile[] {
+  return Object.keys(files)
+    .sort()
+    .map((relative) => ({ target: checkedTarget(base, relative), data: Buffer.from(files[relative] as string, "utf8") }));
+}
+
+/** Writes planned files (each atomically, unchanged ones untouched); returns those that changed. */
+export function writePlanned(files: readonly PlannedFile[]): string[] {
+  return files.filter(({ target, data }) => writeAtomic(target, data)).map(({ target }) => target);
+}
+
 /** Writes `{relative path: text}` under `root`; returns the files that changed. */
 export function writeFiles(root: string, files: Record<string, string>): string[] {
-  const base = fs.realpathSync(root);
-  const targets = Object.keys(files)
-    .sort()
-    .map((relative) => [checkedTarget(base, relative), Buffer.from(files[relative] as string, "utf8")] as const);
-  return targets.filter(([target, data]) => writeAtomic(target, data)).map(([target]) => target);
+  return writePlanned(planFiles(fs.realpathSync(root), files));
 }

@@ -130,7 +130,7 @@ export async function main(env: Env = process.env, packageDir: string = path.res
       const answers = await ask(terminal.input, terminal.output);
       if (answers === undefined) return "skipped: no answer";
       const file = writeConfig(decision.root, answers);
-      terminal.output.write(`  Saved ${file}. Fetch the types with: npx pyrpc sync\n`);
+      terminal.output.write(`  Saved ${file}. Fetch the types with: npx pyrpc sync\n${nextSteps(answers.distribution)}`);
       return `saved: ${file}`;
     } finally {
       terminal.close();
@@ -138,6 +138,15 @@ export async function main(env: Env = process.env, packageDir: string = path.res
   } catch (error) {
     return `skipped: ${error instanceof Error ? error.message : String(error)}`;
   }
+}
+
+/** What to do after the answers, for the chosen mode (printed under "Fetch the types with: npx pyrpc sync"). */
+export function nextSteps(distribution: Distribution): string {
+  const commit = "  It saves the schema in pyrpc/schema.json (commit it) and the types in pyrpc/types;\n" +
+    "  npx pyrpc generate rebuilds the types from that snapshot, with no server.\n";
+  return distribution === "workspace"
+    ? "  (or run pyrpc dev in the Python project: it writes both here on every save)\n" + commit
+    : commit;
 }
 
 /** This file's folder (dist/cjs or dist/esm), in either module format. */

@@ -8,7 +8,7 @@ import { PassThrough } from "node:stream";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { readConfig, writeConfig } from "../dist/esm/config.js";
-import { ask, decide } from "../dist/esm/postinstall.js";
+import { ask, decide, nextSteps } from "../dist/esm/postinstall.js";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -120,5 +120,17 @@ describe("ask and save", () => {
     assert.deepEqual(readConfig(root), { url: "http://10.0.0.5:9000/rpc", distribution: "workspace" });
     fs.writeFileSync(file, '{"url": "http://x/rpc", "distribution": "cloud"}');
     assert.throws(() => readConfig(root), /"distribution" must be "workspace" or "server"/);
+  });
+});
+
+describe("the closing hint", () => {
+  test("names the snapshot to commit and the offline generate; workspace mode names pyrpc dev", () => {
+    for (const mode of ["server", "workspace"]) {
+      const text = nextSteps(mode);
+      assert.match(text, /pyrpc\/schema\.json \(commit it\)/);
+      assert.match(text, /npx pyrpc generate rebuilds the types from that snapshot, with no server/);
+      assert.equal(/pyrpc dev/.test(text), mode === "workspace");
+      assert.ok(text.endsWith("\n"));
+    }
   });
 });

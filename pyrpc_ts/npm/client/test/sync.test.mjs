@@ -1,4 +1,6 @@
 // `npx pyrpc sync`: against a small HTTP server in this process, and through the real bin.
+// The layout it writes: pyrpc/schema.json, pyrpc/types/, the package.json dependency and
+// the node_modules/@pyrpc/types link (generate.test.mjs goes through its cases).
 import assert from "node:assert/strict";
 import { spawnSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -8,7 +10,8 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { main, VERSION } from "../dist/esm/cli.js";
-import { generateFromText } from "../dist/esm/emitter/index.js";
+import { generateFromText, parse } from "../dist/esm/emitter/index.js";
+import { snapshotText } from "../dist/esm/project.js";
 import { writeFiles, UnsafeWriteError } from "../dist/esm/files.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,9 +40,9 @@ before(async () => {
 });
 after(() => server.close());
 
-function project() {
+function project(manifest = '{"name": "app", "private": true}\n') {
   const root = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-sync-"));
-  fs.writeFileSync(path.join(root, "package.json"), '{"name": "app", "private": true}\n');
+  fs.writeFileSync(path.join(root, "package.json"), manifest);
   return root;
 }
 
@@ -50,25 +53,56 @@ async function run(argv, cwd) {
   return { code, out, err };
 }
 
-const typesDir = (root) => path.join(root, "node_modules/@pyrpc/types");
+const typesDir = (root) => path.join(root, "pyrpc/types");
+const snapshot = (root) => path.join(root, "pyrpc/schema.json");
+const link = (root) => path.join(root, "node_modules/@pyrpc/types");
+const mtimes = (files) => files.map((f) => fs.statSync(f).mtimeMs);
 
 describe("pyrpc sync", () => {
-  test("writes the three files, byte-identical to the emitter, then leaves them alone", async () => {
+  test("writes the snapshot, the three files, the dependency and the link; then leaves them alone", async () => {
     const root = project();
     const result = await run(["sync", "--url", `${base}/rpc`], root);
     assert.equal(result.code, 0, result.err.join("\n"));
-    assert.match(result.out[0], /procedure\(s\) from .* \(3 file\(s\) updated\)/);
+    const real = fs.realpathSync(root);
+    assert.equal(
+      result.out[0],
+      `pyrpc: 23 procedure(s) from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (3 file(s) updated; schema snapshot pyrpc/schema.json updated)`,
+    );
+    assert.equal(
+      result.out[1],
+      `pyrpc: added "@pyrpc/types": "file:pyrpc/types" to the dependencies in ${path.join(real, "package.json")}; run 'npm install' once so package-lock.json records it ('npm ci' refuses a lock file out of step)`,
+    );
+    assert.equal(result.out.length, 2);
+    // The snapshot: the document as Python's json.dumps(indent=2, ensure_ascii=False) writes it.
+    assert.equal(fs.readFileSync(snapshot(root), "utf8"), snapshotText(parse(zooSchema)));
     const expected = generateFromText(zooSchema);
     for (const [name, text] of Object.entries(expected)) {
       assert.equal(fs.readFileSync(path.join(typesDir(root), name), "utf8"), text);
       assert.ok(fs.readFileSync(path.join(typesDir(root), name)).equals(fs.readFileSync(path.join(corpus, "zoo/expected", name))));
     }
-    const before = fs.statSync(path.join(typesDir(root), "index.d.ts")).mtimeMs;
+    assert.deepEqual(fs.readdirSync(typesDir(root)).sort(), ["index.d.ts", "index.js", "package.json"]);
+    assert.equal(fs.readFileSync(path.join(root, "package.json"), "utf8"), '{"name": "app", "private": true, "dependencies": {"@pyrpc/types": "file:pyrpc/types"}}\n');
+    assert.equal(fs.readlinkSync(link(root)), "../../pyrpc/types");
+    assert.equal(fs.readFileSync(path.join(link(root), "index.d.ts"), "utf8"), expected["index.d.ts"]);
+
+    const files = [snapshot(root), path.join(typesDir(root), "index.d.ts"), path.join(root, "package.json")];
+    const before = mtimes(files);
     await new Promise((r) => setTimeout(r, 20));
     const again = await run(["sync", "--url", `${base}/rpc`], root);
-    assert.match(again.out[0], /already up to date/);
-    assert.equal(fs.statSync(path.join(typesDir(root), "index.d.ts")).mtimeMs, before);
-    assert.deepEqual(fs.readdirSync(typesDir(root)).sort(), ["index.d.ts", "index.js", "package.json"]);
+    assert.equal(again.code, 0);
+    assert.deepEqual(again.out, [`pyrpc: 23 procedure(s) from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (already up to date)`]);
+    assert.deepEqual(mtimes(files), before);
+  });
+
+  test("a new schema from the server: snapshot and types rewritten, visible through the link", async () => {
+    const root = project();
+    assert.equal((await run(["sync", "--url", `${base}/rpc`], root)).code, 0);
+    const result = await run(["sync", "--url", `${base}/api/rpc`], root);
+    assert.equal(result.code, 0, result.err.join("\n"));
+    assert.match(result.out[0], /^pyrpc: 1 procedure\(s\) from .* \(\d file\(s\) updated; schema snapshot pyrpc\/schema\.json updated\)$/);
+    assert.equal(result.out.length, 1);
+    const expected = fs.readFileSync(path.join(corpus, "numbers/expected/index.d.ts"));
+    assert.ok(fs.readFileSync(path.join(link(root), "index.d.ts")).equals(expected));
   });
 
   test("a bare origin means /rpc; the project is the nearest folder with a package.json", async () => {
@@ -78,7 +112,15 @@ describe("pyrpc sync", () => {
     const result = await run(["sync", "--url", base], nested);
     assert.equal(result.code, 0, result.err.join("\n"));
     assert.ok(fs.existsSync(path.join(typesDir(root), "index.d.ts")));
-    assert.ok(!fs.existsSync(path.join(nested, "node_modules")));
+    assert.ok(fs.existsSync(snapshot(root)));
+    assert.deepEqual(fs.readdirSync(nested), []);
+  });
+
+  test("--root names the project (relative to the current folder)", async () => {
+    const root = project();
+    const result = await run(["sync", "--url", `${base}/rpc`, "--root", path.basename(root)], path.dirname(root));
+    assert.equal(result.code, 0, result.err.join("\n"));
+    assert.ok(fs.existsSync(path.join(typesDir(root), "index.d.ts")));
   });
 
   test("the URL comes from pyrpc.client.json when --url is not given", async () => {
@@ -90,7 +132,7 @@ describe("pyrpc sync", () => {
     assert.ok(fs.readFileSync(path.join(typesDir(root), "index.d.ts")).equals(expected));
   });
 
-  test("failures: one clear line on stderr, exit 1, nothing written", async () => {
+  test("failures: one clear line on stderr, exit 1, nothing written (no snapshot, no types, package.json as it was)", async () => {
     const closed = createServer();
     await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const deadPort = closed.address().port;
@@ -110,7 +152,19 @@ describe("pyrpc sync", () => {
       assert.equal(result.err.length, 1, result.err.join("\n"));
       assert.match(result.err[0], /^pyrpc: /);
       assert.match(result.err[0], message);
-      assert.ok(!fs.existsSync(path.join(root, "node_modules")), url);
+      assert.deepEqual(fs.readdirSync(root), ["package.json"], url);
+      assert.equal(fs.readFileSync(path.join(root, "package.json"), "utf8"), '{"name": "app", "private": true}\n');
+    }
+  });
+
+  test("a failed sync leaves the earlier snapshot and types alone", async () => {
+    const root = project();
+    assert.equal((await run(["sync", "--url", `${base}/rpc`], root)).code, 0);
+    const files = [snapshot(root), ...["index.d.ts", "index.js", "package.json"].map((n) => path.join(typesDir(root), n))];
+    const before = files.map((f) => fs.readFileSync(f));
+    for (const url of [`${base}/missing`, `${base}/other-json`]) {
+      assert.equal((await run(["sync", "--url", url], root)).code, 1);
+      assert.deepEqual(files.map((f) => fs.readFileSync(f)), before);
     }
   });
 
@@ -122,24 +176,42 @@ describe("pyrpc sync", () => {
     assert.match(result.err[0], /pyrpc\.client\.json is not valid JSON/);
   });
 
-  test("a symlink on the way is refused and nothing is written through it", async () => {
+  test("a symlink on the way is refused and nothing is written, through it or anywhere", async () => {
     const root = project();
     const elsewhere = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-elsewhere-"));
     fs.mkdirSync(path.join(root, "node_modules"));
     fs.symlinkSync(elsewhere, path.join(root, "node_modules", "@pyrpc"));
     const result = await run(["sync", "--url", `${base}/rpc`], root);
     assert.equal(result.code, 1);
-    assert.match(result.err[0], /is a symlink; refusing to write through it/);
+    assert.match(result.err[0], /node_modules\/@pyrpc is a symlink; refusing to write through it/);
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+    assert.deepEqual(fs.readdirSync(root).sort(), ["node_modules", "package.json"]);
+
+    const other = project();
+    fs.symlinkSync(elsewhere, path.join(other, "pyrpc"));
+    const second = await run(["sync", "--url", `${base}/rpc`], other);
+    assert.equal(second.code, 1);
+    assert.match(second.err[0], /pyrpc is a symlink; refusing to write through it/);
     assert.deepEqual(fs.readdirSync(elsewhere), []);
   });
 
-  test("usage: help, version, unknown commands and options", async () => {
-    assert.equal((await run(["--help"], tmpdir())).code, 0);
+  test("usage: help lists both commands; version; unknown commands and options", async () => {
+    const help = await run(["--help"], tmpdir());
+    assert.equal(help.code, 0);
+    assert.match(help.out[0], /pyrpc sync \[--url URL\] \[--root DIR\]/);
+    assert.match(help.out[0], /pyrpc generate \[--root DIR\]/);
     assert.deepEqual((await run(["--version"], tmpdir())).out, [VERSION]);
+    assert.equal(VERSION, "2.0.0");
     assert.equal(VERSION, JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8")).version);
     assert.equal((await run([], tmpdir())).code, 2);
-    assert.equal((await run(["build"], tmpdir())).code, 2);
+    const unknown = await run(["build"], tmpdir());
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err[0], /unknown command "build" \(the commands are "sync" and "generate"/);
     assert.equal((await run(["sync", "--frobnicate"], tmpdir())).code, 2);
+    assert.equal((await run(["sync", "extra"], tmpdir())).code, 2);
+    const url = await run(["generate", "--url", base], tmpdir());
+    assert.equal(url.code, 2);
+    assert.match(url.err[0], /generate takes no --url/);
   });
 
   test("the bin: node bin/pyrpc.cjs sync --url ...", async () => {
@@ -154,6 +226,8 @@ describe("pyrpc sync", () => {
     const failed = spawnSync(process.execPath, [path.join(packageDir, "bin/pyrpc.cjs"), "sync", "--url", "http://127.0.0.1:1/rpc"], { cwd: root, encoding: "utf8" });
     assert.equal(failed.status, 1);
     assert.equal(failed.stderr.trim().split("\n").length, 1);
+    const version = spawnSync(process.execPath, [path.join(packageDir, "bin/pyrpc.cjs"), "--version"], { encoding: "utf8" });
+    assert.equal(version.stdout, "2.0.0\n");
   });
 });
 

@@ -24,13 +24,28 @@ export function isPyInt(value: unknown): value is bigint | boolean {
 
 export class JsonParseError extends Error {
   override name = "JsonParseError";
+  /** Where in the text (a UTF-16 index), line and column counted from 1. */
+  readonly position: number;
+  readonly line: number;
+  readonly column: number;
+  /** What is wrong, without the place (`message` has both). */
+  readonly reason: string;
+
+  constructor(reason: string, text: string, position: number) {
+    super(`${reason} at position ${position}`);
+    this.reason = reason;
+    this.position = position;
+    const before = text.slice(0, position);
+    this.line = before.split("\n").length;
+    this.column = position - (before.lastIndexOf("\n") + 1) + 1;
+  }
 }
 
 /** Parse JSON text (also Python's `NaN`, `Infinity`, `-Infinity`, which `json.loads` accepts). */
 export function parse(text: string): Json {
   let at = 0;
   const fail = (what: string): never => {
-    throw new JsonParseError(`${what} at position ${at}`);
+    throw new JsonParseError(what, text, at);
   };
   const space = (): void => {
     while (at < text.length) {
@@ -246,24 +261,42 @@ export function sortedPy(items: Iterable<string>): string[] {
 export interface DumpOptions {
   ensureAscii?: boolean;
   sortKeys?: boolean;
+  /** Python's `indent`: a number of spaces or the text of one level; none writes one line. */
+  indent?: number | string | undefined;
 }
 
-/** Python's `json.dumps(value, ensure_ascii=..., sort_keys=...)` with its default separators. */
-export function dumps(value: Json, options: DumpOptions = {}): string {
-  const ensureAscii = options.ensureAscii ?? false;
-  const sortKeys = options.sortKeys ?? false;
-  const write = (v: Json): string => {
+/**
+ * Python's `json.dumps(value, ensure_ascii=..., sort_keys=..., indent=...)` with its default
+ * separators (`", "` on one line, `","` and a newline with an indent). `dumps(value, 2)` is
+ * `json.dumps(value, indent=2, ensure_ascii=False)`: empty containers stay `{}` and `[]`.
+ */
+export function dumps(value: Json, options: DumpOptions | number = {}): string {
+  const settings: DumpOptions = typeof options === "number" ? { indent: options } : options;
+  const ensureAscii = settings.ensureAscii ?? false;
+  const sortKeys = settings.sortKeys ?? false;
+  const indent = settings.indent;
+  const unit = indent === undefined ? undefined : typeof indent === "number" ? " ".repeat(Math.max(0, indent)) : indent;
+  const write = (v: Json, level: number): string => {
     if (v === null) return "null";
     if (v === true) return "true";
     if (v === false) return "false";
     if (typeof v === "bigint") return v.toString();
     if (typeof v === "number") return floatJson(v);
     if (typeof v === "string") return quote(v, ensureAscii);
-    if (Array.isArray(v)) return "[" + v.map(write).join(", ") + "]";
+    if (Array.isArray(v)) {
+      if (v.length === 0) return "[]";
+      if (unit === undefined) return "[" + v.map((item) => write(item, level)).join(", ") + "]";
+      const inner = "\n" + unit.repeat(level + 1);
+      return "[" + inner + v.map((item) => write(item, level + 1)).join("," + inner) + "\n" + unit.repeat(level) + "]";
+    }
     const keys = sortKeys ? sortedPy(v.keys()) : [...v.keys()];
-    return "{" + keys.map((k) => `${quote(k, ensureAscii)}: ${write(v.get(k) as Json)}`).join(", ") + "}";
+    if (keys.length === 0) return "{}";
+    const member = (k: string, next: number): string => `${quote(k, ensureAscii)}: ${write(v.get(k) as Json, next)}`;
+    if (unit === undefined) return "{" + keys.map((k) => member(k, level)).join(", ") + "}";
+    const inner = "\n" + unit.repeat(level + 1);
+    return "{" + inner + keys.map((k) => member(k, level + 1)).join("," + inner) + "\n" + unit.repeat(level) + "}";
   };
-  return write(value);
+  return write(value, 0);
 }
 
 /** Plain JS values (as tests and callers write them) to `Json`: integral numbers become ints. */
