@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { main } from "../dist/esm/cli.js";
 import { generateFromText } from "../dist/esm/emitter/index.js";
@@ -16,9 +16,12 @@ const zooSchema = fs.readFileSync(path.join(corpus, "zoo/schema.json"), "utf8");
 const numbersSchema = fs.readFileSync(path.join(corpus, "numbers/schema.json"), "utf8");
 const PLAIN = '{"name": "app", "private": true}\n';
 
+const scratch = fs.realpathSync(fs.mkdtempSync(path.join(tmpdir(), "pyrpc-generate-")));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
 /** A client project with a package.json and, unless `schema` is null, a snapshot. */
 function project({ manifest = PLAIN, schema = zooSchema } = {}) {
-  const root = fs.realpathSync(fs.mkdtempSync(path.join(tmpdir(), "pyrpc-generate-")));
+  const root = fs.mkdtempSync(path.join(scratch, "app-"));
   if (manifest !== null) fs.writeFileSync(path.join(root, "package.json"), manifest);
   if (schema !== null) {
     fs.mkdirSync(path.join(root, "pyrpc"));
@@ -290,7 +293,7 @@ describe("node_modules/@pyrpc/types: the link", () => {
   });
 
   test("a link elsewhere, or a folder of something else, is refused before anything is written", async () => {
-    const elsewhere = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-elsewhere-"));
+    const elsewhere = fs.mkdtempSync(path.join(scratch, "pyrpc-elsewhere-"));
     const cases = [
       [(root) => fs.symlinkSync(elsewhere, link(root)), /node_modules\/@pyrpc\/types \(.*\) is a symlink to .*pyrpc-elsewhere-.*, not to pyrpc\/types; refusing to replace it/],
       [(root) => fs.symlinkSync("../../nowhere", link(root)), /is a symlink to \.\.\/\.\.\/nowhere, not to pyrpc\/types/],

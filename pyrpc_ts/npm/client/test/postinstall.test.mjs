@@ -5,16 +5,18 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { readConfig, writeConfig } from "../dist/esm/config.js";
 import { ask, decide, nextSteps } from "../dist/esm/postinstall.js";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const scratch = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-postinstall-"));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** A client project with @pyrpc/client copied into its node_modules, as an install leaves it. */
 function installedProject() {
-  const root = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-postinstall-"));
+  const root = fs.mkdtempSync(path.join(scratch, "app-"));
   fs.writeFileSync(path.join(root, "package.json"), '{"name": "app", "private": true}\n');
   const installed = path.join(root, "node_modules", "@pyrpc", "client");
   fs.mkdirSync(installed, { recursive: true });
@@ -113,7 +115,7 @@ describe("ask and save", () => {
   });
 
   test("the answer is saved in pyrpc.client.json, and read back by sync", () => {
-    const root = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-config-"));
+    const root = fs.mkdtempSync(path.join(scratch, "config-"));
     const file = writeConfig(root, { url: "http://10.0.0.5:9000", distribution: "workspace" });
     assert.equal(file, path.join(root, "pyrpc.client.json"));
     assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), { url: "http://10.0.0.5:9000/rpc", distribution: "workspace" });

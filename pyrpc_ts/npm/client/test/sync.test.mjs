@@ -40,8 +40,11 @@ before(async () => {
 });
 after(() => server.close());
 
+const scratch = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-sync-"));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
 function project(manifest = '{"name": "app", "private": true}\n') {
-  const root = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-sync-"));
+  const root = fs.mkdtempSync(path.join(scratch, "app-"));
   fs.writeFileSync(path.join(root, "package.json"), manifest);
   return root;
 }
@@ -178,7 +181,7 @@ describe("pyrpc sync", () => {
 
   test("a symlink on the way is refused and nothing is written, through it or anywhere", async () => {
     const root = project();
-    const elsewhere = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-elsewhere-"));
+    const elsewhere = fs.mkdtempSync(path.join(scratch, "elsewhere-"));
     fs.mkdirSync(path.join(root, "node_modules"));
     fs.symlinkSync(elsewhere, path.join(root, "node_modules", "@pyrpc"));
     const result = await run(["sync", "--url", `${base}/rpc`], root);
@@ -233,7 +236,7 @@ describe("pyrpc sync", () => {
 
 describe("writeFiles", () => {
   test("refuses escapes and non-files, before writing anything", () => {
-    const root = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-write-"));
+    const root = fs.mkdtempSync(path.join(scratch, "write-"));
     for (const bad of ["../x", "a/../../x", "/abs", "a//b", "a\\b", "./a"]) {
       assert.throws(() => writeFiles(root, { "ok.txt": "1", [bad]: "x" }), UnsafeWriteError, bad);
     }
@@ -243,7 +246,7 @@ describe("writeFiles", () => {
   });
 
   test("keeps the mode of a file it replaces and leaves no temporary files", () => {
-    const root = fs.mkdtempSync(path.join(tmpdir(), "pyrpc-write-"));
+    const root = fs.mkdtempSync(path.join(scratch, "write-"));
     fs.writeFileSync(path.join(root, "a.txt"), "old");
     fs.chmodSync(path.join(root, "a.txt"), 0o640);
     assert.deepEqual(writeFiles(root, { "a.txt": "new", "b/c.txt": "c" }).map((p) => path.relative(fs.realpathSync(root), p)), ["a.txt", "b/c.txt"]);
