@@ -138,6 +138,7 @@ export function report(result: WriteResult, source: string): string[] {
     const frozen = manager === "npm" ? "npm ci" : manager === "pnpm" ? "pnpm install --frozen-lockfile" : "yarn install --frozen-lockfile";
     lines.push(`pyrpc: ${what}; run '${installCommand(manager)}' once so ${lockFileName(manager)} records it ('${frozen}' refuses a lock file out of step)`);
   }
+  if (result.advice !== undefined) lines.push(`pyrpc: ${result.advice}`);
   if (result.link === "replaced") {
     lines.push(`pyrpc: replaced the old copy in ${TYPES_LINK} with a link to ${TYPES_FOLDER}`);
   }

@@ -123,6 +123,8 @@ export interface WriteResult {
   dependency: DependencyChange | undefined;
   link: LinkAction;
   manifestFile: string;
+  /** Advice about the project's declaration, when it could be better (printed as is). */
+  advice: string | undefined;
 }
 
 /**
@@ -172,7 +174,21 @@ export function writeProject(options: WriteOptions): WriteResult {
     dependency: edit?.change,
     link: link.action,
     manifestFile,
+    advice: edit === undefined ? declarationAdvice(manifest, packageManager) : undefined,
   };
+}
+
+/** pnpm and yarn install a `file:` folder as a copy: `link:` is what shows a regenerate at once. */
+function declarationAdvice(manifest: JsonObject, manager: PackageManager): string | undefined {
+  if (manager === "npm") return undefined;
+  for (const section of ["dependencies", "devDependencies"]) {
+    const object = manifest.get(section);
+    const spec = isObject(object) ? object.get(TYPES_PACKAGE_NAME) : undefined;
+    if (typeof spec === "string" && spec.trim().startsWith("file:")) {
+      return `${manager} installs "${TYPES_PACKAGE_NAME}": "${spec}" as a copy; "${dependencySpec(manager)}" in package.json links the folder, so a regenerate shows at once`;
+    }
+  }
+  return undefined;
 }
 
 /** The edited package.json must parse and declare the spec where the change says (a guard). */
@@ -436,6 +452,7 @@ function planLink(base: string): LinkPlan {
   const shown = `${TYPES_LINK} (${link})`;
   if (stats.isSymbolicLink()) {
     if (linksTo(link, target)) return plan("kept");
+    if (isManagersCopy(base, link)) return plan("replaced");
     let destination = "?";
     try {
       destination = fs.readlinkSync(link);
@@ -467,6 +484,21 @@ function linksTo(link: string, target: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A link the package manager made to its own copy of the package inside this project's
+ * node_modules (pnpm installs a `file:` folder so, in node_modules/.pnpm): safe to replace.
+ */
+function isManagersCopy(base: string, link: string): boolean {
+  let real: string;
+  try {
+    real = fs.realpathSync(link);
+  } catch {
+    return false;
+  }
+  const modules = path.join(base, "node_modules") + path.sep;
+  return real.startsWith(modules) && isOldCopy(real);
 }
 
 /** An old copy of the package (the layout before 2.0, or one an install copied): safe to replace. */

@@ -292,6 +292,25 @@ describe("node_modules/@pyrpc/types: the link", () => {
     assert.ok(fs.readFileSync(path.join(link(root), "index.d.ts")).equals(fs.readFileSync(path.join(corpus, "zoo/expected/index.d.ts"))));
   });
 
+  test("pnpm's link to its own copy (a file: folder, in node_modules/.pnpm) is replaced; link: is advised", async () => {
+    const root = project({ manifest: '{"dependencies": {"@pyrpc/types": "file:pyrpc/types"}}' });
+    fs.writeFileSync(path.join(root, "pnpm-lock.yaml"), "lockfileVersion: '9.0'\n");
+    const copy = path.join(root, "node_modules/.pnpm/@pyrpc+types@file+pyrpc+types/node_modules/@pyrpc/types");
+    fs.mkdirSync(copy, { recursive: true });
+    fs.writeFileSync(path.join(copy, "package.json"), '{"name": "@pyrpc/types"}');
+    fs.mkdirSync(path.join(root, "node_modules/@pyrpc"));
+    fs.symlinkSync("../.pnpm/@pyrpc+types@file+pyrpc+types/node_modules/@pyrpc/types", link(root));
+    const result = await generate(root);
+    assert.equal(result.code, 0, result.err.join("\n"));
+    assert.deepEqual(result.out.slice(1), [
+      'pyrpc: pnpm installs "@pyrpc/types": "file:pyrpc/types" as a copy; "link:pyrpc/types" in package.json links the folder, so a regenerate shows at once',
+      "pyrpc: replaced the old copy in node_modules/@pyrpc/types with a link to pyrpc/types",
+    ]);
+    assert.equal(fs.readlinkSync(link(root)), "../../pyrpc/types");
+    assert.ok(fs.existsSync(path.join(copy, "package.json")), "pnpm's own copy is left to pnpm");
+    assert.equal(manifestOf(root), '{"dependencies": {"@pyrpc/types": "file:pyrpc/types"}}');
+  });
+
   test("a link elsewhere, or a folder of something else, is refused before anything is written", async () => {
     const elsewhere = fs.mkdtempSync(path.join(scratch, "pyrpc-elsewhere-"));
     const cases = [
