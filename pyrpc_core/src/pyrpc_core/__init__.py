@@ -1,23 +1,56 @@
-"""pyRPC: typed JSON-RPC 2.0 for Python procedures, with clients generated from the schema."""
+"""pyRPC: typed JSON-RPC 2.0 for Python procedures, with clients generated from the schema.
 
-from .client import RPCClient
+``rpc``, ``Registry`` and the default ``registry`` are imported with the package; every other
+public name is imported on first use, so that ``import pyrpc_core`` (the ``pyrpc`` command,
+plugin listings) does not pay for pydantic until something needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .context import Context, Headers
-from .dispatch import Dispatcher
-from .endpoint import CORS
 from .errors import RegistrationError, RpcError
-from .limits import Limits
-from .plugins import Adapter, Emitter, PluginError, get_plugin_manager, hookimpl
-from .procedure import Procedure
 from .registry import Registry, registry, rpc
-from .schema import build_schema
+
+if TYPE_CHECKING:
+    from .client import RPCClient
+    from .dispatch import Dispatcher
+    from .endpoint import CORS, Endpoint
+    from .errors import AnnotationWarning
+    from .limits import Limits
+    from .plugins import Adapter, Emitter, Lazy, PluginError, get_plugin_manager, hookimpl
+    from .procedure import Procedure
+    from .schema import build_schema
+
+_LAZY = {
+    "AnnotationWarning": "errors",
+    "RPCClient": "client",
+    "Dispatcher": "dispatch",
+    "CORS": "endpoint",
+    "Endpoint": "endpoint",
+    "Limits": "limits",
+    "Adapter": "plugins",
+    "Emitter": "plugins",
+    "Lazy": "plugins",
+    "PluginError": "plugins",
+    "get_plugin_manager": "plugins",
+    "hookimpl": "plugins",
+    "Procedure": "procedure",
+    "build_schema": "schema",
+}
 
 __all__ = [
     "CORS",
     "Adapter",
+    "AnnotationWarning",
     "Context",
     "Dispatcher",
     "Emitter",
+    "Endpoint",
     "Headers",
+    "Lazy",
     "Limits",
     "PluginError",
     "Procedure",
@@ -33,3 +66,12 @@ __all__ = [
 ]
 
 __version__ = "2.0.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

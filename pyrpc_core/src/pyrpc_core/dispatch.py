@@ -1,8 +1,9 @@
 """The JSON-RPC 2.0 dispatcher: request bytes in, response bytes (or nothing) out.
 
-It knows nothing of HTTP. Adapters hand it the raw body and a ``Context`` and send back
-what it returns: bytes for a 200 response, ``None`` when there is nothing to answer
-(notifications only), which adapters answer with 204.
+It knows nothing of HTTP and nothing of plugins: ``pyrpc_core.endpoint.Endpoint`` hands it
+the raw body and a ``Context`` and makes the HTTP reply of what it returns (bytes, or
+``None`` when there is nothing to answer: notifications only). The endpoint also gives it the
+``pyrpc_call`` hook as ``around_call``, when a plugin implements it.
 
 The hot path is: parse with pydantic-core, check the request object, validate params with
 the model prepared at decoration time, call, serialize the result straight to bytes, and
@@ -22,7 +23,7 @@ import logging
 import secrets
 import threading
 import traceback
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,13 +32,10 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError, from_json, to_json
 
 from .context import Context
-from .endpoint import CORS, NOT_FOUND, Reply
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RpcError
 from .limits import Limits, limit_error
-from .plugins import PluginManager, get_plugin_manager
 from .procedure import Procedure
 from .registry import Registry
-from .schema import build_schema, dump_schema
 
 logger = logging.getLogger("pyrpc")
 
@@ -45,17 +43,8 @@ T = TypeVar("T")
 
 _NULL = b"null"
 
-DISCOVER = "rpc.discover"
-"""The name guards see for an introspection request (``GET /rpc``): OpenRPC's method name."""
-
-
-def _discover() -> dict[str, Any]:
-    """The introspection document (``GET /rpc``)."""
-    raise NotImplementedError  # never called: only guards see this procedure
-
-
-DISCOVER_PROCEDURE = Procedure.from_function(_discover, name=DISCOVER)
-"""What a guard receives as ``procedure`` when it runs for ``GET /rpc``; it is in no registry."""
+CallWrapper = Callable[[Procedure, Mapping[str, Any], Context, Callable[[], Any]], Any]
+"""``around(procedure, params, context, call)``: runs ``call()`` (the procedure) and returns its result."""
 
 
 @dataclass(slots=True)
@@ -98,9 +87,8 @@ class Dispatcher:
 
     ``debug=True`` puts the exception type, message and traceback of unexpected errors into
     the error's ``data``; never turn it on where clients are not trusted. ``limits`` bounds
-    what one request may hold (``Limits()``, safe defaults, when None). ``introspection=False``
-    makes ``GET`` answer 404; ``cors`` lets the listed browser origins call (off when None).
-    Adapters take the same keyword arguments and pass them here.
+    what one request may hold (``Limits()``, safe defaults, when None). ``around_call`` runs
+    each call (the ``pyrpc_call`` hook); None calls procedures directly.
     """
 
     def __init__(
@@ -108,65 +96,25 @@ class Dispatcher:
         registry: Registry,
         *,
         debug: bool = False,
-        plugins: PluginManager | None = None,
         limits: Limits | None = None,
-        introspection: bool = True,
-        cors: CORS | None = None,
+        around_call: CallWrapper | None = None,
     ) -> None:
         self.registry = registry
         self.debug = debug
         self.limits = limits if limits is not None else Limits()
-        self.introspection = introspection
-        self.cors = cors
-        self.plugins = plugins if plugins is not None else get_plugin_manager()
-        self.plugins.prepare_registry(registry)
-        self._schema: tuple[int, bytes] | None = None
+        self.around_call = around_call
         self._loop: _LoopThread | None = None
         self._loop_lock = threading.Lock()
 
-    # -- introspection -------------------------------------------------------------------
+    # -- guards ----------------------------------------------------------------------------
 
-    def schema_json(self) -> bytes:
-        """The introspection document as bytes, rebuilt only when the registry changed."""
-        cached = self._schema
-        version = self.registry.version
-        if cached is None or cached[0] != version:
-            cached = (version, dump_schema(build_schema(self.registry, self.plugins)))
-            self._schema = cached
-        return cached[1]
+    async def run_guards(self, procedure: Procedure, context: ContextSource = None) -> None:
+        """Run the registry's guards for ``procedure`` (an ``RpcError`` refuses it): for calls and for ``GET``."""
+        await self._guard(procedure, _LazyContext(context))
 
-    async def introspect(self, context: ContextSource = None) -> Reply:
-        """The answer to ``GET``: the document, 404 when introspection is off, 403 when a guard refuses.
-
-        Guards run as for a call, with ``DISCOVER_PROCEDURE`` (named ``rpc.discover``) as the
-        procedure, so the auth that protects calls protects the schema too. A guard's
-        ``RpcError`` becomes 403 with a JSON-RPC error (id null) as the body.
-        """
-        if not self.introspection:
-            return NOT_FOUND
-        try:
-            await self._guard(DISCOVER_PROCEDURE, _LazyContext(context))
-            return Reply(200, self.schema_json())
-        except Exception as exc:
-            return self._introspection_failure(exc)
-
-    def introspect_sync(self, context: ContextSource = None) -> Reply:
-        """``introspect`` from a worker thread (WSGI); async guards run on the dispatcher's loop."""
-        if not self.introspection:
-            return NOT_FOUND
-        try:
-            self._guard_sync(DISCOVER_PROCEDURE, _LazyContext(context))
-            return Reply(200, self.schema_json())
-        except Exception as exc:
-            return self._introspection_failure(exc)
-
-    def _introspection_failure(self, exc: Exception) -> Reply:
-        if isinstance(exc, RpcError):
-            try:
-                return Reply(403, _error(_NULL, exc.code, exc.message, exc.data))
-            except Exception as unsendable:  # data JSON cannot carry
-                exc = unsendable
-        return Reply(500, self._internal_error(_NULL, exc, "introspection (GET) failed"))
+    def run_guards_sync(self, procedure: Procedure, context: ContextSource = None) -> None:
+        """``run_guards`` from a worker thread (WSGI); async guards run on the dispatcher's loop."""
+        self._guard_sync(procedure, _LazyContext(context))
 
     # -- dispatching ---------------------------------------------------------------------
 
@@ -184,7 +132,7 @@ class Dispatcher:
             answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
             return _join(_merge(checked, answers))
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
-            return self._internal_error(_NULL, exc, "dispatching a request failed")
+            return self.internal_error(_NULL, exc, "dispatching a request failed")
 
     def dispatch_sync(self, body: bytes, context: ContextSource = None) -> bytes | None:
         """Answer ``body`` from a worker thread (WSGI): sync procedures run right here.
@@ -211,7 +159,7 @@ class Dispatcher:
             )
             return _join(answers) if is_batch else answers[0]
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
-            return self._internal_error(_NULL, exc, "dispatching a request failed")
+            return self.internal_error(_NULL, exc, "dispatching a request failed")
 
     # -- checking ------------------------------------------------------------------------
 
@@ -275,7 +223,7 @@ class Dispatcher:
                 return None
             return _error_raw(id_json, INVALID_PARAMS, "Invalid params", exc.json(include_url=False).encode())
         except Exception as exc:  # a validator raising something else, or the adapter's context failing
-            answer = self._internal_error(id_json, exc, f"checking the params of {procedure.name!r} failed")
+            answer = self.internal_error(id_json, exc, f"checking the params of {procedure.name!r} failed")
             return None if is_notification else answer
         return _Call(procedure, args, kwargs, None if is_notification else id_json, context)
 
@@ -303,7 +251,9 @@ class Dispatcher:
         try:
             if self.registry.guards:
                 await self._guard(procedure, call.context)
-            if procedure.is_async:
+            if self.around_call is not None:
+                result = await self._around_async(call)
+            elif procedure.is_async:
                 result = await procedure.func(*call.args, **call.kwargs)
             else:
                 result = await asyncio.to_thread(procedure.func, *call.args, **call.kwargs)
@@ -312,13 +262,50 @@ class Dispatcher:
         return self._success(call, result)
 
     def _answer_inline(self, call: _Call) -> bytes | None:
+        procedure = call.procedure
         try:
             if self.registry.guards:
-                self._guard_sync(call.procedure, call.context)
-            result = call.procedure.func(*call.args, **call.kwargs)
+                self._guard_sync(procedure, call.context)
+            if self.around_call is not None:
+                result = self._around(call, lambda: procedure.func(*call.args, **call.kwargs))
+            else:
+                result = procedure.func(*call.args, **call.kwargs)
         except Exception as exc:
             return self._failure(call, exc)
         return self._success(call, result)
+
+    def _around(self, call: _Call, run: Callable[[], Any]) -> Any:
+        """``run()`` through the ``pyrpc_call`` hook, with the call's params by name."""
+        assert self.around_call is not None
+        procedure = call.procedure
+        params = dict(zip(procedure.positional_only, call.args, strict=True))
+        params.update((name, value) for name, value in call.kwargs.items() if name != procedure.context_param)
+        return self.around_call(procedure, params, call.context.get(), run)
+
+    async def _around_async(self, call: _Call) -> Any:
+        """A call through the hook from the event loop: the hook's wrappers run in a worker thread.
+
+        pluggy's wrappers are plain generators, so they cannot await; for an async procedure
+        the thread waits while the coroutine runs on this loop, started from the thread so
+        that it runs in the wrappers' context (a span a wrapper opened is current inside).
+        """
+        procedure = call.procedure
+        if not procedure.is_async:
+            return await asyncio.to_thread(self._around, call, lambda: procedure.func(*call.args, **call.kwargs))
+        loop = asyncio.get_running_loop()
+        started: list[Future[Any]] = []
+
+        def run() -> Any:
+            future = asyncio.run_coroutine_threadsafe(procedure.func(*call.args, **call.kwargs), loop)
+            started.append(future)
+            return future.result()
+
+        try:
+            return await asyncio.to_thread(self._around, call, run)
+        except asyncio.CancelledError:
+            for future in started:  # the coroutine is cancelled with the call waiting for it
+                future.cancel()
+            raise
 
     def _success(self, call: _Call, result: Any) -> bytes | None:
         if call.id is None:
@@ -326,13 +313,13 @@ class Dispatcher:
         try:
             encoded = call.procedure.serialize_result(result)
         except (ValidationError, PydanticSerializationError) as exc:
-            return self._internal_error(
+            return self.internal_error(
                 call.id,
                 exc,
                 f"procedure {call.procedure.name!r} returned a value that does not fit its return annotation",
             )
         except Exception as exc:  # a custom serializer raising
-            return self._internal_error(call.id, exc, f"serializing the result of {call.procedure.name!r} failed")
+            return self.internal_error(call.id, exc, f"serializing the result of {call.procedure.name!r} failed")
         return b'{"jsonrpc":"2.0","result":' + encoded + b',"id":' + call.id + b"}"
 
     def _failure(self, call: _Call, exc: Exception) -> bytes | None:
@@ -342,13 +329,13 @@ class Dispatcher:
             try:
                 return _error(call.id, exc.code, exc.message, exc.data)
             except Exception as unsendable:  # data JSON cannot carry (a cycle, say)
-                return self._internal_error(
+                return self.internal_error(
                     call.id, unsendable, f"the RpcError data of {call.procedure.name!r} cannot be sent as JSON"
                 )
-        answer = self._internal_error(call.id or _NULL, exc, f"procedure {call.procedure.name!r} raised")
+        answer = self.internal_error(call.id or _NULL, exc, f"procedure {call.procedure.name!r} raised")
         return None if call.id is None else answer
 
-    def _internal_error(self, id_json: bytes, exc: BaseException, what: str) -> bytes:
+    def internal_error(self, id_json: bytes, exc: BaseException, what: str) -> bytes:
         """Log ``exc`` with its traceback under a new request id; the -32603 answer carrying that id.
 
         The client gets the id and nothing else (no exception text, type, path or name) unless

@@ -1,44 +1,106 @@
-"""The HTTP decisions every adapter shares, so that the wire is the same on all of them.
+"""The pyRPC HTTP endpoint, sans-IO: every HTTP rule in one place, so the wire is the same on every adapter.
 
-Adapters stay thin: they read the few request headers these functions need, call them, and
-send the ``Reply`` they get (or go on with the call when they get None). Nothing here knows
-a web framework.
+An adapter only translates its framework's IO. For each request it calls ``receive`` with the
+method, the path and a way to read request headers, and gets either a finished ``Reply``
+(404, 405, 415, 413 from ``Content-Length``, a CORS preflight, ``OPTIONS``) or an ``Accepted``
+request. For an accepted ``POST`` it reads the body, at most ``max_body_bytes`` of it
+(``None`` when it is longer), and asks ``respond`` (or ``respond_sync`` under WSGI) for the
+reply; for ``GET``/``HEAD`` it asks straight away. It then sends the reply as it is, adding
+``Content-Length``, leaving the body out for ``HEAD`` and closing the connection when
+``Reply.close`` says so (a refused body was left unread)::
 
-- ``body_refusal``: 413 from ``Content-Length``, before the body is read; ``too_large`` is
-  the same answer for a chunked body that streamed past the limit;
-- ``preflight``: the answer to a CORS preflight (``OPTIONS`` with
-  ``Access-Control-Request-Method``), when CORS is configured;
-- ``cors_headers``: the headers that let a browser read an answer, for an allowed origin;
-- ``Dispatcher.introspect``/``introspect_sync`` (in ``dispatch.py``) give the ``GET``
-  answer: 404 when introspection is off, 403 when a guard refuses it.
+    step = endpoint.receive(method, path, header)
+    if isinstance(step, Reply):
+        send(step)
+    else:
+        body = read_body(limit=endpoint.max_body_bytes) if step.wants_body else b""
+        send(await endpoint.respond(step, body, make_context))
+
+The rules: ``POST`` needs a JSON content type (``application/json`` or
+``application/json-rpc``, any parameters): anything else is 415, so a browser cannot send a
+call cross-site without a CORS preflight. ``GET`` and ``HEAD`` serve the introspection
+document (404 when it is off, 403 when a guard refuses, run as for ``rpc.discover``).
+``OPTIONS`` is a CORS preflight when CORS is configured, else 204 with ``Allow``. Other
+methods are 405, other paths 404.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pydantic_core import to_json
 
+from .dispatch import ContextSource, Dispatcher
+from .errors import INVALID_REQUEST, RpcError
 from .limits import Limits, limit_error
+from .procedure import Procedure
+from .registry import Registry
+from .schema import build_schema, dump_schema
 
-JSON_CONTENT_TYPE = ("content-type", "application/json")
+if TYPE_CHECKING:
+    from .plugins import PluginManager
+
+Header = Callable[[str], "str | None"]
+"""How the endpoint reads a request header: ``header("content-type")`` (lower-case name), None when absent."""
+
+JSON_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
+ALLOW = "GET, HEAD, POST, OPTIONS"
+JSON_CONTENT_TYPES = frozenset({"application/json", "application/json-rpc"})
 
 _SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-language", "content-type"})
 """Request headers browsers send without asking (the CORS-safelisted ones)."""
 
+DISCOVER = "rpc.discover"
+"""The name guards see for an introspection request (``GET``): OpenRPC's method name."""
+
+
+def _discover() -> dict[str, Any]:
+    """The introspection document (``GET`` on the endpoint)."""
+    raise NotImplementedError  # never called: only guards see this procedure
+
+
+DISCOVER_PROCEDURE = Procedure.from_function(_discover, name=DISCOVER)
+"""What a guard receives as ``procedure`` when it runs for ``GET``; it is in no registry."""
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """An HTTP answer an adapter sends as it is: status, body and headers (names lower-case)."""
+    """An HTTP answer to send as it is: status, body and headers (names lower-case).
+
+    ``close``: the connection cannot serve another request (a body was left unread), so the
+    adapter closes it, on ASGI with ``Connection: close``.
+    """
 
     status: int
     body: bytes
-    headers: tuple[tuple[str, str], ...] = (JSON_CONTENT_TYPE,)
+    headers: tuple[tuple[str, str], ...] = JSON_HEADERS
+    close: bool = False
 
 
 NOT_FOUND = Reply(404, b'{"detail":"Not Found"}')
 """What every adapter answers for a path it does not serve, and for ``GET`` with introspection off."""
+
+METHOD_NOT_ALLOWED = Reply(405, b'{"detail":"Method Not Allowed"}', (*JSON_HEADERS, ("allow", ALLOW)))
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A request the endpoint takes: a call (``POST``, whose body is to be read) or introspection."""
+
+    wants_body: bool
+    """``POST``: read the body (at most ``Endpoint.max_body_bytes``) and pass it to ``respond``."""
+    head: bool = False
+    """``HEAD``: send the reply's headers and no body."""
+    cors: tuple[tuple[str, str], ...] = ()
+    """Headers ``respond`` adds to the reply (CORS, for an allowed origin)."""
+
+
+_CALL = Accepted(wants_body=True)
+_GET = Accepted(wants_body=False)
+_HEAD = Accepted(wants_body=False, head=True)
 
 
 @dataclass(frozen=True)
@@ -80,81 +142,206 @@ class CORS:
         """Whether a page of ``origin`` may call the endpoint."""
         return "*" in self._origins or origin in self._origins
 
+    def headers_for(self, origin: str | None) -> tuple[tuple[str, str], ...]:
+        """The headers to add to an answer for a request from ``origin`` (none when not allowed)."""
+        if origin is None or not self.allows(origin):
+            return ()
+        headers: list[tuple[str, str]] = []
+        if "*" in self._origins and not self.allow_credentials:
+            headers.append(("access-control-allow-origin", "*"))
+        else:
+            # The answer depends on the Origin header: caches must keep one copy per origin.
+            headers += [("access-control-allow-origin", origin), ("vary", "Origin")]
+        if self.allow_credentials:
+            headers.append(("access-control-allow-credentials", "true"))
+        if self.expose_headers:
+            headers.append(("access-control-expose-headers", ", ".join(self.expose_headers)))
+        return tuple(headers)
 
-def cors_headers(cors: CORS | None, origin: str | None) -> tuple[tuple[str, str], ...]:
-    """The headers to add to an answer for a request from ``origin`` (none when not allowed)."""
-    if cors is None or origin is None or not cors.allows(origin):
-        return ()
-    headers: list[tuple[str, str]] = []
-    if "*" in cors._origins and not cors.allow_credentials:
-        headers.append(("access-control-allow-origin", "*"))
-    else:
-        # The answer depends on the Origin header: caches must keep one copy per origin.
-        headers += [("access-control-allow-origin", origin), ("vary", "Origin")]
-    if cors.allow_credentials:
-        headers.append(("access-control-allow-credentials", "true"))
-    if cors.expose_headers:
-        headers.append(("access-control-expose-headers", ", ".join(cors.expose_headers)))
-    return tuple(headers)
-
-
-def preflight(
-    cors: CORS | None, origin: str | None, request_method: str | None, request_headers: str | None
-) -> Reply | None:
-    """The answer to ``OPTIONS`` when it is a CORS preflight and CORS is configured, else None.
-
-    An allowed preflight gets 204 with the ``Access-Control-Allow-*`` headers; one asking for
-    an origin, a method or a header that is not allowed gets 403 without them, so the browser
-    refuses the call. None leaves ``OPTIONS`` to the adapter's usual answer.
-    """
-    if cors is None or origin is None or request_method is None:
-        return None
-    if not cors.allows(origin):
-        return _refused("origin not allowed")
-    if request_method.upper() not in cors._methods:
-        return _refused("method not allowed")
-    asked = [name.strip().lower() for name in (request_headers or "").split(",") if name.strip()]
-    if "*" not in cors._headers and any(
-        name not in cors._headers and name not in _SAFELISTED_HEADERS for name in asked
-    ):
-        return _refused("header not allowed")
-    allowed_headers = ", ".join(asked) if "*" in cors._headers else ", ".join(cors.allow_headers)
-    headers = [
-        *cors_headers(cors, origin),
-        ("access-control-allow-methods", ", ".join(cors.allow_methods)),
-        ("access-control-max-age", str(cors.max_age)),
-    ]
-    if allowed_headers:
-        headers.append(("access-control-allow-headers", allowed_headers))
-    if ("vary", "Origin") not in headers:
-        headers.append(("vary", "Origin"))
-    return Reply(204, b"", tuple(headers))
+    def preflight(self, origin: str, method: str, asked_headers: str | None) -> Reply:
+        """The answer to a preflight: 204 with the ``Access-Control-Allow-*`` headers, or 403 without them."""
+        if not self.allows(origin):
+            return _refused("origin not allowed")
+        if method.upper() not in self._methods:
+            return _refused("method not allowed")
+        asked = [name.strip().lower() for name in (asked_headers or "").split(",") if name.strip()]
+        if "*" not in self._headers and any(
+            name not in self._headers and name not in _SAFELISTED_HEADERS for name in asked
+        ):
+            return _refused("header not allowed")
+        allowed_headers = ", ".join(asked) if "*" in self._headers else ", ".join(self.allow_headers)
+        headers = [
+            *self.headers_for(origin),
+            ("access-control-allow-methods", ", ".join(self.allow_methods)),
+            ("access-control-max-age", str(self.max_age)),
+        ]
+        if allowed_headers:
+            headers.append(("access-control-allow-headers", allowed_headers))
+        if ("vary", "Origin") not in headers:
+            headers.append(("vary", "Origin"))
+        return Reply(204, b"", tuple(headers))
 
 
 def _refused(reason: str) -> Reply:
     return Reply(403, to_json({"detail": f"CORS preflight refused: {reason}"}))
 
 
-def body_refusal(limits: Limits, content_length: str | bytes | None) -> Reply | None:
-    """413 when the declared ``Content-Length`` is over ``limits.max_body_bytes``, else None.
+class Options(TypedDict, total=False):
+    """The options of an endpoint, taken by every adapter's ``create_app``/``mount`` as keywords.
 
-    A missing or unreadable length is left to the server (chunked bodies are counted while
-    they are read, with ``too_large``).
+    - ``debug``: put the type, text and traceback of unexpected errors into answers (never in production);
+    - ``limits``: what one request may hold (``Limits()``, safe defaults, when absent);
+    - ``introspection``: False makes ``GET`` answer 404;
+    - ``cors``: the browser origins that may call (CORS is off when absent).
     """
-    if content_length is None:
-        return None
-    try:
-        length = int(content_length)
-    except ValueError:
-        return None
-    return too_large(limits) if length > limits.max_body_bytes else None
+
+    debug: bool
+    limits: Limits
+    introspection: bool
+    cors: CORS | None
 
 
-def too_large(limits: Limits) -> Reply:
-    """The 413 answer: a JSON-RPC error (id null) naming ``max_body_bytes``.
+def _json_error(error: dict[str, Any]) -> bytes:
+    return b'{"jsonrpc":"2.0","error":' + to_json(error) + b',"id":null}'
 
-    The rest of the body is never read, so an ASGI adapter should also say
-    ``Connection: close`` (WSGI apps may not: the server decides).
+
+class Endpoint:
+    """One pyRPC endpoint: a registry served at ``path``, with the HTTP rules of the module docstring.
+
+    ``plugins`` (the installed ones when None) add procedures to the registry
+    (``pyrpc_register_procedures``), amend its schema (``pyrpc_amend_schema``) and wrap its
+    calls (``pyrpc_call``). The other keywords are ``Options``.
     """
-    body = b'{"jsonrpc":"2.0","error":' + to_json(limit_error(limits, "max_body_bytes")) + b',"id":null}'
-    return Reply(413, body)
+
+    def __init__(
+        self,
+        registry: Registry,
+        path: str = "/rpc",
+        *,
+        debug: bool = False,
+        limits: Limits | None = None,
+        introspection: bool = True,
+        cors: CORS | None = None,
+        plugins: PluginManager | None = None,
+    ) -> None:
+        if plugins is None:
+            from .plugins import get_plugin_manager
+
+            plugins = get_plugin_manager()
+        plugins.prepare_registry(registry)
+        self.path = path
+        self.registry = registry
+        self.plugins = plugins
+        self.introspection = introspection
+        self.cors = cors
+        self.dispatcher = Dispatcher(registry, debug=debug, limits=limits, around_call=plugins.call_wrapper())
+        self.max_body_bytes = self.dispatcher.limits.max_body_bytes
+        self._too_large = Reply(413, _json_error(limit_error(self.dispatcher.limits, "max_body_bytes")), close=True)
+        self._schema: tuple[int, bytes] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Endpoint {self.path} serving {self.registry!r}>"
+
+    # -- the two steps -----------------------------------------------------------------------
+
+    def receive(self, method: str, path: str, header: Header) -> Reply | Accepted:
+        """What to do with a request, from its method, path and headers: a finished reply, or go on."""
+        if path != self.path:
+            return NOT_FOUND
+        cors: tuple[tuple[str, str], ...] = ()
+        if self.cors is not None:
+            origin = header("origin")
+            if method == "OPTIONS" and origin is not None:
+                asked = header("access-control-request-method")
+                if asked is not None:
+                    return self.cors.preflight(origin, asked, header("access-control-request-headers"))
+            cors = self.cors.headers_for(origin)
+        if method == "POST":
+            content_type = header("content-type")
+            if content_type is None or content_type.partition(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
+                return _with(_unsupported(content_type), cors)
+            length = header("content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+                return _with(self._too_large, cors)
+            return Accepted(wants_body=True, cors=cors) if cors else _CALL
+        if method == "GET" or method == "HEAD":
+            if not self.introspection:
+                return _with(NOT_FOUND, cors)
+            if cors:
+                return Accepted(wants_body=False, head=method == "HEAD", cors=cors)
+            return _HEAD if method == "HEAD" else _GET
+        if method == "OPTIONS":
+            return Reply(204, b"", (("allow", ALLOW), *cors))
+        return _with(METHOD_NOT_ALLOWED, cors)
+
+    async def respond(self, request: Accepted, body: bytes | None, context: ContextSource = None) -> Reply:
+        """The reply to an accepted request; ``body`` is None when it was longer than ``max_body_bytes``.
+
+        ``context`` is the request's ``Context`` or a function making it (called only when a
+        procedure or a guard needs it).
+        """
+        if not request.wants_body:
+            try:
+                await self.dispatcher.run_guards(DISCOVER_PROCEDURE, context)
+                reply = Reply(200, self.schema_json())
+            except Exception as exc:
+                reply = self._introspection_failure(exc)
+        elif body is None:
+            reply = self._too_large
+        else:
+            answer = await self.dispatcher.dispatch(body, context)
+            reply = Reply(204, b"", ()) if answer is None else Reply(200, answer)
+        return _with(reply, request.cors)
+
+    def respond_sync(self, request: Accepted, body: bytes | None, context: ContextSource = None) -> Reply:
+        """``respond`` from a worker thread (WSGI): sync procedures run in it, async ones on the dispatcher's loop."""
+        if not request.wants_body:
+            try:
+                self.dispatcher.run_guards_sync(DISCOVER_PROCEDURE, context)
+                reply = Reply(200, self.schema_json())
+            except Exception as exc:
+                reply = self._introspection_failure(exc)
+        elif body is None:
+            reply = self._too_large
+        else:
+            answer = self.dispatcher.dispatch_sync(body, context)
+            reply = Reply(204, b"", ()) if answer is None else Reply(200, answer)
+        return _with(reply, request.cors)
+
+    # -- introspection ---------------------------------------------------------------------
+
+    def schema(self) -> dict[str, Any]:
+        """The introspection document, as the tooling and ``GET`` see it (plugins' amendments included)."""
+        return json.loads(self.schema_json())  # type: ignore[no-any-return]
+
+    def schema_json(self) -> bytes:
+        """The introspection document as bytes, rebuilt only when the registry changed."""
+        cached = self._schema
+        version = self.registry.version
+        if cached is None or cached[0] != version:
+            cached = (version, dump_schema(build_schema(self.registry, self.plugins)))
+            self._schema = cached
+        return cached[1]
+
+    def _introspection_failure(self, exc: Exception) -> Reply:
+        if isinstance(exc, RpcError):
+            try:
+                return Reply(403, _json_error(exc.to_dict()))
+            except Exception as unsendable:  # data JSON cannot carry
+                exc = unsendable
+        return Reply(500, self.dispatcher.internal_error(b"null", exc, "introspection (GET) failed"))
+
+
+def _unsupported(content_type: str | None) -> Reply:
+    given = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+    error = {
+        "code": INVALID_REQUEST,
+        "message": f"Unsupported Media Type: a JSON-RPC call needs Content-Type: application/json, not {given}",
+    }
+    return Reply(415, _json_error(error))
+
+
+def _with(reply: Reply, headers: tuple[tuple[str, str], ...]) -> Reply:
+    if not headers:
+        return reply
+    return Reply(reply.status, reply.body, reply.headers + headers, reply.close)

@@ -7,7 +7,7 @@ adapters and the TypeScript emitter use exactly these hooks, as any third party 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -15,7 +15,9 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from .context import Context
     from .plugins import Adapter, Emitter
+    from .procedure import Procedure
     from .registry import Registry
 
 hookspec = pluggy.HookspecMarker("pyrpc")
@@ -25,9 +27,9 @@ hookspec = pluggy.HookspecMarker("pyrpc")
 def pyrpc_register_procedures(registry: Registry) -> None:
     """Add procedures to a registry that is about to be served.
 
-    Called once per registry, by the ``Dispatcher`` built for it (every adapter builds one
-    when it creates or mounts an app), before the first call is answered and before the
-    schema is first built. Add procedures with ``registry.rpc`` or ``registry.add``; a name
+    Called once per registry, by the ``Endpoint`` built for it (every adapter builds one when
+    it creates or mounts an app) and by the tooling before it builds a schema, before the
+    first call is answered. Add procedures with ``registry.rpc`` or ``registry.add``; a name
     that is already taken raises ``RegistrationError``.
 
     Returns nothing.
@@ -84,3 +86,31 @@ def pyrpc_cli_commands() -> Iterable[click.Command]:
     Returns an iterable of ``click.Command``.
     """
     raise NotImplementedError  # a specification; plugins implement it
+
+
+@hookspec(firstresult=True)
+def pyrpc_call(procedure: Procedure, params: Mapping[str, Any], context: Context, call: Callable[[], Any]) -> Any:
+    """Run around every call of a procedure: tracing, metrics, logging.
+
+    Called by the dispatcher for each call it runs (each call of a batch on its own), after
+    the guards let it through, with the procedure, its validated parameters by name (the
+    ``Context`` parameter left out) and the request's ``Context``. Implement it as a pluggy
+    wrapper, which sees the result or the exception (an ``RpcError`` included)::
+
+        @hookimpl(wrapper=True)
+        def pyrpc_call(procedure, params, context):
+            started = time.perf_counter()
+            try:
+                return (yield)
+            finally:
+                record(procedure.name, time.perf_counter() - started)
+
+    The wrappers of a sync procedure run in its worker thread; those of an async procedure
+    run in a worker thread too, which waits while the coroutine runs on the event loop (with
+    the wrappers' context variables, so a span a wrapper opens is current inside the call).
+    With no plugin implementing this hook, calls pay nothing for it. ``call`` runs the
+    procedure: pyRPC's own innermost implementation calls it, and wrappers leave it alone.
+
+    Returns the procedure's result.
+    """
+    raise NotImplementedError  # a specification; pyRPC's own implementation runs the call

@@ -1,25 +1,40 @@
 """The plugin manager, and the descriptors plugins return from ``pyrpc_adapters``/``pyrpc_emitters``.
 
-Plugins come from the entry-point group ``pyrpc``. One broken plugin never takes the others
-down: a plugin that fails to import, implements a hook wrongly, or claims a name another
-plugin claims is left out and reported (``PluginManager.problems`` and a warning).
+Plugins come from the entry-point group ``pyrpc``. A plugin's module should import little:
+descriptors may name their code lazily, as ``Lazy("module:attribute")``, imported on first
+use, so a FastAPI server never imports Flask or jinja2 just because they are installed.
+
+Every hook is called through pluggy (its wrappers, ordering and tracing apply), and the
+descriptor hooks are called once, their results kept until a plugin is added or removed.
+One broken plugin never takes the others down: a plugin that fails to import, implements a
+hook wrongly, defines an unmarked or misspelled ``pyrpc_*`` function, or claims a name
+another plugin claims is reported (``PluginManager.problems`` and a warning), and the rest works.
 """
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import importlib.metadata
+import inspect
 import warnings
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import pluggy
 
 from . import hookspecs
 
 if TYPE_CHECKING:
+    import click
+    from pydantic import BaseModel
+
+    from .context import Context
+    from .endpoint import Endpoint
+    from .procedure import Procedure
     from .registry import Registry
 
 ENTRY_POINT_GROUP = "pyrpc"
@@ -27,53 +42,102 @@ ENTRY_POINT_GROUP = "pyrpc"
 hookimpl = pluggy.HookimplMarker("pyrpc")
 """Marks a plugin's hook implementations: ``@hookimpl def pyrpc_adapters(): ...``."""
 
-# Where to get the adapters this project ships, for the "not installed" message.
+# Where to get the plugins this project ships, for the "not installed" message.
 KNOWN_DISTRIBUTIONS = {
     "asgi": "pyrpc-asgi",
     "fastapi": "pyrpc-fastapi",
     "flask": "pyrpc-flask",
-    "typescript": "pyrpc-ts",
+    "django": "pyrpc-django",
+    "typescript": '"pyrpc-core[dev]"',
 }
+
+
+class Lazy:
+    """A function named ``"module:attribute"``, imported when it is first called.
+
+    Give these to ``Adapter`` and ``Emitter`` in place of the functions, so that listing the
+    installed adapters and emitters imports no framework and no template engine.
+    """
+
+    __slots__ = ("_target", "ref")
+
+    def __init__(self, ref: str) -> None:
+        module, _, attr = ref.partition(":")
+        if not module or not attr:
+            raise ValueError(f"expected 'module:attribute', got {ref!r}")
+        self.ref = ref
+        self._target: Any = None
+
+    @property
+    def target(self) -> Any:
+        """The function itself (imported now if it was not yet)."""
+        if self._target is None:
+            module, _, attr = self.ref.partition(":")
+            target: Any = importlib.import_module(module)
+            for part in attr.split("."):
+                target = getattr(target, part)
+            self._target = target
+        return self._target
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.target(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Lazy({self.ref!r})"
 
 
 @dataclass(frozen=True)
 class Adapter:
-    """A framework adapter, as a plugin declares it.
+    """A framework adapter, as a plugin declares it. Its functions may be ``Lazy``.
 
-    ``name`` is what pyrpc.json's ``framework`` says. ``interface`` tells the CLI which server
-    runs the app (uvicorn for "asgi", a threaded WSGI server for "wsgi"). ``create_app``
-    builds an app serving ``registry`` at ``path``. ``find_app``, when given, looks in the
-    module pyrpc.json's ``entrypoint`` names for the user's own app (with pyRPC mounted) and
-    returns it, or None to have ``create_app`` build one (see ``pyrpc_core.tooling.loading``).
+    - ``name``: what pyrpc.json's ``framework`` says;
+    - ``interface``: which server runs its apps (uvicorn for "asgi", waitress for "wsgi");
+    - ``create_app(registry, path, **options)``: an app serving ``registry`` at ``path``, with
+      the endpoint options of ``pyrpc_core.endpoint.Options`` (pyrpc.json's ``endpoint``);
+    - ``find_app(module)``: the user's own app in the entrypoint module (with pyRPC mounted,
+      or mounted now), or None to have ``create_app`` build one (see ``tooling.loading``);
+    - ``endpoints(app)``: the pyRPC ``Endpoint`` objects a loaded app serves, so that the
+      tooling serves, reloads and generates types for exactly what the app holds.
     """
 
     name: str
     interface: Literal["asgi", "wsgi"]
-    create_app: Callable[[Registry, str], Any]
+    create_app: Callable[..., Any]
     find_app: Callable[[ModuleType], Any | None] | None = None
+    endpoints: Callable[[Any], Iterable[Endpoint]] | None = None
 
 
 @dataclass(frozen=True)
 class Emitter:
-    """A client emitter, as a plugin declares it.
+    """A client emitter, as a plugin declares it. Its functions may be ``Lazy``.
 
-    ``name`` is what ``--emitter`` says; ``language`` is informative. ``generate`` is a pure
-    function from the introspection document to the files of the client, as
-    ``{relative path: text}`` with plain ``/``-separated paths; the caller writes them
-    (atomically, below the output folder). It must not raise on any valid document and must
-    give the same text for the same document (``pyrpc_core.testing.EmitterHarness`` checks).
+    - ``name``: what ``--emitter`` and pyrpc.json's ``emitter`` say; ``language`` is informative;
+    - ``generate(schema, **options)``: a pure function from the introspection document to the
+      files of the client, ``{relative path: text}`` with ``/``-separated paths; the caller
+      writes them (atomically, below the output folder). It must not raise on any valid
+      document and must give the same text for the same document (``EmitterHarness`` checks);
+    - ``options``: a pydantic model of the options it takes (pyrpc.json's
+      ``emitter_options``), checked before ``generate`` is called; None: it takes none;
+    - ``default_out``: where its files go by default, relative to pyrpc.json's
+      ``client_root`` (None: the user must say, with ``--out``);
+    - ``link(client_root, out)``: run after the files are written, to make the client project
+      see them (the TypeScript emitter declares the package in package.json); returns lines
+      to tell the user.
     """
 
     name: str
     language: str
-    generate: Callable[[dict[str, Any]], dict[str, str]]
+    generate: Callable[..., dict[str, str]]
+    options: type[BaseModel] | None = None
+    default_out: str | None = None
+    link: Callable[..., list[str]] | None = None
 
 
 @dataclass(frozen=True)
 class PluginInfo:
     """One registered plugin, as ``pyrpc plugins`` lists it.
 
-    ``name`` is the entry-point name (the plugin's name in the manager); ``distribution`` and
+    ``name`` is its name in the manager (the entry-point name); ``distribution`` and
     ``version`` are those of the distribution that declared the entry point (None for a
     plugin registered by code); ``hooks`` are the hooks it implements; ``adapters`` and
     ``emitters`` the names it claims through ``pyrpc_adapters``/``pyrpc_emitters``.
@@ -89,11 +153,35 @@ class PluginInfo:
 
 
 class PluginWarning(UserWarning):
-    """A plugin was left out; the message says which and why."""
+    """A plugin was left out (or part of one); the message says which and why."""
 
 
 class PluginError(LookupError):
     """An adapter or emitter was asked for by a name no working plugin provides."""
+
+
+_D = TypeVar("_D", Adapter, Emitter)
+
+
+@dataclass
+class _Claims(Generic[_D]):
+    """What one descriptor hook gave: the usable descriptors by name, and who claimed what."""
+
+    found: dict[str, _D] = field(default_factory=dict)
+    by_plugin: dict[str, list[str]] = field(default_factory=dict)
+    clashes: dict[str, list[str]] = field(default_factory=dict)
+
+
+class _CoreCall:
+    """pyRPC's own ``pyrpc_call``: the innermost implementation, which runs the procedure."""
+
+    @hookimpl(trylast=True)
+    def pyrpc_call(self, call: Callable[[], Any]) -> Any:
+        return call()
+
+
+CORE_CALL = "pyrpc.call"
+"""The manager's name for ``_CoreCall``; it is not a plugin and ``pyrpc plugins`` does not list it."""
 
 
 class PluginManager(pluggy.PluginManager):
@@ -104,30 +192,54 @@ class PluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
         self.problems: list[str] = []
         self._sources: dict[str, importlib.metadata.EntryPoint] = {}
-        self._claims: dict[str, dict[str, list[str]]] = {}
-        self._clashes: dict[tuple[str, str], list[str]] = {}  # (hook, name): the plugins claiming it
+        self._claims: dict[str, _Claims[Any]] = {}
+        self.register(_CoreCall(), name=CORE_CALL)
+
+    # -- registering -------------------------------------------------------------------------
 
     def load_entrypoints(self, group: str = ENTRY_POINT_GROUP) -> None:
-        """Register every plugin of the entry-point group, leaving out (and reporting) broken ones."""
+        """Register every plugin of the entry-point group, reporting broken ones and name clashes.
+
+        Two distributions using one entry-point name are both loaded (the second under
+        ``name@distribution``) and reported: a name is a label, and an impostor must not
+        knock out a real plugin.
+        """
+        seen: dict[str, importlib.metadata.EntryPoint] = {}
         for entry_point in sorted(importlib.metadata.entry_points(group=group), key=_entry_point_order):
-            where = _describe_entry_point(entry_point)
-            if entry_point.name in self._sources:
-                if self._sources[entry_point.name].value != entry_point.value:  # not the same install seen twice
-                    taken = _describe_entry_point(self._sources[entry_point.name])
-                    self.report(f"plugin {where} was left out: the plugin name is taken by plugin {taken}")
+            name = entry_point.name
+            first = seen.get(name)
+            if first is not None:
+                if first.value == entry_point.value:  # the same install seen twice on sys.path
+                    continue
+                dist = entry_point.dist
+                name = f"{name}@{dist.name if dist is not None else entry_point.value}"
+                self.report(
+                    f"plugin name {entry_point.name!r} is used by both plugin {_describe_entry_point(first)} "
+                    f"and plugin {_describe_entry_point(entry_point)}; both are loaded, the second as {name!r}"
+                )
+            else:
+                seen[name] = entry_point
+            if self.has_plugin(name):
                 continue
-            if self.has_plugin(entry_point.name):
-                continue
-            self._sources[entry_point.name] = entry_point
+            self._sources[name] = entry_point
             try:
                 plugin = entry_point.load()
             except Exception as exc:  # any error in third-party import code
+                where = _describe_entry_point(entry_point)
                 self.report(f"plugin {where} failed to import: {type(exc).__name__}: {exc}")
                 continue
-            self.register_checked(plugin, entry_point.name, where)
+            self.register_checked(plugin, name, _describe_entry_point(entry_point))
 
     def register_checked(self, plugin: object, name: str, where: str | None = None) -> bool:
-        """Register ``plugin``; on a wrong or unknown hook, leave it out, report it, return False."""
+        """Register ``plugin``; on a wrong or unknown hook, leave it out, report it, return False.
+
+        ``pyrpc_*`` functions that are not marked ``@hookimpl`` are reported too (pluggy would
+        silently ignore them), with the hook they were probably meant to be.
+        """
+        where = where or name
+        for attribute, meant in _unmarked_hooks(plugin, self):
+            hint = f" (did you mean {meant}?)" if meant and meant != attribute else ""
+            self.report(f"plugin {where}: {attribute} is not marked with @pyrpc_core.hookimpl, so it is ignored{hint}")
         try:
             self.register(plugin, name=name)
             self.check_pending()
@@ -135,24 +247,85 @@ class PluginManager(pluggy.PluginManager):
             if self.is_registered(plugin) and self.get_name(plugin) == name:
                 self.unregister(plugin)
             reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-            self.report(f"plugin {where or name} was left out: {reason}")
+            unknown = getattr(exc, "plugin", None) is plugin and _unknown_hook(reason)
+            if unknown:
+                meant = _closest_hook(unknown)
+                reason += f" (did you mean {meant}?)" if meant else ""
+            self.report(f"plugin {where} was left out: {reason}")
             return False
         return True
 
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        self._claims.clear()  # the descriptors change with the plugins
+        return super().register(plugin, name)
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
+        self._claims.clear()
+        return super().unregister(plugin, name)
+
+    # -- the descriptor hooks ----------------------------------------------------------------
+
+    def adapters(self) -> dict[str, Adapter]:
+        """The installed adapters by name."""
+        return dict(self._collect("pyrpc_adapters", Adapter).found)
+
+    def emitters(self) -> dict[str, Emitter]:
+        """The installed emitters by name."""
+        return dict(self._collect("pyrpc_emitters", Emitter).found)
+
+    def get_adapter(self, name: str) -> Adapter:
+        """The adapter called ``name``, or a ``PluginError`` that says what to install."""
+        return self._lookup(self._collect("pyrpc_adapters", Adapter), name, "framework adapter")
+
+    def get_emitter(self, name: str) -> Emitter:
+        """The emitter called ``name``, or a ``PluginError`` that says what to install."""
+        return self._lookup(self._collect("pyrpc_emitters", Emitter), name, "emitter")
+
+    def cli_commands(self) -> list[click.Command]:
+        """The plugins' extra ``pyrpc`` commands (``pyrpc_cli_commands``), each plugin's in turn."""
+        import click
+
+        commands: list[click.Command] = []
+        for plugin_name, results in self._call_each("pyrpc_cli_commands"):
+            for command in results:
+                if isinstance(command, click.Command):
+                    commands.append(command)
+                else:
+                    self.report(
+                        f"plugin {self.describe(plugin_name)} returned {command!r} from pyrpc_cli_commands, "
+                        "not a click.Command"
+                    )
+        return commands
+
+    def prepare_registry(self, registry: Registry) -> None:
+        """Let plugins add their procedures to ``registry`` (``pyrpc_register_procedures``), once per registry."""
+        if registry.plugins_added:
+            return
+        registry.plugins_added = True
+        self.hook.pyrpc_register_procedures(registry=registry)
+
+    def call_wrapper(self) -> Callable[[Procedure, Mapping[str, Any], Context, Callable[[], Any]], Any] | None:
+        """The ``pyrpc_call`` hook, or None when no plugin implements it (calls then pay nothing)."""
+        caller = self.hook.pyrpc_call
+        if all(impl.plugin_name == CORE_CALL for impl in caller.get_hookimpls()):
+            return None
+
+        def around(procedure: Procedure, params: Mapping[str, Any], context: Context, call: Callable[[], Any]) -> Any:
+            return caller(procedure=procedure, params=params, context=context, call=call)
+
+        return around
+
     def plugin_infos(self) -> list[PluginInfo]:
         """Every registered plugin with its distribution, hooks and claimed names, by name."""
-        self.adapters()  # record who claims which name
-        self.emitters()
+        adapters = self._collect("pyrpc_adapters", Adapter).by_plugin
+        emitters = self._collect("pyrpc_emitters", Emitter).by_plugin
         infos = []
         for name, plugin in sorted(self.list_name_plugin()):
-            if plugin is None:  # blocked
+            if plugin is None or name == CORE_CALL:  # blocked, or pyRPC's own
                 continue
             source = self._sources.get(name)
             dist = source.dist if source is not None else None
             hooks = sorted(caller.name for caller in self.get_hookcallers(plugin) or [])
-            claims = {
-                hook: sorted(self._claims.get(hook, {}).get(name, [])) for hook in ("pyrpc_adapters", "pyrpc_emitters")
-            }
             infos.append(
                 PluginInfo(
                     name=name,
@@ -160,74 +333,14 @@ class PluginManager(pluggy.PluginManager):
                     distribution=dist.name if dist is not None else None,
                     version=dist.version if dist is not None else None,
                     hooks=tuple(hooks),
-                    adapters=tuple(claims["pyrpc_adapters"]),
-                    emitters=tuple(claims["pyrpc_emitters"]),
+                    adapters=tuple(sorted(adapters.get(name, []))),
+                    emitters=tuple(sorted(emitters.get(name, []))),
                 )
             )
         return infos
 
-    def adapters(self) -> dict[str, Adapter]:
-        """The installed adapters by name."""
-        return self._collect("pyrpc_adapters", Adapter)
-
-    def emitters(self) -> dict[str, Emitter]:
-        """The installed emitters by name."""
-        return self._collect("pyrpc_emitters", Emitter)
-
-    def get_adapter(self, name: str) -> Adapter:
-        """The adapter called ``name``, or a ``PluginError`` that says what to install."""
-        return self._lookup(self.adapters(), name, "framework adapter", "pyrpc_adapters")
-
-    def get_emitter(self, name: str) -> Emitter:
-        """The emitter called ``name``, or a ``PluginError`` that says what to install."""
-        return self._lookup(self.emitters(), name, "emitter", "pyrpc_emitters")
-
-    def prepare_registry(self, registry: Registry) -> None:
-        """Let plugins add their procedures to ``registry``, once per registry."""
-        if registry.plugins_added:
-            return
-        registry.plugins_added = True
-        self.hook.pyrpc_register_procedures(registry=registry)
-
-    def _collect(self, hook_name: str, kind: type[_D]) -> dict[str, _D]:
-        found: dict[str, _D] = {}
-        owner: dict[str, str] = {}
-        clashes: set[str] = set()
-        claims: dict[str, list[str]] = {}
-        self._claims[hook_name] = claims
-        caller = getattr(self.hook, hook_name)
-        for impl in caller.get_hookimpls():  # registration order
-            try:
-                descriptors = list(impl.function())
-            except Exception as exc:
-                self.report(
-                    f"plugin {self.describe(impl.plugin_name)} failed in {hook_name}: {type(exc).__name__}: {exc}"
-                )
-                continue
-            for descriptor in descriptors:
-                if not isinstance(descriptor, kind):
-                    self.report(
-                        f"plugin {self.describe(impl.plugin_name)} returned {descriptor!r} from {hook_name}, "
-                        f"not a pyrpc_core.{kind.__name__}"
-                    )
-                    continue
-                claims.setdefault(impl.plugin_name, []).append(descriptor.name)
-                if descriptor.name in found:
-                    self.report(
-                        f"{kind.__name__.lower()} name {descriptor.name!r} is claimed by both plugin "
-                        f"{self.describe(owner[descriptor.name])} and plugin {self.describe(impl.plugin_name)}; "
-                        "neither is used"
-                    )
-                    clashes.add(descriptor.name)
-                else:
-                    found[descriptor.name] = descriptor
-                    owner[descriptor.name] = impl.plugin_name
-        for name in clashes:
-            self._clashes[hook_name, name] = [plugin for plugin, names in claims.items() if name in names]
-        return {name: found[name] for name in sorted(found) if name not in clashes}
-
     def describe(self, name: str) -> str:
-        """A plugin's name, with its distribution and version when it came from an entry point."""
+        """A plugin's name, with its module, distribution and version when it came from an entry point."""
         source = self._sources.get(name)
         return _describe_entry_point(source) if source is not None else name
 
@@ -237,32 +350,109 @@ class PluginManager(pluggy.PluginManager):
             self.problems.append(problem)
             warnings.warn(problem, PluginWarning, stacklevel=3)
 
-    def _lookup(self, available: dict[str, _D], name: str, what: str, hook_name: str) -> _D:
-        if name in available:
-            return available[name]
-        if (hook_name, name) in self._clashes:
-            claimants = " and ".join(f"plugin {self.describe(plugin)}" for plugin in self._clashes[hook_name, name])
+    # -- inside ------------------------------------------------------------------------------
+
+    def _call_each(self, hook_name: str) -> list[tuple[str, list[Any]]]:
+        """Call ``hook_name`` through pluggy for each implementing plugin alone, in registration order.
+
+        One at a time so that a plugin that raises is reported and the others still count,
+        and so that each result is known to come from its plugin (for clash messages).
+        Wrappers of other plugins stay in each call, as pluggy would run them.
+        """
+        impls = [impl for impl in getattr(self.hook, hook_name).get_hookimpls() if not _is_wrapper(impl)]
+        results: list[tuple[str, list[Any]]] = []
+        for impl in impls:
+            others = [other.plugin for other in impls if other is not impl]
+            caller = self.subset_hook_caller(hook_name, remove_plugins=others)
+            try:
+                results.append((impl.plugin_name, [item for result in caller() for item in result]))
+            except Exception as exc:
+                self.report(
+                    f"plugin {self.describe(impl.plugin_name)} failed in {hook_name}: {type(exc).__name__}: {exc}"
+                )
+        return results
+
+    def _collect(self, hook_name: str, kind: type[_D]) -> _Claims[_D]:
+        claims = self._claims.get(hook_name)
+        if claims is not None:
+            return claims
+        claims = _Claims()
+        owner: dict[str, str] = {}
+        for plugin_name, descriptors in self._call_each(hook_name):
+            for descriptor in descriptors:
+                if not isinstance(descriptor, kind):
+                    self.report(
+                        f"plugin {self.describe(plugin_name)} returned {descriptor!r} from {hook_name}, "
+                        f"not a pyrpc_core.{kind.__name__}"
+                    )
+                    continue
+                claims.by_plugin.setdefault(plugin_name, []).append(descriptor.name)
+                if descriptor.name in owner:
+                    claims.clashes.setdefault(descriptor.name, [owner[descriptor.name]]).append(plugin_name)
+                    self.report(
+                        f"{kind.__name__.lower()} name {descriptor.name!r} is claimed by both plugin "
+                        f"{self.describe(owner[descriptor.name])} and plugin {self.describe(plugin_name)}; "
+                        "neither is used"
+                    )
+                else:
+                    claims.found[descriptor.name] = descriptor
+                    owner[descriptor.name] = plugin_name
+        for name in claims.clashes:
+            del claims.found[name]
+        claims.found = dict(sorted(claims.found.items()))
+        self._claims[hook_name] = claims
+        return claims
+
+    def _lookup(self, claims: _Claims[_D], name: str, what: str) -> _D:
+        if name in claims.found:
+            return claims.found[name]
+        if name in claims.clashes:
+            claimants = " and ".join(f"plugin {self.describe(plugin)}" for plugin in claims.clashes[name])
             raise PluginError(
                 f"the {what} name {name!r} is claimed by {claimants}, so neither is used; uninstall one of them"
             )
-        return _lookup(available, name, what)
+        hint = f"; install it with: pip install {KNOWN_DISTRIBUTIONS[name]}" if name in KNOWN_DISTRIBUTIONS else ""
+        installed = ", ".join(claims.found) or "none"
+        raise PluginError(f"no {what} named {name!r} is installed (installed: {installed}){hint}")
 
 
-_D = TypeVar("_D", Adapter, Emitter)
+def _is_wrapper(impl: pluggy.HookImpl) -> bool:
+    return bool(impl.wrapper or impl.hookwrapper)
 
 
-def _lookup(available: dict[str, _D], name: str, what: str) -> _D:
-    if name in available:
-        return available[name]
-    hint = ""
-    if name in KNOWN_DISTRIBUTIONS:
-        hint = f"; install it with: pip install {KNOWN_DISTRIBUTIONS[name]}"
-    installed = ", ".join(available) or "none"
-    raise PluginError(f"no {what} named {name!r} is installed (installed: {installed}){hint}")
+def _hook_names() -> list[str]:
+    return [name for name in vars(hookspecs) if name.startswith("pyrpc_")]
+
+
+def _closest_hook(name: str) -> str | None:
+    matches = difflib.get_close_matches(name, _hook_names(), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _unknown_hook(reason: str) -> str | None:
+    """The hook name of pluggy's "unknown hook 'x' in plugin ..." message, if that is the reason."""
+    marker = "unknown hook '"
+    start = reason.find(marker)
+    return reason[start + len(marker) :].split("'", 1)[0] if start >= 0 else None
+
+
+def _unmarked_hooks(plugin: object, manager: PluginManager) -> list[tuple[str, str | None]]:
+    """The ``pyrpc_*`` functions of ``plugin`` without ``@hookimpl``, with the hook each was probably meant as."""
+    found = []
+    for attribute in dir(plugin):
+        if not attribute.startswith("pyrpc_"):
+            continue
+        value = getattr(plugin, attribute, None)
+        if not (inspect.isroutine(value) and manager.parse_hookimpl_opts(plugin, attribute) is None):
+            continue
+        if isinstance(plugin, ModuleType) and getattr(value, "__module__", None) != plugin.__name__:
+            continue  # imported into the module from elsewhere, not defined there
+        found.append((attribute, attribute if attribute in vars(hookspecs) else _closest_hook(attribute)))
+    return found
 
 
 def _entry_point_order(entry_point: importlib.metadata.EntryPoint) -> tuple[str, str, str]:
-    """By name; of two with one name, the first distribution by name is loaded (the other is reported)."""
+    """By name; of two with one name, the first distribution by name keeps the name."""
     dist = entry_point.dist
     return entry_point.name, dist.name if dist is not None else "", entry_point.value
 
@@ -283,6 +473,5 @@ def get_plugin_manager() -> PluginManager:
 
 def iter_hookspecs() -> Iterable[tuple[str, Callable[..., Any]]]:
     """Every hookspec function, by name (for documentation and its test)."""
-    for name in sorted(vars(hookspecs)):
-        if name.startswith("pyrpc_"):
-            yield name, getattr(hookspecs, name)
+    for name in sorted(_hook_names()):
+        yield name, getattr(hookspecs, name)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from .context import Context
 from .errors import RegistrationError
-from .procedure import Procedure
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .procedure import Procedure
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-G = TypeVar("G", bound=Callable[[Procedure, Context], Any])
+G = TypeVar("G", bound="Callable[[Procedure, Context], Any]")
 
-Guard = Callable[[Procedure, Context], "Awaitable[None] | None"]
+Guard = Callable[["Procedure", "Context"], "Awaitable[None] | None"]
 """Runs before every call: ``guard(procedure, ctx)``; raise ``RpcError`` to refuse the call."""
 
 
@@ -57,6 +59,10 @@ class Registry:
         # The caller's locals resolve annotations of types defined beside the function
         # (in a test, say) even under ``from __future__ import annotations``.
         localns = sys._getframe(1).f_locals
+
+        # Imported here, not at the top: ``import pyrpc_core`` stays light (no pydantic) for
+        # the CLI and plugin listings; the first decoration pays for it.
+        from .procedure import Procedure
 
         def decorate(function: F) -> F:
             self.add(Procedure.from_function(function, name=name, localns=localns))

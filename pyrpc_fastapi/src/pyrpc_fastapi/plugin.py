@@ -1,12 +1,13 @@
-"""Registers the FastAPI adapter as framework ``fastapi`` (entry point ``pyrpc``)."""
+"""Registers the FastAPI adapter as framework ``fastapi`` (entry point ``pyrpc``).
+
+Nothing is imported here but the descriptor: FastAPI loads when the adapter is first used.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pyrpc_core import Adapter, hookimpl
-
-from .mount import create_app, find_app
+from pyrpc_core.plugins import Adapter, Lazy, hookimpl
 
 
 @hookimpl
@@ -15,7 +16,8 @@ def pyrpc_adapters() -> Iterable[Adapter]:
         Adapter(
             name="fastapi",
             interface="asgi",
-            create_app=lambda registry, path: create_app(registry, path),
-            find_app=find_app,
+            create_app=Lazy("pyrpc_fastapi.route:create_app"),
+            find_app=Lazy("pyrpc_fastapi.route:find_app"),
+            endpoints=Lazy("pyrpc_fastapi.route:endpoints"),
         )
     ]

@@ -1,15 +1,14 @@
 """Registers the Flask adapter as framework ``flask`` (entry point ``pyrpc``).
 
-Its interface is "wsgi": the CLI serves the app with a threaded WSGI server.
+Its interface is "wsgi": the CLI serves the app with waitress. Nothing is imported here but
+the descriptor: Flask loads when the adapter is first used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pyrpc_core import Adapter, hookimpl
-
-from .mount import create_app, find_app
+from pyrpc_core.plugins import Adapter, Lazy, hookimpl
 
 
 @hookimpl
@@ -18,7 +17,8 @@ def pyrpc_adapters() -> Iterable[Adapter]:
         Adapter(
             name="flask",
             interface="wsgi",
-            create_app=lambda registry, path: create_app(registry, path),
-            find_app=find_app,
+            create_app=Lazy("pyrpc_flask.view:create_app"),
+            find_app=Lazy("pyrpc_flask.view:find_app"),
+            endpoints=Lazy("pyrpc_flask.view:endpoints"),
         )
     ]

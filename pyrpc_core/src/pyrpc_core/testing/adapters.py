@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ..context import Context
-from ..dispatch import Dispatcher
+from ..endpoint import Endpoint
 from ..errors import RpcError
 from ..limits import Limits
 from ..procedure import Procedure
@@ -150,14 +150,14 @@ class AdapterConformance:
 
     @pytest.fixture(scope="class")
     @classmethod
-    def reference(cls) -> Dispatcher:
-        """The core dispatcher on its own registry: the bytes every adapter must send."""
-        return Dispatcher(conformance_registry())
+    def reference(cls) -> Endpoint:
+        """The core endpoint on its own registry: the bytes every adapter must send."""
+        return Endpoint(conformance_registry())
 
-    def assert_same(self, rpc_url: str, reference: Dispatcher, body: bytes, expected: Any) -> HttpResponse:
+    def assert_same(self, rpc_url: str, reference: Endpoint, body: bytes, expected: Any) -> HttpResponse:
         """POST ``body``; the answer must be the reference's bytes and, data aside, ``expected``."""
         response = post(rpc_url, body)
-        want = reference.dispatch_sync(body, Context())
+        want = reference.dispatcher.dispatch_sync(body, Context())
         if want is None:
             assert response.status == 204, response
             assert response.body == b""
@@ -170,38 +170,38 @@ class AdapterConformance:
 
     # -- section 7 of the JSON-RPC 2.0 specification, one test per example ---------------
 
-    def test_positional_parameters(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_positional_parameters(self, rpc_url: str, reference: Endpoint) -> None:
         for params, result, request_id in (([42, 23], 19, 1), ([23, 42], -19, 2)):
             body = json.dumps({"jsonrpc": "2.0", "method": "subtract", "params": params, "id": request_id}).encode()
             self.assert_same(rpc_url, reference, body, {"jsonrpc": "2.0", "result": result, "id": request_id})
 
-    def test_named_parameters(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_named_parameters(self, rpc_url: str, reference: Endpoint) -> None:
         for params, request_id in (({"subtrahend": 23, "minuend": 42}, 3), ({"minuend": 42, "subtrahend": 23}, 4)):
             body = json.dumps({"jsonrpc": "2.0", "method": "subtract", "params": params, "id": request_id}).encode()
             self.assert_same(rpc_url, reference, body, {"jsonrpc": "2.0", "result": 19, "id": request_id})
 
-    def test_notifications(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_notifications(self, rpc_url: str, reference: Endpoint) -> None:
         self.assert_same(rpc_url, reference, b'{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}', None)
         self.assert_same(rpc_url, reference, b'{"jsonrpc": "2.0", "method": "foobar"}', None)
         recall = post(rpc_url, {"jsonrpc": "2.0", "method": "recall", "params": ["update"], "id": 1})
         assert recall.json() == {"jsonrpc": "2.0", "result": [1, 2, 3, 4, 5], "id": 1}
 
-    def test_non_existent_method(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_non_existent_method(self, rpc_url: str, reference: Endpoint) -> None:
         body = b'{"jsonrpc": "2.0", "method": "foobar", "id": "1"}'
         expected = {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "1"}
         self.assert_same(rpc_url, reference, body, expected)
 
-    def test_invalid_json(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_invalid_json(self, rpc_url: str, reference: Endpoint) -> None:
         body = b'{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]'
         expected = {"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": None}
         self.assert_same(rpc_url, reference, body, expected)
 
-    def test_invalid_request_object(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_invalid_request_object(self, rpc_url: str, reference: Endpoint) -> None:
         body = b'{"jsonrpc": "2.0", "method": 1, "params": "bar"}'
         expected = {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": None}
         self.assert_same(rpc_url, reference, body, expected)
 
-    def test_batch_invalid_json(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_batch_invalid_json(self, rpc_url: str, reference: Endpoint) -> None:
         body = b"""[
           {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
           {"jsonrpc": "2.0", "method"
@@ -209,19 +209,19 @@ class AdapterConformance:
         expected = {"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": None}
         self.assert_same(rpc_url, reference, body, expected)
 
-    def test_empty_array(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_empty_array(self, rpc_url: str, reference: Endpoint) -> None:
         expected = {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": None}
         self.assert_same(rpc_url, reference, b"[]", expected)
 
-    def test_invalid_batch_of_one(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_invalid_batch_of_one(self, rpc_url: str, reference: Endpoint) -> None:
         expected = [{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": None}]
         self.assert_same(rpc_url, reference, b"[1]", expected)
 
-    def test_invalid_batch(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_invalid_batch(self, rpc_url: str, reference: Endpoint) -> None:
         expected = [{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": None}] * 3
         self.assert_same(rpc_url, reference, b"[1,2,3]", expected)
 
-    def test_mixed_batch(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_mixed_batch(self, rpc_url: str, reference: Endpoint) -> None:
         body = b"""[
             {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
             {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
@@ -239,7 +239,7 @@ class AdapterConformance:
         ]
         self.assert_same(rpc_url, reference, body, expected)
 
-    def test_all_notification_batch(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_all_notification_batch(self, rpc_url: str, reference: Endpoint) -> None:
         body = b"""[
             {"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},
             {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}
@@ -250,12 +250,12 @@ class AdapterConformance:
 
     # -- more of the protocol -----------------------------------------------------------
 
-    def test_missing_jsonrpc_member_is_invalid(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_missing_jsonrpc_member_is_invalid(self, rpc_url: str, reference: Endpoint) -> None:
         body = b'{"method": "subtract", "params": [1, 2], "id": 7}'
         expected = {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": 7}
         self.assert_same(rpc_url, reference, body, expected)
 
-    def test_invalid_params_carry_pydantic_errors(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_invalid_params_carry_pydantic_errors(self, rpc_url: str, reference: Endpoint) -> None:
         body = b'{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": "x"}, "id": 8}'
         response = self.assert_same(
             rpc_url,
@@ -266,7 +266,7 @@ class AdapterConformance:
         errors = response.json()["error"]["data"]
         assert {error["type"] for error in errors} == {"int_parsing", "missing"}
 
-    def test_rpc_error_passes_through(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_rpc_error_passes_through(self, rpc_url: str, reference: Endpoint) -> None:
         body = json.dumps(
             {"jsonrpc": "2.0", "method": "fail", "params": [4004, "user not found", {"id": 12}], "id": 9}
         ).encode()
@@ -276,7 +276,7 @@ class AdapterConformance:
 
     @pytest.mark.parametrize("method", ["crash", "crash_async"])
     def test_unexpected_exception_is_internal_error_without_its_text(
-        self, rpc_url: str, reference: Dispatcher, method: str
+        self, rpc_url: str, reference: Endpoint, method: str
     ) -> None:
         body = json.dumps({"jsonrpc": "2.0", "method": method, "id": 10}).encode()
         response = post(rpc_url, body)
@@ -292,16 +292,16 @@ class AdapterConformance:
         }
         for leak in (SECRET, "Traceback", "Error", ".py", "crash"):
             assert leak.encode() not in response.body, leak
-        want = reference.dispatch_sync(body)
+        want = reference.dispatcher.dispatch_sync(body)
         assert want is not None
         assert response.body.replace(request_id.encode(), b"") == re.sub(rb"[0-9a-f]{16}", b"", want)
 
     @pytest.mark.parametrize("method", ["echo", "echo_async"])
-    def test_sync_and_async_procedures(self, rpc_url: str, reference: Dispatcher, method: str) -> None:
+    def test_sync_and_async_procedures(self, rpc_url: str, reference: Endpoint, method: str) -> None:
         body = json.dumps({"jsonrpc": "2.0", "method": method, "params": {"text": "hi"}, "id": 11}).encode()
         self.assert_same(rpc_url, reference, body, {"jsonrpc": "2.0", "result": "hi", "id": 11})
 
-    def test_batch_of_sync_and_async_calls_keeps_order(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_batch_of_sync_and_async_calls_keeps_order(self, rpc_url: str, reference: Endpoint) -> None:
         batch = [
             {"jsonrpc": "2.0", "method": "echo_async" if index % 2 else "echo", "params": [str(index)], "id": index}
             for index in range(40)
@@ -312,30 +312,30 @@ class AdapterConformance:
     # -- payloads ---------------------------------------------------------------------------
 
     @pytest.mark.parametrize("ensure_ascii", [True, False])
-    def test_unicode(self, rpc_url: str, reference: Dispatcher, ensure_ascii: bool) -> None:
+    def test_unicode(self, rpc_url: str, reference: Endpoint, ensure_ascii: bool) -> None:
         text = 'héllo wörld — 你好, мир 🎉𝄞 \u0000\u2028 "quoted" \\ end'
         body = json.dumps(
             {"jsonrpc": "2.0", "method": "echo", "params": [text], "id": "ü-1"}, ensure_ascii=ensure_ascii
         ).encode()
         self.assert_same(rpc_url, reference, body, {"jsonrpc": "2.0", "result": text, "id": "ü-1"})
 
-    def test_unicode_method_not_found(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_unicode_method_not_found(self, rpc_url: str, reference: Endpoint) -> None:
         body = '{"jsonrpc": "2.0", "method": "ünïcødé.方法", "id": 12}'.encode()
         expected = {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": 12}
         self.assert_same(rpc_url, reference, body, expected)
 
-    def test_invalid_utf8_is_a_parse_error(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_invalid_utf8_is_a_parse_error(self, rpc_url: str, reference: Endpoint) -> None:
         body = b'{"jsonrpc": "2.0", "method": "echo", "params": ["\xff\xfe"], "id": 13}'
         expected = {"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": None}
         self.assert_same(rpc_url, reference, body, expected)
 
-    def test_one_megabyte_payload(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_one_megabyte_payload(self, rpc_url: str, reference: Endpoint) -> None:
         text = ("pyRPC ✓ ünïcode " * 70_000)[:1_000_000]
         body = json.dumps({"jsonrpc": "2.0", "method": "echo", "params": [text], "id": 14}, ensure_ascii=False)
         response = self.assert_same(rpc_url, reference, body.encode(), {"jsonrpc": "2.0", "result": text, "id": 14})
         assert len(response.body) > 1_000_000
 
-    def test_large_batch(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_large_batch(self, rpc_url: str, reference: Endpoint) -> None:
         size = Limits().max_batch  # the longest batch the default limits allow
         batch = [{"jsonrpc": "2.0", "method": "subtract", "params": [index, 1], "id": index} for index in range(size)]
         expected = [{"jsonrpc": "2.0", "result": index - 1, "id": index} for index in range(size)]
@@ -347,12 +347,37 @@ class AdapterConformance:
         assert response.status == 200
         assert response.body == b'{"jsonrpc":"2.0","result":6,"id":15}'
 
-    def test_body_is_read_whatever_its_content_type(self, rpc_url: str) -> None:
+    @pytest.mark.parametrize(
+        "content_type", ["application/json; charset=utf-8", "application/json-rpc", "Application/JSON"]
+    )
+    def test_json_content_types_are_served(self, rpc_url: str, content_type: str) -> None:
         body = b'{"jsonrpc": "2.0", "method": "subtract", "params": [3, 1], "id": 16}'
-        for content_type in ("text/plain", "application/x-www-form-urlencoded"):
-            response = http_request(rpc_url, "POST", body, {"Content-Type": content_type})
-            assert response.status == 200
-            assert response.body == b'{"jsonrpc":"2.0","result":2,"id":16}'
+        response = http_request(rpc_url, "POST", body, {"Content-Type": content_type})
+        assert (response.status, response.body) == (200, b'{"jsonrpc":"2.0","result":2,"id":16}')
+
+    @pytest.mark.parametrize(
+        "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""]
+    )
+    def test_other_content_types_are_415_and_nothing_runs(self, rpc_url: str, content_type: str) -> None:
+        # What a browser sends cross-site without a CORS preflight (a "simple request"):
+        # refused, so a cookie-authenticated app cannot be called from another site.
+        body = b'{"jsonrpc": "2.0", "method": "notify_hello", "params": [415], "id": 16}'
+        response = http_request(rpc_url, "POST", body, {"Content-Type": content_type, "Origin": "https://evil.example"})
+        assert response.status == 415
+        assert response.headers.get("content-type", "").startswith("application/json")
+        answer = response.json()
+        assert answer["error"]["code"] == -32600
+        assert "application/json" in answer["error"]["message"]
+        assert answer["id"] is None
+        assert (
+            post(rpc_url, {"jsonrpc": "2.0", "method": "recall", "params": ["notify_hello"], "id": 1}).json()["result"]
+            != 415
+        )
+
+    def test_options_answers_what_the_endpoint_allows(self, rpc_url: str) -> None:
+        response = http_request(rpc_url, "OPTIONS")
+        assert response.status in (200, 204)
+        assert {"GET", "POST"} <= {method.strip() for method in response.headers.get("allow", "").split(",")}
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -366,7 +391,7 @@ class AdapterConformance:
             response = http_request(rpc_url, method, b"{}" if method == "POST" else None, path=path)
             assert response.status == 404, (method, path)
 
-    def test_introspection(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_introspection(self, rpc_url: str, reference: Endpoint) -> None:
         response = http_request(rpc_url, "GET")
         assert response.status == 200
         assert response.headers.get("content-type", "").startswith("application/json")
@@ -404,7 +429,7 @@ class AdapterConformance:
         assert result["user"] == "ada"
         assert result["client"] == list(response.local_address)
 
-    def test_guard_refuses_with_rpc_error(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_guard_refuses_with_rpc_error(self, rpc_url: str, reference: Endpoint) -> None:
         body = b'{"jsonrpc": "2.0", "method": "admin.secret", "id": 18}'
         expected = {"jsonrpc": "2.0", "error": {"code": FORBIDDEN, "message": "forbidden"}, "id": 18}
         response = self.assert_same(rpc_url, reference, body, expected)
@@ -415,7 +440,7 @@ class AdapterConformance:
         response = post(rpc_url, body, {"X-Role": "admin"})
         assert response.body == b'{"jsonrpc":"2.0","result":"the secret","id":19}'
 
-    def test_guard_refuses_only_its_call_of_a_batch(self, rpc_url: str, reference: Dispatcher) -> None:
+    def test_guard_refuses_only_its_call_of_a_batch(self, rpc_url: str, reference: Endpoint) -> None:
         body = b"""[{"jsonrpc": "2.0", "method": "admin.secret", "id": 1},
                     {"jsonrpc": "2.0", "method": "echo", "params": ["x"], "id": 2}]"""
         expected = [

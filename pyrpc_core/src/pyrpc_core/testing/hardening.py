@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from ..context import Context
-from ..dispatch import Dispatcher
-from ..endpoint import CORS
+from ..endpoint import CORS, Endpoint
 from ..errors import RpcError
 from ..limits import Limits
 from ..procedure import Procedure
@@ -208,8 +207,8 @@ class HardeningConformance:
 
     @pytest.fixture(scope="class")
     @classmethod
-    def hardened_reference(cls) -> Dispatcher:
-        return Dispatcher(hardened_registry(), limits=HARDENED_LIMITS, cors=HARDENED_CORS)
+    def hardened_reference(cls) -> Endpoint:
+        return Endpoint(hardened_registry(), limits=HARDENED_LIMITS, cors=HARDENED_CORS)
 
     def assert_limit(self, response: HttpResponse, name: str, limits: Limits = HARDENED_LIMITS) -> None:
         """``response`` refuses the request for breaking limit ``name``, saying so."""
@@ -279,21 +278,21 @@ class HardeningConformance:
 
     # -- batch, depth, strings -------------------------------------------------------------
 
-    def assert_same_as_reference(self, url: str, reference: Dispatcher, payload: Any) -> HttpResponse:
+    def assert_same_as_reference(self, url: str, reference: Endpoint, payload: Any) -> HttpResponse:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         response = post(url, body)
         assert response.status == 200, response
-        assert response.body == reference.dispatch_sync(body, Context())
+        assert response.body == reference.dispatcher.dispatch_sync(body, Context())
         return response
 
-    def test_batch_longer_than_the_limit(self, hardened_url: str, hardened_reference: Dispatcher) -> None:
+    def test_batch_longer_than_the_limit(self, hardened_url: str, hardened_reference: Endpoint) -> None:
         call = {"jsonrpc": "2.0", "method": "echo", "params": ["x"], "id": 1}
         batch = [call] * HARDENED_LIMITS.max_batch
         assert len(self.assert_same_as_reference(hardened_url, hardened_reference, batch).json()) == len(batch)
         response = self.assert_same_as_reference(hardened_url, hardened_reference, [*batch, call])
         self.assert_limit(response, "max_batch")
 
-    def test_nesting_deeper_than_the_limit(self, hardened_url: str, hardened_reference: Dispatcher) -> None:
+    def test_nesting_deeper_than_the_limit(self, hardened_url: str, hardened_reference: Endpoint) -> None:
         # The request object and its params array are two levels: data gets the rest.
         fits = _nested(HARDENED_LIMITS.max_depth - 2)
         request = {"jsonrpc": "2.0", "method": "fail", "params": [4000, "nested", fits], "id": 3}
@@ -302,12 +301,12 @@ class HardeningConformance:
         request["params"] = [4000, "nested", _nested(HARDENED_LIMITS.max_depth - 1)]
         self.assert_limit(self.assert_same_as_reference(hardened_url, hardened_reference, request), "max_depth")
 
-    def test_nesting_deeper_than_the_parser_goes(self, hardened_url: str, hardened_reference: Dispatcher) -> None:
+    def test_nesting_deeper_than_the_parser_goes(self, hardened_url: str, hardened_reference: Endpoint) -> None:
         body = b'{"jsonrpc": "2.0", "method": "echo", "params": ' + b"[" * 5000 + b"]" * 5000 + b', "id": 4}'
         response = self.assert_same_as_reference(hardened_url, hardened_reference, body)
         self.assert_limit(response, "max_depth")
 
-    def test_string_longer_than_the_limit(self, hardened_url: str, hardened_reference: Dispatcher) -> None:
+    def test_string_longer_than_the_limit(self, hardened_url: str, hardened_reference: Endpoint) -> None:
         longest = "é" * HARDENED_LIMITS.max_string
         request = {"jsonrpc": "2.0", "method": "echo", "params": [longest], "id": 5}
         assert self.assert_same_as_reference(hardened_url, hardened_reference, request).json()["result"] == longest
@@ -316,9 +315,7 @@ class HardeningConformance:
         request["params"] = {"x" * (HARDENED_LIMITS.max_string + 1): 1}
         self.assert_limit(self.assert_same_as_reference(hardened_url, hardened_reference, request), "max_string")
 
-    def test_limits_in_a_batch_refuse_only_their_request(
-        self, hardened_url: str, hardened_reference: Dispatcher
-    ) -> None:
+    def test_limits_in_a_batch_refuse_only_their_request(self, hardened_url: str, hardened_reference: Endpoint) -> None:
         batch = [
             {"jsonrpc": "2.0", "method": "echo", "params": ["a"], "id": 1},
             {"jsonrpc": "2.0", "method": "echo", "params": ["b" * (HARDENED_LIMITS.max_string + 1)], "id": 2},
@@ -339,7 +336,7 @@ class HardeningConformance:
         call = post(closed_url, {"jsonrpc": "2.0", "method": "subtract", "params": [3, 1], "id": 1})
         assert call.body == b'{"jsonrpc":"2.0","result":2,"id":1}'
 
-    def test_a_guard_protects_introspection(self, hardened_url: str, hardened_reference: Dispatcher) -> None:
+    def test_a_guard_protects_introspection(self, hardened_url: str, hardened_reference: Endpoint) -> None:
         refused = http_request(hardened_url, "GET")
         assert refused.status == 403
         assert refused.json() == {

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from ..endpoint import Endpoint
 from ..plugins import Adapter, PluginError, PluginManager, get_plugin_manager
 from ..registry import Registry
 from ..registry import registry as default_registry
@@ -33,10 +34,12 @@ class LoadError(Exception):
 
 
 class LoadedApp(NamedTuple):
-    """What ``load_app`` gives: the adapter (its ``interface`` says which server) and the app."""
+    """What ``load_app`` gives: the adapter (its ``interface`` says which server), the app, and
+    the pyRPC endpoint of the app that the tooling serves and generates types for."""
 
     adapter: Adapter
     app: Any
+    endpoint: Endpoint
 
 
 def load_app(config: Config, plugins: PluginManager | None = None) -> LoadedApp:
@@ -55,9 +58,34 @@ def load_app(config: Config, plugins: PluginManager | None = None) -> LoadedApp:
     module_name, _, attr = config.entrypoint.partition(":")
     module = import_entrypoint(module_name, str(config.root))
     try:
-        return LoadedApp(adapter, _app_of(adapter, module, attr))
+        app = _app_of(adapter, module, attr)
     except LookupError as exc:  # find_app: several apps, none named
         raise LoadError(str(exc)) from None
+    return LoadedApp(adapter, app, served_endpoint(adapter, app, module, config.entrypoint))
+
+
+def served_endpoint(adapter: Adapter, app: Any, module: ModuleType, entrypoint: str) -> Endpoint:
+    """The pyRPC endpoint of ``app``, as its adapter reports it (``Adapter.endpoints``).
+
+    The app is the source of truth: its registry is what is served, so it is also what the
+    types are generated from. An app with several endpoints serves the one at ``/rpc``; an
+    adapter that does not report its endpoints gets one built for the module's registry.
+    """
+    if adapter.endpoints is None:
+        return Endpoint(module_registry(module))
+    found = list(adapter.endpoints(app))
+    if not found:
+        raise LoadError(
+            f"entrypoint {entrypoint}: the {adapter.name} app serves no pyRPC endpoint; "
+            f"mount one (see the {adapter.name} adapter's mount) or let pyRPC build the app"
+        )
+    if len(found) == 1:
+        return found[0]
+    for endpoint in found:
+        if endpoint.path == DEFAULT_PATH:
+            return endpoint
+    paths = ", ".join(endpoint.path for endpoint in found)
+    raise LoadError(f"entrypoint {entrypoint}: the app serves pyRPC at {paths}; serve one of them at {DEFAULT_PATH}")
 
 
 def import_entrypoint(module_name: str, root: str) -> ModuleType:

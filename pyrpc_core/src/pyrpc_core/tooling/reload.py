@@ -283,8 +283,7 @@ class Project:
         """The app to serve (``load_app`` imports the entrypoint if it is not), its registry and its schema."""
         try:
             app = load_app(self.config, self.plugins)
-            registry = find_registry(sys.modules[self.entry_module], self._entry_attr)
-            self.plugins.prepare_registry(registry)
+            registry = app.endpoint.registry  # what the app serves: the types must say the same
             schema = build_schema(registry, self.plugins)
         except (Exception, SystemExit) as exc:  # the user's code may raise anything while importing
             raise ReloadError(describe_error(exc, self.root)) from exc

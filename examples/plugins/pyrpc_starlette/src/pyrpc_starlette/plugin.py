@@ -1,12 +1,13 @@
-"""Registers the Starlette adapter as framework ``starlette`` (entry point ``pyrpc``)."""
+"""Registers the Starlette adapter as framework ``starlette`` (entry point ``pyrpc``).
+
+The functions are named lazily, so that listing the installed adapters does not import Starlette.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pyrpc_core import Adapter, hookimpl
-
-from .mount import create_app, find_app
+from pyrpc_core.plugins import Adapter, Lazy, hookimpl
 
 
 @hookimpl
@@ -15,7 +16,8 @@ def pyrpc_adapters() -> Iterable[Adapter]:
         Adapter(
             name="starlette",
             interface="asgi",
-            create_app=lambda registry, path: create_app(registry, path),
-            find_app=find_app,
+            create_app=Lazy("pyrpc_starlette.route:create_app"),
+            find_app=Lazy("pyrpc_starlette.route:find_app"),
+            endpoints=Lazy("pyrpc_starlette.route:endpoints"),
         )
     ]
