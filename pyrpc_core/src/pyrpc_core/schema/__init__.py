@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ..registry import Registry
 
-__all__ = ["SCHEMA_VERSION", "SchemaGenerator", "build_schema", "dump_schema"]
+__all__ = ["SCHEMA_VERSION", "SchemaGenerator", "build_schema", "dump_schema", "dump_snapshot"]
 
 SCHEMA_VERSION = 1
 
@@ -59,3 +59,10 @@ def build_schema(registry: Registry, plugins: pluggy.PluginManager | None = None
 def dump_schema(schema: dict[str, Any]) -> bytes:
     """The document as compact UTF-8 JSON; the same document always gives the same bytes."""
     return json.dumps(schema, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def dump_snapshot(schema: dict[str, Any]) -> str:
+    """The document as a client project's snapshot file holds it (``pyrpc/schema.json``): two-space
+    indents, one value a line, so that a change of the API is a readable diff. ``npx pyrpc sync``
+    writes the same text for the same document."""
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

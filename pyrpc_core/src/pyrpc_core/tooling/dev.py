@@ -12,30 +12,55 @@ from typing import Any
 import click
 
 from ..plugins import Emitter
-from .config import TYPES_PACKAGE
+from ..schema import dump_snapshot
+from .config import SNAPSHOT_FILE
 from .files import write_files
 from .reload import Loaded, Project, ReloadError, collector_paused, describe_changes, describe_error
 
 
 class DevSession:
-    """What ``pyrpc dev`` serves, swapped for the new app after each good reload."""
+    """What ``pyrpc dev`` serves, swapped for the new app after each good reload, and the client it writes.
 
-    def __init__(self, project: Project, loaded: Loaded, emitter: Emitter | None, out: Path | None = None) -> None:
+    With ``out`` None the emitter's files go to its own default location in the client
+    project (``Emitter.default_out`` below pyrpc.json's ``client_root``), beside the schema
+    snapshot, and the emitter links them into the project once (``Emitter.link``).
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        loaded: Loaded,
+        emitter: Emitter | None,
+        out: Path | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self.project = project
         self.loaded = loaded
         self.emitter = emitter
+        self.options = options or {}
+        client = project.config.client_path
+        self.in_client = out is None and emitter is not None and emitter.default_out is not None
+        if self.in_client and emitter is not None and emitter.default_out is not None:
+            out = client / emitter.default_out
         self.out = out
         self.served = Swappable(loaded.app.app)
+        self._linked = False
         self._lock = threading.Lock()
 
     def write_types(self) -> list[Path]:
-        if self.emitter is None:
+        """Write the client (and, in the client project, the snapshot); the files that changed."""
+        if self.emitter is None or self.out is None:
             return []
-        files = self.emitter.generate(self.loaded.schema)
-        if self.out is not None:
-            return write_files(self.out, files)
-        package = TYPES_PACKAGE.as_posix()
-        return write_files(self.project.config.client_path, {f"{package}/{name}": text for name, text in files.items()})
+        schema = self.loaded.schema
+        written = write_files(self.out, self.emitter.generate(schema, **self.options))
+        if self.in_client:
+            client = self.project.config.client_path
+            written += write_files(client, {SNAPSHOT_FILE.as_posix(): dump_snapshot(schema)})
+            if not self._linked and self.emitter.link is not None:
+                for line in self.emitter.link(client, self.out):
+                    click.echo(f"pyrpc dev: {line}")
+                self._linked = True
+        return written
 
     def regenerate(self, changed: Collection[Path] | None = None) -> None:
         """Reload the code; on success serve it and write the types, else keep the last good ones.

@@ -1,4 +1,8 @@
-"""Running an app on the embedded default servers: uvicorn for ASGI, a threaded server for WSGI."""
+"""Running an app on the embedded default servers: uvicorn for ASGI, waitress for WSGI.
+
+The servers come with the adapters that need them (pyrpc-asgi brings uvicorn, pyrpc-flask
+waitress), so they are imported only here, when an app is served.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,6 @@ from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import Any, Literal
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
-
-import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 Interface = Literal["asgi", "wsgi"]
 
@@ -46,6 +47,11 @@ def run_asgi(app: Any, sock: socket.socket, *, workers: int = 1, app_factory: st
     With several workers uvicorn starts its own worker processes, each importing
     ``app_factory`` (an import string of a function that returns the app).
     """
+    try:
+        import uvicorn
+        from uvicorn.supervisors import Multiprocess
+    except ImportError:
+        raise ServeError("serving an ASGI app needs uvicorn: pip install pyrpc-asgi (it brings uvicorn)") from None
     if workers > 1:
         if app_factory is None:
             raise ServeError("several workers need an importable app factory")
