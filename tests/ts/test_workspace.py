@@ -1,19 +1,31 @@
-"""Workspace distribution: where the package lands, atomically, and never anywhere else."""
+"""The client project's layout as the Python side writes it: snapshot, package, dependency, link.
+
+The same layout ``npx pyrpc sync`` writes (pyrpc_ts/npm/client/src/project.ts): the last test
+runs both on one document and compares the trees byte for byte.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import pyrpc_ts
-from pyrpc_core.tooling.files import UnsafeWriteError as UnsafeTargetError
+from pyrpc_core.schema import dump_snapshot
+from pyrpc_core.tooling.files import UnsafeWriteError
+from pyrpc_ts.workspace import WorkspaceError
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = ("index.d.ts", "index.js", "package.json")
 
 
 def _tree(root: Path) -> dict[str, bytes | str]:
-    """Every file (bytes) and symlink (target) under ``root``, by relative path."""
+    """Every file (bytes) and symlink (its target) under ``root``, by relative path."""
     found: dict[str, bytes | str] = {}
     for path in sorted(root.rglob("*")):
         key = path.relative_to(root).as_posix()
@@ -24,86 +36,157 @@ def _tree(root: Path) -> dict[str, bytes | str]:
     return found
 
 
-def test_writes_the_package_and_creates_folders(tmp_path: Path, schema: dict[str, Any], files: dict[str, str]) -> None:
-    client_root = tmp_path / "frontend"  # missing: created
-    written = pyrpc_ts.save_typescript_client(schema, client_root)
-    target = client_root / "node_modules" / "@pyrpc" / "types"
-    assert sorted(written) == sorted(target / name for name in files)
-    assert _tree(tmp_path) == {f"frontend/node_modules/@pyrpc/types/{n}": t.encode() for n, t in files.items()}
-    assert pyrpc_ts.types_dir(client_root) == target.resolve()
+def _project(folder: Path, manifest: str = '{\n  "name": "app",\n  "private": true\n}\n') -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "package.json").write_text(manifest)
+    return folder
 
 
-def test_unchanged_files_are_not_touched(tmp_path: Path, schema: dict[str, Any]) -> None:
-    pyrpc_ts.save_typescript_client(schema, tmp_path)
-    target = pyrpc_ts.types_dir(tmp_path)
+def test_writes_the_snapshot_the_package_the_dependency_and_the_link(
+    tmp_path: Path, schema: dict[str, Any], files: dict[str, str]
+) -> None:
+    client = _project(tmp_path / "frontend")
+    written = pyrpc_ts.save_typescript_client(schema, client)
+    types = client / "pyrpc" / "types"
+    assert sorted(written) == sorted([client / "pyrpc" / "schema.json", *(types / name for name in files)])
+    assert (client / "pyrpc" / "schema.json").read_text() == dump_snapshot(schema)
+    for name, text in files.items():
+        assert (types / name).read_text() == text
+    assert json.loads((client / "package.json").read_text())["dependencies"] == {"@pyrpc/types": "file:pyrpc/types"}
+    link = client / "node_modules" / "@pyrpc" / "types"
+    assert os.readlink(link) == "../../pyrpc/types"
+    assert (link / "index.d.ts").read_text() == files["index.d.ts"]
+    assert pyrpc_ts.types_dir(client) == types.resolve()
+
+
+def test_a_second_save_changes_nothing(tmp_path: Path, schema: dict[str, Any]) -> None:
+    client = _project(tmp_path / "frontend")
+    pyrpc_ts.save_typescript_client(schema, client)
     old = 1_000_000_000
-    for path in target.iterdir():
+    for path in (client / "pyrpc" / "types").iterdir():
         os.utime(path, (old, old))
-    inodes = {path.name: path.stat().st_ino for path in target.iterdir()}
-    assert pyrpc_ts.save_typescript_client(schema, tmp_path) == []
-    assert {path.name: path.stat().st_mtime for path in target.iterdir()} == {name: old for name in inodes}
-    assert {path.name: path.stat().st_ino for path in target.iterdir()} == inodes
+    before = _tree(client)
+    assert pyrpc_ts.save_typescript_client(schema, client) == []
+    assert _tree(client) == before
+    assert {path.stat().st_mtime for path in (client / "pyrpc" / "types").iterdir()} == {old}
 
 
 def test_a_change_rewrites_only_what_changed_by_rename(tmp_path: Path, schema: dict[str, Any]) -> None:
-    pyrpc_ts.save_typescript_client(schema, tmp_path)
-    target = pyrpc_ts.types_dir(tmp_path)
-    before = {path.name: path.stat().st_ino for path in target.iterdir()}
+    client = _project(tmp_path / "frontend")
+    pyrpc_ts.save_typescript_client(schema, client)
+    types = client / "pyrpc" / "types"
+    before = {path.name: path.stat().st_ino for path in types.iterdir()}
     changed = {**schema, "procedures": {**schema["procedures"], "add": {**schema["procedures"]["add"], "doc": "New."}}}
-    written = pyrpc_ts.save_typescript_client(changed, tmp_path)
-    assert [path.name for path in written] == ["index.d.ts"]
-    assert "/** New. */" in (target / "index.d.ts").read_text()
-    # Replaced by a rename (a new inode), never rewritten in place; no temporary file is left.
-    assert (target / "index.d.ts").stat().st_ino != before["index.d.ts"]
-    assert sorted(path.name for path in target.iterdir()) == ["index.d.ts", "index.js", "package.json"]
+    written = pyrpc_ts.save_typescript_client(changed, client)
+    assert sorted(path.name for path in written) == ["index.d.ts", "schema.json"]
+    assert "/** New. */" in (types / "index.d.ts").read_text()
+    assert (types / "index.d.ts").stat().st_ino != before["index.d.ts"]  # a rename, never in place
+    assert sorted(path.name for path in types.iterdir()) == sorted(FILES)
 
 
-def test_dotdot_in_client_root_is_resolved(tmp_path: Path, schema: dict[str, Any]) -> None:
-    (tmp_path / "backend").mkdir()
-    pyrpc_ts.save_typescript_client(schema, tmp_path / "backend" / ".." / "frontend")
-    assert set(_tree(tmp_path)) == {f"frontend/node_modules/@pyrpc/types/{n}" for n in pyrpc_ts.emit.FILES}
+@pytest.mark.parametrize(
+    ("extra", "spec"),
+    [({}, "file:pyrpc/types"), ({"packageManager": "pnpm@10.34.9"}, "link:pyrpc/types")],
+)
+def test_the_dependency_keeps_the_manifest_style_and_suits_the_package_manager(
+    tmp_path: Path, schema: dict[str, Any], extra: dict[str, str], spec: str
+) -> None:
+    manifest = {"name": "app", **extra, "dependencies": {"@pyrpc/client": "2.0.0", "zod": "^3"}}
+    client = _project(tmp_path / "frontend", json.dumps(manifest, indent=4).replace("\n", "\r\n") + "\r\n")
+    pyrpc_ts.save_typescript_client(schema, client)
+    text = (client / "package.json").read_bytes().decode()
+    assert text == (
+        json.dumps(
+            {**manifest, "dependencies": {"@pyrpc/client": "2.0.0", "@pyrpc/types": spec, "zod": "^3"}}, indent=4
+        ).replace("\n", "\r\n")
+        + "\r\n"
+    )
 
 
-@pytest.mark.parametrize("link", ["node_modules", "node_modules/@pyrpc", "node_modules/@pyrpc/types"])
+def test_a_declared_dependency_is_left_alone(tmp_path: Path, schema: dict[str, Any]) -> None:
+    manifest = '{"name": "app", "devDependencies": {"@pyrpc/types": "file:./pyrpc/types/"}}'
+    client = _project(tmp_path / "frontend", manifest)
+    pyrpc_ts.save_typescript_client(schema, client)
+    assert (client / "package.json").read_text() == manifest
+
+
+def test_the_old_copy_in_node_modules_is_replaced_by_the_link(tmp_path: Path, schema: dict[str, Any]) -> None:
+    client = _project(tmp_path / "frontend")
+    old = client / "node_modules" / "@pyrpc" / "types"
+    old.mkdir(parents=True)
+    (old / "package.json").write_text('{"name": "@pyrpc/types", "version": "0.0.0"}')
+    (old / "index.d.ts").write_text("export interface Types {}\n")
+    pyrpc_ts.save_typescript_client(schema, client)
+    assert old.is_symlink()
+    assert os.readlink(old) == "../../pyrpc/types"
+    assert [path.name for path in old.parent.iterdir()] == ["types"]  # nothing left aside
+
+
+def test_something_else_in_node_modules_is_refused_and_nothing_is_linked(
+    tmp_path: Path, schema: dict[str, Any]
+) -> None:
+    client = _project(tmp_path / "frontend")
+    foreign = client / "node_modules" / "@pyrpc" / "types"
+    foreign.mkdir(parents=True)
+    (foreign / "package.json").write_text('{"name": "someone-else"}')
+    manifest = (client / "package.json").read_text()
+    with pytest.raises(WorkspaceError, match="not a generated @pyrpc/types package"):
+        pyrpc_ts.save_typescript_client(schema, client)
+    assert (client / "package.json").read_text() == manifest
+    assert not foreign.is_symlink()
+    assert json.loads((foreign / "package.json").read_text()) == {"name": "someone-else"}
+
+
+def test_a_broken_package_json_is_reported_and_left_as_it_is(tmp_path: Path, schema: dict[str, Any]) -> None:
+    client = _project(tmp_path / "frontend", '{"name": "app",')
+    with pytest.raises(WorkspaceError, match=r"package\.json is not valid JSON"):
+        pyrpc_ts.save_typescript_client(schema, client)
+    assert (client / "package.json").read_text() == '{"name": "app",'
+    assert not (client / "node_modules").exists()
+
+
+def test_without_a_package_json_the_types_are_written_and_the_user_is_told(
+    tmp_path: Path, schema: dict[str, Any]
+) -> None:
+    client = tmp_path / "frontend"  # missing: created
+    pyrpc_ts.save_typescript_client(schema, client)
+    assert sorted(path.name for path in (client / "pyrpc" / "types").iterdir()) == sorted(FILES)
+    lines = pyrpc_ts.workspace.link_types(client, client / "pyrpc" / "types")
+    assert len(lines) == 1
+    assert "no package.json" in lines[0]
+    assert '"@pyrpc/types": "file:pyrpc/types"' in lines[0]
+
+
+@pytest.mark.parametrize("link", ["pyrpc", "pyrpc/types", "node_modules", "node_modules/@pyrpc"])
 def test_symlinked_folders_are_refused(tmp_path: Path, schema: dict[str, Any], link: str) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    client_root = tmp_path / "frontend"
-    path = client_root / link
-    path.parent.mkdir(parents=True)
+    client = _project(tmp_path / "frontend")
+    path = client / link
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.symlink_to(elsewhere, target_is_directory=True)
-    before = _tree(tmp_path)
-    with pytest.raises(UnsafeTargetError, match="symlink"):
-        pyrpc_ts.save_typescript_client(schema, client_root)
-    assert _tree(tmp_path) == before
+    with pytest.raises(UnsafeWriteError, match="symlink"):
+        pyrpc_ts.save_typescript_client(schema, client)
     assert list(elsewhere.iterdir()) == []
 
 
 def test_symlinked_file_is_refused(tmp_path: Path, schema: dict[str, Any]) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
-    target = tmp_path / "frontend" / "node_modules" / "@pyrpc" / "types"
-    target.mkdir(parents=True)
-    (target / "index.d.ts").symlink_to(victim)
-    with pytest.raises(UnsafeTargetError, match="regular file"):
+    types = _project(tmp_path / "frontend") / "pyrpc" / "types"
+    types.mkdir(parents=True)
+    (types / "index.d.ts").symlink_to(victim)
+    with pytest.raises(UnsafeWriteError, match="regular file"):
         pyrpc_ts.save_typescript_client(schema, tmp_path / "frontend")
     assert victim.read_text() == "keep me"
 
 
-def test_a_file_in_place_of_a_folder_is_refused(tmp_path: Path, schema: dict[str, Any]) -> None:
-    (tmp_path / "node_modules").write_text("not a folder")
-    with pytest.raises(UnsafeTargetError, match="not a folder"):
-        pyrpc_ts.save_typescript_client(schema, tmp_path)
-    assert (tmp_path / "node_modules").read_text() == "not a folder"
-
-
-def test_symlinked_client_root_is_followed_but_stays_inside(tmp_path: Path, schema: dict[str, Any]) -> None:
-    # The client root itself may be a link (the user chose it); the package lands in its target.
-    real = tmp_path / "real"
-    real.mkdir()
+def test_dotdot_and_a_symlinked_client_root_are_resolved(tmp_path: Path, schema: dict[str, Any]) -> None:
+    real = _project(tmp_path / "real")
+    (tmp_path / "backend").mkdir()
     (tmp_path / "link").symlink_to(real, target_is_directory=True)
-    pyrpc_ts.save_typescript_client(schema, tmp_path / "link")
-    assert set(_tree(real)) == {f"node_modules/@pyrpc/types/{n}" for n in pyrpc_ts.emit.FILES}
+    pyrpc_ts.save_typescript_client(schema, tmp_path / "backend" / ".." / "link")
+    assert {f"pyrpc/types/{name}" for name in FILES} | {"pyrpc/schema.json"} <= set(_tree(real))
 
 
 @pytest.mark.parametrize("name", ["../escape.js", "a/../../escape.js", "/abs.js", "..", ""])
@@ -111,7 +194,31 @@ def test_file_names_from_an_emitter_cannot_climb_out(
     tmp_path: Path, schema: dict[str, Any], monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     monkeypatch.setattr(pyrpc_ts.workspace, "generate", lambda _schema: {name: "x"})
-    with pytest.raises(UnsafeTargetError, match="not a plain relative path"):
+    with pytest.raises(UnsafeWriteError, match="not a plain relative path"):
         pyrpc_ts.save_typescript_client(schema, tmp_path / "frontend")
     assert not (tmp_path / "escape.js").exists()
     assert _tree(tmp_path) == {}
+
+
+def test_the_python_and_the_npm_side_write_the_same_project(tmp_path: Path, schema: dict[str, Any]) -> None:
+    """``pyrpc dev`` (workspace mode) and ``npx pyrpc generate`` (from the same snapshot) agree byte for byte."""
+    cli = ROOT / "pyrpc_ts" / "npm" / "client" / "dist" / "esm" / "cli.js"
+    node = shutil.which("node")
+    if node is None or not cli.exists():
+        pytest.fail("node and the built @pyrpc/client are needed: run `make setup`")
+    manifest = '{\n  "name": "app",\n  "private": true,\n  "dependencies": {\n    "@pyrpc/client": "2.0.0"\n  }\n}\n'
+    by_python = _project(tmp_path / "python", manifest)
+    pyrpc_ts.save_typescript_client(schema, by_python)
+    by_node = _project(tmp_path / "node", manifest)
+    (by_node / "pyrpc").mkdir()
+    (by_node / "pyrpc" / "schema.json").write_text(dump_snapshot(schema))
+    script = f"import({json.dumps(cli.as_uri())}).then(m => m.main(['generate', '--root', process.argv[1]]))"
+    completed = subprocess.run(
+        [node, "-e", f"{script}.then(code => process.exit(code))", str(by_node)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert _tree(by_python) == _tree(by_node)

@@ -75,7 +75,7 @@ def link_types(client_root: Path, out: Path) -> list[str]:
             f"{root} has no package.json: create the frontend project there (npm init -y), "
             f'then add "{PACKAGE_NAME}": "file:{_relative(out, root)}" to its dependencies'
         ]
-    text = manifest_path.read_text(encoding="utf-8-sig")
+    text = manifest_path.read_bytes().decode("utf-8-sig")  # bytes: its line ends are kept
     try:
         manifest = json.loads(text)
     except ValueError as exc:
