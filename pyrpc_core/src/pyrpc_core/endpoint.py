@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 from pydantic_core import to_json
 
@@ -66,12 +66,11 @@ DISCOVER_PROCEDURE = Procedure.from_function(_discover, name=DISCOVER)
 """What a guard receives as ``procedure`` when it runs for ``GET``; it is in no registry."""
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
+class Reply(NamedTuple):
     """An HTTP answer to send as it is: status, body and headers (names lower-case).
 
     ``close``: the connection cannot serve another request (a body was left unread), so the
-    adapter closes it, on ASGI with ``Connection: close``.
+    adapter closes it, on ASGI with ``Connection: close``. (A tuple: one is made per request.)
     """
 
     status: int
@@ -83,11 +82,12 @@ class Reply:
 NOT_FOUND = Reply(404, b'{"detail":"Not Found"}')
 """What every adapter answers for a path it does not serve, and for ``GET`` with introspection off."""
 
+_NO_CONTENT = Reply(204, b"", ())
+
 METHOD_NOT_ALLOWED = Reply(405, b'{"detail":"Method Not Allowed"}', (*JSON_HEADERS, ("allow", ALLOW)))
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
+class Accepted(NamedTuple):
     """A request the endpoint takes: a call (``POST``, whose body is to be read) or introspection."""
 
     wants_body: bool
@@ -290,8 +290,8 @@ class Endpoint:
             reply = self._too_large
         else:
             answer = await self.dispatcher.dispatch(body, context)
-            reply = Reply(204, b"", ()) if answer is None else Reply(200, answer)
-        return _with(reply, request.cors)
+            reply = _NO_CONTENT if answer is None else Reply(200, answer)
+        return _with(reply, request.cors) if request.cors else reply
 
     def respond_sync(self, request: Accepted, body: bytes | None, context: ContextSource = None) -> Reply:
         """``respond`` from a worker thread (WSGI): sync procedures run in it, async ones on the dispatcher's loop."""
@@ -305,8 +305,8 @@ class Endpoint:
             reply = self._too_large
         else:
             answer = self.dispatcher.dispatch_sync(body, context)
-            reply = Reply(204, b"", ()) if answer is None else Reply(200, answer)
-        return _with(reply, request.cors)
+            reply = _NO_CONTENT if answer is None else Reply(200, answer)
+        return _with(reply, request.cors) if request.cors else reply
 
     # -- introspection ---------------------------------------------------------------------
 
