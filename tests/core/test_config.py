@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pyrpc_core.plugins import get_plugin_manager
-from pyrpc_core.tooling.config import Config, ConfigError, load_config, save_config
+from pyrpc_core.tooling.config import Config, ConfigError, find_module, guess_entrypoint, load_config, save_config
 
 GOOD = {
     "version": 1,
@@ -31,7 +31,8 @@ def test_load_resolves_paths_against_the_file_folder(tmp_path: Path) -> None:
     assert config.framework == "asgi"
     assert config.client_root == "../frontend"
     assert config.client_path == (tmp_path / "frontend").resolve()
-    assert config.types_path == (tmp_path / "frontend" / "node_modules" / "@pyrpc" / "types").resolve()
+    assert config.types_path == (tmp_path / "frontend" / "pyrpc" / "types").resolve()
+    assert config.snapshot_path == (tmp_path / "frontend" / "pyrpc" / "schema.json").resolve()
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,7 @@ def test_a_missing_field_is_named(tmp_path: Path) -> None:
 
 def test_unknown_framework_lists_the_installed_adapters(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
-        load_config(write(tmp_path, {**GOOD, "framework": "django"}))
+        load_config(write(tmp_path, {**GOOD, "framework": "nonesuch"}))
     installed = ", ".join(get_plugin_manager().adapters())
     assert "field 'framework'" in str(raised.value)
     assert f"(installed: {installed})" in str(raised.value)
@@ -120,3 +121,55 @@ def test_save_refuses_invalid_values_and_keeps_the_old_file(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match="distribution"):
         save_config(bad)
     assert path.read_bytes() == before
+
+
+def test_find_module_takes_dotted_names_as_paths(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("")
+    (tmp_path / "api" / "v1").mkdir(parents=True)
+    (tmp_path / "api" / "__init__.py").write_text("")
+    (tmp_path / "api" / "v1" / "__init__.py").write_text("")
+    (tmp_path / "api" / "users.py").write_text("")
+    assert find_module(tmp_path, "main") == tmp_path / "main.py"
+    assert find_module(tmp_path, "main:app") == tmp_path / "main.py"
+    assert find_module(tmp_path, "api") == tmp_path / "api" / "__init__.py"
+    assert find_module(tmp_path, "api.users") == tmp_path / "api" / "users.py"
+    assert find_module(tmp_path, "api.v1:registry") == tmp_path / "api" / "v1" / "__init__.py"
+    for missing in ["nowhere", "api.nowhere", "main.sub", "not a module", "../main", ""]:
+        assert find_module(tmp_path, missing) is None, missing
+
+
+PROCEDURES = "from pyrpc_core import rpc\n\n@rpc\ndef add(a: int, b: int) -> int:\n    return a + b\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "entrypoint", "framework"),
+    [
+        ({}, "main", None),
+        ({"app.py": PROCEDURES}, "app", None),
+        ({"helpers.py": "x = 1\n", "app.py": PROCEDURES}, "app", None),
+        ({"server.py": "from fastapi import FastAPI\napp = FastAPI()\n", "api.py": PROCEDURES}, "api", "fastapi"),
+        ({"server.py": "import flask\napp = flask.Flask(__name__)\n", "notes.py": "x = 1\n"}, "server", "flask"),
+        ({"shop/__init__.py": "from pyrpc_core import Registry\napi = Registry()\n"}, "shop", None),
+        (
+            {"shop/__init__.py": "import pyrpc_core\n@pyrpc_core.rpc(name='x')\nasync def x() -> None: ...\n"},
+            "shop",
+            None,
+        ),
+        (
+            {"a.py": "@registry.rpc\ndef f() -> None: ...\n", "b.py": PROCEDURES.replace("add", "add2") + PROCEDURES},
+            "b",
+            None,
+        ),
+        ({"broken.py": "def (:\n", "test_api.py": PROCEDURES, "conftest.py": PROCEDURES}, "main", None),
+        ({"my-script.py": PROCEDURES}, "main", None),
+    ],
+)
+def test_guess_entrypoint_reads_the_folder_without_importing(
+    tmp_path: Path, files: dict[str, str], entrypoint: str, framework: str | None
+) -> None:
+    for name, source in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(source)
+    (tmp_path / "tripwire.py").write_text("raise SystemExit('imported')\n")  # never imported
+    guess = guess_entrypoint(tmp_path)
+    assert (guess.entrypoint, guess.framework) == (entrypoint, framework)

@@ -7,11 +7,18 @@
 
 Paths in the file are relative to its folder and resolved when it is loaded. Every invalid
 value is reported with the file and the field it is in.
+
+In workspace mode the types go to ``<client_root>/pyrpc/types`` (a package the frontend's
+package.json depends on as ``"@pyrpc/types": "file:pyrpc/types"``) and the schema snapshot
+to ``<client_root>/pyrpc/schema.json``. ``guess_entrypoint`` and ``find_module`` serve the
+first run of ``pyrpc dev``: they read the project's files and never import them.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -22,9 +29,17 @@ from ..plugins import PluginError, PluginManager, get_plugin_manager
 from .files import write_atomic
 
 CONFIG_FILE = "pyrpc.json"
+TYPES_FOLDER = Path("pyrpc", "types")
+"""Where workspace mode writes the ``@pyrpc/types`` package, below the client project."""
+SNAPSHOT_FILE = Path("pyrpc", "schema.json")
+"""Where workspace mode writes the schema snapshot, below the client project."""
+# Where the package manager links the types package (from "@pyrpc/types": "file:pyrpc/types").
 TYPES_PACKAGE = Path("node_modules", "@pyrpc", "types")
 
 Distribution = Literal["workspace", "server"]
+
+ENTRYPOINT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$"
+"""``module`` or ``module:attribute``, the module's name dotted as Python imports it."""
 
 
 class ConfigError(Exception):
@@ -38,7 +53,7 @@ class _ConfigFile(BaseModel):
 
     version: Literal[1]
     framework: str = Field(min_length=1)
-    entrypoint: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$")
+    entrypoint: str = Field(pattern=ENTRYPOINT_PATTERN)
     client_root: str = Field(min_length=1)
     distribution: Distribution
 
@@ -65,8 +80,13 @@ class Config:
 
     @property
     def types_path(self) -> Path:
-        """Where workspace mode writes the ``@pyrpc/types`` package."""
-        return self.client_path / TYPES_PACKAGE
+        """Where workspace mode writes the ``@pyrpc/types`` package: ``<client_root>/pyrpc/types``."""
+        return self.client_path / TYPES_FOLDER
+
+    @property
+    def snapshot_path(self) -> Path:
+        """Where workspace mode writes the schema snapshot: ``<client_root>/pyrpc/schema.json``."""
+        return self.client_path / SNAPSHOT_FILE
 
     def updated(self, **changes: Any) -> Config:
         return replace(self, **changes)
@@ -137,3 +157,105 @@ def _validate(raw: Any, path: Path) -> Config:
         client_root=checked.client_root,
         distribution=checked.distribution,
     )
+
+
+# -- the first run: what the project's files suggest (read, never imported) ---------------------
+
+APP_CONSTRUCTORS = {
+    "FastAPI": "fastapi",
+    "Flask": "flask",
+    "Starlette": "starlette",
+    "create_app": None,
+    "Registry": None,
+}
+"""Calls whose result, assigned at the top of a module, makes it an app's module (and the framework it suggests)."""
+
+_NOT_PROJECT_MODULES = re.compile(r"^(setup|conftest|noxfile|test_.*|.*_test)$")
+_SCANNED_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Guess:
+    """What a folder's modules suggest for pyrpc.json: the entrypoint, and the framework when an app says it."""
+
+    entrypoint: str
+    framework: str | None
+
+
+def find_module(folder: Path, entrypoint: str) -> Path | None:
+    """The file of ``entrypoint``'s module in ``folder`` (``a/b.py`` or ``a/b/__init__.py``), or None.
+
+    ``entrypoint`` is ``module`` or ``module:attribute``, dotted names as paths below ``folder``.
+    """
+    if not re.fullmatch(ENTRYPOINT_PATTERN, entrypoint):
+        return None
+    *parents, last = entrypoint.partition(":")[0].split(".")
+    for candidate in (folder.joinpath(*parents, f"{last}.py"), folder.joinpath(*parents, last, "__init__.py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def guess_entrypoint(folder: Path, default: str = "main") -> Guess:
+    """The module of ``folder`` to offer as the entrypoint, read with ``ast`` (nothing is imported).
+
+    The folder's top-level ``*.py`` files and packages (their ``__init__.py``) are read for
+    functions decorated with ``rpc`` (``@rpc``, ``@registry.rpc``, ``@rpc(...)``) and for apps
+    (``app = FastAPI(...)``, ``Flask(...)``, ``Starlette(...)``, ``create_app(...)``,
+    ``Registry()``). A module with procedures wins, then one with an app; ``default`` when
+    none has either. Of equals, the first by name. The framework is the one the chosen
+    module's app is made with, else the first such app's of the folder.
+    """
+    best: tuple[tuple[bool, bool, int], str, str | None] | None = None
+    frameworks: list[str] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return Guess(default, None)
+    for entry in entries:
+        name = entry.stem if entry.suffix == ".py" else entry.name
+        if not name.isidentifier() or _NOT_PROJECT_MODULES.match(name):
+            continue
+        source = entry if entry.suffix == ".py" else entry / "__init__.py"
+        if not source.is_file():
+            continue
+        procedures, framework, has_app = _scan(source)
+        rank = (procedures > 0, has_app, procedures)
+        if (procedures or has_app) and (best is None or rank > best[0]):
+            best = (rank, name, framework)
+        if framework is not None:
+            frameworks.append(framework)
+    if best is None:
+        return Guess(default, frameworks[0] if frameworks else None)
+    return Guess(best[1], best[2] or (frameworks[0] if frameworks else None))
+
+
+def _scan(source: Path) -> tuple[int, str | None, bool]:
+    """How many ``@rpc`` functions ``source`` defines, the framework its app suggests, whether it has an app."""
+    try:
+        if source.stat().st_size > _SCANNED_BYTES:
+            return 0, None, False
+        tree = ast.parse(source.read_bytes(), filename=str(source))
+    except (OSError, SyntaxError, ValueError):
+        return 0, None, False
+    procedures, framework, has_app = 0, None, False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            procedures += any(_called_name(decorator) == "rpc" for decorator in node.decorator_list)
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
+            called = _called_name(node.value.func)
+            if called in APP_CONSTRUCTORS:
+                has_app = True
+                framework = framework or APP_CONSTRUCTORS[called]
+    return procedures, framework, has_app
+
+
+def _called_name(node: ast.expr) -> str | None:
+    """``rpc`` for ``rpc``, ``registry.rpc``, ``rpc(...)`` and ``registry.rpc(...)``."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
