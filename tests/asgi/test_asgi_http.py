@@ -79,15 +79,15 @@ def test_schema_matches_build_schema() -> None:
     registry = Registry()
     registry.rpc(name="x")(lambda a: a)
     app = create_app(registry)
-    assert json.loads(app.dispatcher.schema_json()) == build_schema(registry)
+    assert json.loads(app.endpoint.schema_json()) == build_schema(registry)
 
 
 def test_schema_follows_registry_changes() -> None:
     registry = Registry()
     app = create_app(registry)
-    assert json.loads(app.dispatcher.schema_json())["procedures"] == {}
+    assert json.loads(app.endpoint.schema_json())["procedures"] == {}
     registry.rpc(name="later")(lambda: None)
-    assert list(json.loads(app.dispatcher.schema_json())["procedures"]) == ["later"]
+    assert list(json.loads(app.endpoint.schema_json())["procedures"]) == ["later"]
 
 
 def test_other_paths_404_and_other_methods_405(url: str) -> None:
@@ -95,7 +95,7 @@ def test_other_paths_404_and_other_methods_405(url: str) -> None:
     assert request(url, "POST", "/rpc/extra", b"{}")[0] == 404
     status, headers, _ = request(url, "PUT", "/rpc", b"{}")
     assert status == 405
-    assert headers["allow"] == "GET, HEAD, POST"
+    assert headers["allow"] == "GET, HEAD, POST, OPTIONS"
     assert request(url, "DELETE", "/rpc")[0] == 405
 
 
@@ -117,6 +117,12 @@ def test_a_body_sent_in_chunks_is_read_whole(url: str) -> None:
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.netloc, timeout=10)
     payload = b'{"jsonrpc":"2.0","method":"subtract","params":[5,3],"id":"chunked"}'
-    connection.request("POST", "/rpc", body=iter([payload[:10], payload[10:30], payload[30:]]), encode_chunked=True)
+    connection.request(
+        "POST",
+        "/rpc",
+        body=iter([payload[:10], payload[10:30], payload[30:]]),
+        headers={"Content-Type": "application/json"},
+        encode_chunked=True,
+    )
     assert connection.getresponse().read() == b'{"jsonrpc":"2.0","result":2,"id":"chunked"}'
     connection.close()

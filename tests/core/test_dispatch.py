@@ -17,7 +17,6 @@ import pytest
 from pydantic import BaseModel
 
 from pyrpc_core import Context, Dispatcher, Headers, Registry, RpcError
-from pyrpc_core.plugins import PluginManager
 
 
 class Color(Enum):
@@ -116,7 +115,7 @@ def registry() -> Registry:
 @pytest.fixture(params=["async", "sync"])
 def call(request: pytest.FixtureRequest, registry: Registry) -> Any:
     """Send raw bytes through one of the two paths; return the parsed answer (None for nothing)."""
-    dispatcher = Dispatcher(registry, plugins=PluginManager())
+    dispatcher = Dispatcher(registry)
 
     def send(body: bytes | str | Any, context: Context | None = None) -> Any:
         if not isinstance(body, bytes | str):
@@ -385,7 +384,7 @@ def test_unexpected_exceptions_are_logged_and_hidden(call: Any, caplog: Any) -> 
 
 
 def test_debug_shows_the_exception(registry: Registry) -> None:
-    dispatcher = Dispatcher(registry, debug=True, plugins=PluginManager())
+    dispatcher = Dispatcher(registry, debug=True)
     answer = json.loads(dispatcher.dispatch_sync(b'{"jsonrpc": "2.0", "method": "fail", "id": 1}') or b"")
     data = answer["error"]["data"]
     assert data["type"] == "ValueError"
@@ -453,7 +452,7 @@ def test_batch_runs_sync_procedures_alongside_async_ones(call: Any) -> None:
 
 
 def test_sync_procedures_do_not_block_the_event_loop(registry: Registry) -> None:
-    dispatcher = Dispatcher(registry, plugins=PluginManager())
+    dispatcher = Dispatcher(registry)
 
     async def scenario() -> list[bytes | None]:
         blocking = asyncio.create_task(
@@ -476,7 +475,7 @@ def test_wsgi_path_uses_one_event_loop_for_all_requests(registry: Registry) -> N
         loops.add(id(asyncio.get_running_loop()))
         return len(loops)
 
-    dispatcher = Dispatcher(registry, plugins=PluginManager())
+    dispatcher = Dispatcher(registry)
     before = threading.active_count()
     threads = [
         threading.Thread(target=dispatcher.dispatch_sync, args=(b'{"jsonrpc":"2.0","method":"which_loop","id":1}',))
@@ -497,7 +496,7 @@ def test_a_batch_answer_is_compact_json() -> None:
     def one() -> int:
         return 1
 
-    dispatcher = Dispatcher(registry, plugins=PluginManager())
+    dispatcher = Dispatcher(registry)
     body = b'[{"jsonrpc":"2.0","method":"one","id":1},{"jsonrpc":"2.0","method":"one","id":"b"}]'
     assert dispatcher.dispatch_sync(body) == (
         b'[{"jsonrpc":"2.0","result":1,"id":1},{"jsonrpc":"2.0","result":1,"id":"b"}]'

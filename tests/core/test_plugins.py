@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pyrpc_core import Adapter, Dispatcher, Emitter, PluginError, Registry, hookimpl
+from pyrpc_core import Adapter, Dispatcher, Emitter, Endpoint, PluginError, Registry, hookimpl
 from pyrpc_core.plugins import PluginManager, PluginWarning, get_plugin_manager, iter_hookspecs
 
 
@@ -23,6 +23,7 @@ def test_every_hook_is_documented() -> None:
         "pyrpc_adapters",
         "pyrpc_emitters",
         "pyrpc_cli_commands",
+        "pyrpc_call",
     }
     for name, function in hooks.items():
         doc = inspect.getdoc(function) or ""
@@ -54,12 +55,16 @@ def test_plugins_can_register_procedures_once_per_registry() -> None:
     manager = PluginManager()
     manager.register(Health())
     registry = Registry()
-    Dispatcher(registry, plugins=manager)
-    Dispatcher(registry, plugins=manager)  # a second app for the same registry adds nothing twice
+    Dispatcher(registry)  # the dispatcher alone is pure JSON-RPC: the endpoint brings the plugins
+    assert list(registry) == []
+    Endpoint(registry, plugins=manager)
+    Endpoint(registry, plugins=manager)  # a second app for the same registry adds nothing twice
     assert [p.name for p in registry] == ["health.ping"]
-    assert Dispatcher(registry, plugins=manager).dispatch_sync(b'{"jsonrpc":"2.0","method":"health.ping","id":1}') == (
+    endpoint = Endpoint(registry, plugins=manager)
+    assert endpoint.dispatcher.dispatch_sync(b'{"jsonrpc":"2.0","method":"health.ping","id":1}') == (
         b'{"jsonrpc":"2.0","result":"pong","id":1}'
     )
+    assert "health.ping" in endpoint.schema()["procedures"]
 
 
 def test_clashing_names_are_reported_naming_both_plugins_and_neither_is_used() -> None:

@@ -22,7 +22,6 @@ from pydantic import BaseModel, field_validator
 
 from pyrpc_core import Context, Dispatcher, Limits, Procedure, Registry, RpcError
 from pyrpc_core.limits import PARSER_MAX_DEPTH
-from pyrpc_core.plugins import PluginManager
 
 SETTINGS = settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 
@@ -104,7 +103,7 @@ def make_registry() -> Registry:
 
 @pytest.fixture(scope="module")
 def dispatcher() -> Dispatcher:
-    return Dispatcher(make_registry(), limits=LIMITS, plugins=PluginManager())
+    return Dispatcher(make_registry(), limits=LIMITS)
 
 
 @pytest.fixture(scope="module")
