@@ -1,0 +1,141 @@
+"""``"framework": "django"`` through the real ``pyrpc`` command: ``serve`` and ``dev`` (with a
+reload), for a module of procedures (pyRPC builds the Django app) and for a user's own Django
+project (its routes and middleware served beside pyRPC). Each runs in its own process, as
+Django's settings can be configured once a process."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cli.conftest import Running
+
+from pyrpc_core import RPCClient
+from pyrpc_core.testing import http_request
+
+PROCEDURES = """
+from pyrpc_core import rpc
+
+
+@rpc
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@rpc
+async def shout(text: str) -> str:
+    return text.upper()
+"""
+
+PROJECT = """
+from django.conf import settings
+
+if not settings.configured:  # pyrpc dev imports this module again after each save
+    settings.configure(
+        ROOT_URLCONF=__name__,
+        ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+        MIDDLEWARE=["django.middleware.common.CommonMiddleware", "main.Stamp"],
+        SECRET_KEY="only-for-this-test",
+    )
+
+from django.core.wsgi import get_wsgi_application
+from django.http import JsonResponse
+from django.urls import path
+
+import pyrpc_django
+from pyrpc_core import rpc
+
+
+class Stamp:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["X-Project-Middleware"] = "ran"
+        return response
+
+
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+@rpc
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+urlpatterns = [path("health", health), pyrpc_django.path("rpc")]
+application = get_wsgi_application()
+"""
+
+MUL = """
+
+@rpc(name="math.mul")
+def mul(a: int, b: int) -> int:
+    return a * b
+"""
+
+
+@pytest.fixture
+def start() -> Iterator[type[Running]]:
+    started: list[Running] = []
+
+    class Tracked(Running):
+        def __init__(self, args: list[str], cwd: Path, stdin: str | None = None) -> None:
+            super().__init__(args, cwd, stdin)
+            started.append(self)
+
+    yield Tracked
+    for running in started:
+        running.stop()
+
+
+def backend(tmp_path: Path, source: str) -> Path:
+    root = tmp_path / "backend"
+    root.mkdir()
+    (root / "main.py").write_text(textwrap.dedent(source))
+    config = {"version": 1, "framework": "django", "entrypoint": "main", "client_root": "../frontend"}
+    (root / "pyrpc.json").write_text(json.dumps({**config, "distribution": "server"}))
+    return root
+
+
+def test_serve_builds_a_django_app_for_a_module_of_procedures(tmp_path: Path, start: type[Running]) -> None:
+    server = start(["serve", "--port", "0"], backend(tmp_path, PROCEDURES))
+    url = server.wait_for(r"pyrpc serve: django at (http://\S+)").group(1)
+    with RPCClient(url) as client:
+        assert client.add(2, 3) == 5
+        assert client.shout("hi") == "HI"
+        assert sorted(client.schema()["procedures"]) == ["add", "shout"]
+    missing = http_request(url, "GET", path="/elsewhere")
+    assert (missing.status, missing.json()) == (404, {"detail": "Not Found"})
+
+
+def test_serve_serves_a_users_django_project(tmp_path: Path, start: type[Running]) -> None:
+    server = start(["serve", "--port", "0"], backend(tmp_path, PROJECT))
+    url = server.wait_for(r"pyrpc serve: django at (http://\S+)").group(1)
+    health = http_request(url, "GET", path="/health")
+    call = http_request(url, "POST", b'{"jsonrpc": "2.0", "method": "add", "params": [2, 3], "id": 1}')
+    assert (health.status, health.json()) == (200, {"status": "ok"})
+    assert (call.status, call.body) == (200, b'{"jsonrpc":"2.0","result":5,"id":1}')
+    assert health.headers["x-project-middleware"] == call.headers["x-project-middleware"] == "ran"
+
+
+@pytest.mark.parametrize("source", [PROCEDURES, PROJECT], ids=["module", "project"])
+def test_dev_serves_and_reloads(tmp_path: Path, start: type[Running], source: str) -> None:
+    root = backend(tmp_path, source)
+    dev = start(["dev", "--port", "0"], root)
+    url = dev.wait_for(r"serving \d+ procedures? at (http://\S+)").group(1)
+    with RPCClient(url) as client:
+        assert client.add(20, 22) == 42
+    edit = MUL + ('urlpatterns.append(path("ready", health))\n' if source == PROJECT else "")
+    (root / "main.py").write_text(textwrap.dedent(source) + edit)
+    dev.wait_for(r"reloaded: \+ math\.mul")
+    with RPCClient(url) as client:
+        assert client.math.mul(6, 7) == 42
+        assert client.add(1, 1) == 2
+    if source == PROJECT:  # the project's urlconf is read afresh too
+        assert http_request(url, "GET", path="/ready").status == 200
