@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+import warnings
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NamedTuple
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError
+from typing_extensions import TypedDict
 
 import pyrpc_core
 from pyrpc_core import Context, RegistrationError, Registry, build_schema, rpc
+from pyrpc_core.errors import AnnotationWarning
 from pyrpc_core.plugins import PluginManager
 
 
@@ -71,7 +77,7 @@ def test_duplicate_names_name_both_functions() -> None:
 
 def test_reserved_rpc_prefix_is_refused() -> None:
     with pytest.raises(RegistrationError, match="reserves"):
-        Registry().rpc(name="rpc.discover")(lambda: None)
+        Registry().rpc(name="rpc.discover")(_returns_none)
 
 
 def test_var_args_are_refused_with_the_reason() -> None:
@@ -192,7 +198,7 @@ def test_registry_iterates_sorted_and_counts_versions() -> None:
     registry = Registry()
     start = registry.version
     for name in ["b", "a", "c.x"]:
-        registry.rpc(name=name)(lambda: None)
+        registry.rpc(name=name)(_returns_none)
     assert [p.name for p in registry] == ["a", "b", "c.x"]
     registry.remove("b")
     assert registry.version == start + 4
@@ -210,3 +216,121 @@ def test_doc_is_the_cleaned_docstring() -> None:
         """
 
     assert registry["f"].doc == "First line.\n\nMore text."
+
+
+# -- registration messages ------------------------------------------------------------------
+
+
+class Plain:
+    """A class pydantic knows nothing about."""
+
+    def __init__(self, x: int) -> None:
+        self.x = x
+
+
+@dataclass
+class Holder:
+    inner: Plain
+
+
+class Point(NamedTuple):
+    x: int
+    y: int
+
+
+class Movie(TypedDict):
+    title: str
+
+
+class Colour(Enum):
+    RED = "red"
+
+
+@dataclass
+class Box:
+    size: int
+
+
+def _where(func: Any) -> str:
+    return f"{Path(func.__code__.co_filename).name}:{func.__code__.co_firstlineno}"
+
+
+def _plain_param(item: Plain) -> int:
+    return item.x
+
+
+def _plain_list(items: list[Plain], n: int = 1) -> int:
+    return n
+
+
+def _plain_result(n: int) -> Plain:
+    return Plain(n)
+
+
+def _plain_inside(ok: int, holder: Holder) -> int:
+    return ok
+
+
+@pytest.mark.parametrize(
+    ("func", "says"),
+    [
+        (_plain_param, "parameter 'item' is annotated Plain, a plain class"),
+        (_plain_list, "parameter 'items' is annotated list[Plain], and Plain is a plain class"),
+        (_plain_result, "the result is annotated Plain, a plain class"),
+        (_plain_inside, "parameter 'holder' is annotated Holder, and Plain is a plain class"),
+    ],
+)
+def test_a_plain_class_is_refused_naming_the_parameter_the_type_and_the_fix(func: Any, says: str) -> None:
+    with pytest.raises(RegistrationError) as raised:
+        Registry().rpc(func)
+    message = str(raised.value)
+    assert says in message
+    assert _where(func) in message
+    assert message.endswith("use a pydantic BaseModel, a dataclass or a TypedDict")
+    assert "arbitrary_types_allowed" not in message
+    assert "\n" not in message
+
+
+def test_types_pydantic_supports_register_without_a_word() -> None:
+    registry = Registry()
+
+    def everything(point: Point, movie: Movie, colour: Colour, box: Box, ctx: Context) -> list[Box] | None:
+        return None
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        registry.rpc(everything)
+    assert registry["everything"].param_names == ("point", "movie", "colour", "box")
+
+
+def _untyped(a, b: int, ctx: Context):  # type: ignore[no-untyped-def]
+    return a
+
+
+def _returns_none(a: int) -> None:
+    return None
+
+
+def test_missing_annotations_warn_at_the_function_naming_procedure_and_parameter() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Registry().rpc(name="math.untyped")(_untyped)
+    assert all(issubclass(warning.category, AnnotationWarning) for warning in caught)
+    assert all(issubclass(AnnotationWarning, UserWarning) for warning in caught)
+    assert {(warning.filename, warning.lineno) for warning in caught} == {(__file__, _untyped.__code__.co_firstlineno)}
+    messages = [str(warning.message) for warning in caught]
+    assert messages == [
+        "procedure 'math.untyped': parameter 'a' has no annotation: it accepts any JSON value and is typed "
+        "`unknown` in TypeScript",
+        "procedure 'math.untyped' has no return annotation: its result is any JSON value and is typed "
+        "`unknown` in TypeScript (annotate it `-> None` when it returns nothing)",
+    ]
+
+
+def test_no_warning_for_context_and_none_results() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Registry().rpc(_returns_none)
+
+        @Registry().rpc
+        def with_context(ctx: Context, a: int = 1) -> None: ...

@@ -38,3 +38,7 @@ class RpcError(Exception):
 
 class RegistrationError(Exception):
     """A procedure that cannot be registered: a duplicate name, or a signature JSON cannot carry."""
+
+
+class AnnotationWarning(UserWarning):
+    """A procedure's parameter or result has no annotation: it is any JSON value, ``unknown`` in TypeScript."""

@@ -8,17 +8,28 @@ dispatcher only ever calls the prepared validators and serializers.
 from __future__ import annotations
 
 import inspect
+import os
+import re
 import typing
-from collections.abc import Callable, Iterable, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PydanticSchemaGenerationError,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
 from pydantic_core import InitErrorDetails, PydanticSerializationError
 
 from .context import Context
-from .errors import RegistrationError
+from .errors import AnnotationWarning, RegistrationError
 
 # The parameter model's fields are named after the parameters, so that a validated model's
 # __dict__ is the call's keyword arguments as it is (the per-call hot path). A name that would
@@ -39,6 +50,7 @@ def _field_name(parameter: str, index: int, parameters: Iterable[str]) -> str:
 
 
 _NO_ARGS: list[Any] = []  # shared, never mutated: most procedures take no positional-only params
+_UNANNOTATED = object()
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,12 +78,12 @@ class Procedure:
         localns: Mapping[str, Any] | None = None,
     ) -> Procedure:
         """Capture ``func``'s signature; raise ``RegistrationError`` when JSON cannot carry it."""
-        qualname = f"{func.__module__}.{func.__qualname__}"
         try:
             hints = typing.get_type_hints(func, localns=dict(localns or {}), include_extras=True)
         except NameError as exc:
             raise RegistrationError(
-                f"cannot resolve the annotations of {qualname}: {exc}; define the types it uses before the function"
+                f"cannot resolve the annotations of {_describe(func)}: {exc}; "
+                "define the types it uses before the function"
             ) from exc
         signature = inspect.signature(func)
 
@@ -79,16 +91,20 @@ class Procedure:
         param_names: list[str] = []
         positional_only: list[str] = []
         context_param: str | None = None
+        unannotated: list[str] = []
         for parameter in signature.parameters.values():
             if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
                 raise RegistrationError(
-                    f"{qualname} takes *{parameter.name}; a procedure's parameters must be named "
+                    f"{_describe(func)} takes *{parameter.name}; a procedure's parameters must be named "
                     "so that the schema can describe them"
                 )
-            annotation = hints.get(parameter.name, Any)
+            annotation = hints.get(parameter.name, _UNANNOTATED)
             if annotation is Context:
                 context_param = parameter.name
                 continue
+            if annotation is _UNANNOTATED:
+                unannotated.append(parameter.name)
+                annotation = Any
             default = ... if parameter.default is parameter.empty else parameter.default
             field_name = _field_name(parameter.name, len(param_names), signature.parameters)
             if field_name != parameter.name:
@@ -99,11 +115,19 @@ class Procedure:
                 positional_only.append(parameter.name)
 
         procedure_name = name if name is not None else func.__name__
+        # pydantic raises several error types for unsupported annotations; which annotation is
+        # at fault is only worked out then (registration is on the start-up path).
         try:
             params_model = create_model(f"{procedure_name}.params", __config__=_PARAMS_CONFIG, **fields)
+        except Exception as exc:
+            suspects = [(f"parameter {param!r}", hints.get(param, Any)) for param in param_names]
+            raise _unsupported(func, suspects, exc) from exc
+        try:
             result_adapter: TypeAdapter[Any] = TypeAdapter(hints.get("return", Any))
-        except Exception as exc:  # pydantic raises several error types for unsupported annotations
-            raise RegistrationError(f"cannot register {qualname}: {exc}") from exc
+        except Exception as exc:
+            raise _unsupported(func, [("the result", hints["return"])], exc) from exc
+        if unannotated or "return" not in hints:
+            _warn_unannotated(func, procedure_name, unannotated, "return" not in hints)
 
         return cls(
             name=procedure_name,
@@ -171,3 +195,95 @@ class Procedure:
             return self._serialize(result, warnings="error")
         except PydanticSerializationError:
             return self.result_adapter.dump_json(self.result_adapter.validate_python(result))
+
+
+# -- registration messages -----------------------------------------------------------------
+
+_FIX = "use a pydantic BaseModel, a dataclass or a TypedDict"
+_UNKNOWN_TYPE = re.compile(r"schema for (<class '(?P<path>[^']+)'>|(?P<other>\S+?))\.? ")
+_DOTTED_PREFIX = re.compile(r"(?<![\w.<>'\"])[\w.<>]*\.(?=\w)")
+
+
+def _location(func: Callable[..., Any]) -> tuple[str, int] | None:
+    """The file (relative to the working folder when inside it) and line where ``func`` is defined."""
+    code = getattr(inspect.unwrap(func), "__code__", None)
+    if code is None:
+        return None
+    filename: str = code.co_filename
+    try:
+        relative = os.path.relpath(filename)
+        if not relative.startswith(os.pardir):
+            filename = relative
+    except ValueError:  # another drive, or no working folder
+        pass
+    return filename, code.co_firstlineno
+
+
+def _describe(func: Callable[..., Any]) -> str:
+    """``module.function (file:line)``, as messages name a procedure's function."""
+    location = _location(func)
+    where = f" ({location[0]}:{location[1]})" if location is not None else ""
+    return f"{func.__module__}.{func.__qualname__}{where}"
+
+
+def _type_name(annotation: Any) -> str:
+    """An annotation as its code reads, without module paths: ``list[User]``, ``User | None``."""
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return annotation.__name__
+    return _DOTTED_PREFIX.sub("", repr(annotation))
+
+
+def _unsupported(func: Callable[..., Any], suspects: Sequence[tuple[str, Any]], exc: Exception) -> RegistrationError:
+    """The error for an annotation pydantic cannot handle, naming the parameter (or the result) and the type."""
+    culprit = suspects[0] if len(suspects) == 1 else None
+    for label, annotation in suspects if culprit is None else ():
+        try:
+            TypeAdapter(annotation)
+        except Exception:
+            culprit = (label, annotation)
+            break
+    unknown = _UNKNOWN_TYPE.search(str(exc)) if isinstance(exc, PydanticSchemaGenerationError) else None
+    if culprit is not None and unknown is not None:
+        label, annotation = culprit
+        path = unknown.group("path")
+        plain = path.rsplit(".", 1)[-1] if path else unknown.group("other")
+        typed = _type_name(annotation)
+        what = f"{typed}, a plain class" if typed == plain else f"{typed}, and {plain} is a plain class"
+        return RegistrationError(
+            f"cannot register {_describe(func)}: {label} is annotated {what} "
+            f"that pydantic cannot validate or turn into JSON; {_FIX}"
+        )
+    # Anything else pydantic refuses: its message, without advice that does not apply to procedures.
+    lines = [line for line in str(exc).splitlines() if line.strip() and "arbitrary_types_allowed" not in line]
+    reason = " ".join(line.strip() for line in lines if not line.startswith("For further information"))
+    subject = f"{culprit[0]} ({_type_name(culprit[1])}): " if culprit is not None else ""
+    return RegistrationError(f"cannot register {_describe(func)}: {subject}{reason or type(exc).__name__}")
+
+
+def _warn_unannotated(func: Callable[..., Any], procedure: str, params: Sequence[str], no_return: bool) -> None:
+    """An ``AnnotationWarning`` per unannotated parameter (and for a missing result), at the function's line."""
+    messages = [
+        f"procedure {procedure!r}: parameter {param!r} has no annotation: "
+        "it accepts any JSON value and is typed `unknown` in TypeScript"
+        for param in params
+    ]
+    if no_return:
+        messages.append(
+            f"procedure {procedure!r} has no return annotation: its result is any JSON value and is typed "
+            "`unknown` in TypeScript (annotate it `-> None` when it returns nothing)"
+        )
+    code = getattr(inspect.unwrap(func), "__code__", None)
+    module_globals = getattr(func, "__globals__", None)
+    for message in messages:
+        if code is None or not isinstance(module_globals, dict):
+            warnings.warn(message, AnnotationWarning, stacklevel=4)
+            continue
+        warnings.warn_explicit(
+            message,
+            AnnotationWarning,
+            code.co_filename,
+            code.co_firstlineno,
+            module=func.__module__,
+            registry=module_globals.setdefault("__warningregistry__", {}),
+            module_globals=module_globals,
+        )
