@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import batch_bench, codegen_bench, dev_bench, http_bench, memory_bench
+from . import batch_bench, codegen_bench, dev_bench, hook_bench, http_bench, memory_bench
 from .synthetic import GROUPS
 
 
@@ -30,10 +30,12 @@ class Settings:
     dev_procedures: int
     dev_saves: int
     memory_requests: int
+    hook_calls: int
+    hook_runs: int
 
 
-FULL = Settings(5, 3, 32, 30, 2000, 1000, 500, 9, 100_000)
-TINY = Settings(1, 1, 4, 2, 40, 20, 20, 1, 2_000)
+FULL = Settings(5, 3, 32, 30, 2000, 1000, 500, 9, 100_000, 20_000, 5)
+TINY = Settings(1, 1, 4, 2, 40, 20, 20, 1, 2_000, 300, 2)
 
 
 def ratio(value: float | None, reference: float | None) -> str:
@@ -81,6 +83,21 @@ def run(settings: Settings, only: set[str]) -> list[str]:
             for call in http_bench.CALLS:
                 value = results[ours][call].rps / results[theirs][call].rps
                 lines.append(f"| {label} | {call} | {value:.2f} | ≥ {goal} | {verdict(value >= goal)} |")
+        lines.append("")
+    if "hook" in only:
+        hook = hook_bench.measure(settings.hook_calls, settings.hook_runs)
+        lines += [
+            f"## The pyrpc_call hook: `add` through the dispatcher, in process (µs per call, best of "
+            f"{settings.hook_runs} runs of {settings.hook_calls:,})",
+            "",
+            "| path | no pyrpc_call plugin | a no-op pyrpc_call wrapper | ratio |",
+            "|---|---|---|---|",
+        ]
+        for result in hook:
+            lines.append(
+                f"| {result.path} | {result.none_us:.1f} µs | {result.no_op_us:.1f} µs "
+                f"| {ratio(result.no_op_us, result.none_us)} |"
+            )
         lines.append("")
     if "batch" in only:
         batch = batch_bench.measure(settings.batch_rounds)
@@ -148,7 +165,7 @@ def run(settings: Settings, only: set[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiny", action="store_true", help="a seconds-long smoke run")
-    parser.add_argument("--only", default="http,batch,codegen,dev,memory", help="comma-separated benchmarks")
+    parser.add_argument("--only", default="http,hook,batch,codegen,dev,memory", help="comma-separated benchmarks")
     parser.add_argument("--markdown", type=Path, help="also write the report to this Markdown file")
     args = parser.parse_args(argv)
     lines = run(TINY if args.tiny else FULL, set(args.only.split(",")))
