@@ -50,8 +50,13 @@ class RpcApp:
         if isinstance(step, Reply):
             await _send(send, step)
             return
-        body = await _read_body(receive, endpoint.max_body_bytes) if step.wants_body else b""
-        reply = await endpoint.respond(step, body, lambda: _context(scope))
+        if step.wants_body:
+            body = await _read_body(receive, endpoint.max_body_bytes)
+            reply = await endpoint.respond(step, body, lambda: _context(scope), disconnected=lambda: _left(receive))
+            if reply is None:
+                return  # the client went away: its calls were cancelled, and there is no one to answer
+        else:
+            reply = await endpoint.respond(step, b"", lambda: _context(scope))
         if reply.headers is JSON_HEADERS and step.wants_body and not reply.close:
             # The answer to nearly every call, written out: the hot path.
             await send(
@@ -89,6 +94,13 @@ def _context(scope: Scope) -> Context:
     headers = Headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"])
     client = scope.get("client")
     return Context(headers=headers, client=(client[0], client[1]) if client else None)
+
+
+async def _left(receive: Receive) -> bool:
+    """Wait (after the body) until the client disconnects: True then."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    return True
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

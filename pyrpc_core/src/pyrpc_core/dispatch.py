@@ -18,13 +18,14 @@ traceback was logged (``debug=True`` adds the exception's type, text and traceba
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 import secrets
 import threading
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,10 +33,11 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError, from_json, to_json
 
 from .context import Context
-from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RpcError
+from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, TIMEOUT, RpcError
 from .limits import Limits, limit_error
 from .procedure import Procedure
 from .registry import Registry
+from .timers import timers
 
 logger = logging.getLogger("pyrpc")
 
@@ -105,6 +107,10 @@ class Dispatcher:
         self.around_call = around_call
         self._loop: _LoopThread | None = None
         self._loop_lock = threading.Lock()
+        self._threads: ThreadPoolExecutor | None = None
+        self._count_lock = threading.Lock()
+        self.waiting = 0
+        """Sync calls handed to the worker threads and not started yet (``Limits.max_waiting``)."""
 
     # -- guards ----------------------------------------------------------------------------
 
@@ -247,32 +253,107 @@ class Dispatcher:
         return await asyncio.gather(*(self._answer(call) for call in calls))
 
     async def _answer(self, call: _Call) -> bytes | None:
-        procedure = call.procedure
+        """Run one call from the event loop (guards, then the procedure) and make its answer."""
+        timeout = call.procedure.timeout or self.limits.timeout
+        if timeout is not None:
+            return await self._answer_by(call, timeout)
         try:
-            if self.registry.guards:
-                await self._guard(procedure, call.context)
-            if self.around_call is not None:
-                result = await self._around_async(call)
-            elif procedure.is_async:
-                result = await procedure.func(*call.args, **call.kwargs)
-            else:
-                result = await asyncio.to_thread(procedure.func, *call.args, **call.kwargs)
-        except Exception as exc:
+            result = await self._run(call)
+        except (Exception, SystemExit) as exc:  # SystemExit: a procedure calling sys.exit must not stop the server
             return self._failure(call, exc)
         return self._success(call, result)
 
-    def _answer_inline(self, call: _Call) -> bytes | None:
+    async def _run(self, call: _Call) -> Any:
         procedure = call.procedure
+        if self.registry.guards:
+            await self._guard(procedure, call.context)
+        if self.around_call is not None:
+            return await self._around_async(call)
+        if procedure.is_async:
+            return await procedure.func(*call.args, **call.kwargs)
+        return await self._in_thread(procedure.func, *call.args, **call.kwargs)
+
+    async def _answer_by(self, call: _Call, timeout: float) -> bytes | None:
+        """``_answer`` with a deadline: past it the call is cancelled and answered ``TIMEOUT``.
+
+        The task running the call (the request's, or its own in a batch) is cancelled when the
+        deadline passes; a sync procedure's thread cannot be, so it runs on, unanswered.
+        """
+        task = asyncio.current_task()
+        assert task is not None
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        clock = timers()
+        clock.add(call, timeout, expire)
         try:
-            if self.registry.guards:
-                self._guard_sync(procedure, call.context)
-            if self.around_call is not None:
-                result = self._around(call, lambda: procedure.func(*call.args, **call.kwargs))
+            result = await self._run(call)
+        except asyncio.CancelledError:
+            if not expired:
+                raise  # not ours: a disconnect or a shutdown
+            task.uncancel()
+            return self._timeout(call, timeout)
+        except (Exception, SystemExit) as exc:
+            return self._failure(call, exc)
+        finally:
+            clock.discard(call)
+        if expired:  # the procedure swallowed the cancellation
+            task.uncancel()
+            return self._timeout(call, timeout)
+        return self._success(call, result)
+
+    def _answer_inline(self, call: _Call) -> bytes | None:
+        """Run one sync call in this thread (WSGI), or in a worker thread when it has a deadline."""
+        timeout = call.procedure.timeout or self.limits.timeout
+        try:
+            if timeout is None:
+                result = self._run_inline(call)
             else:
-                result = procedure.func(*call.args, **call.kwargs)
-        except Exception as exc:
+                # The answer is due at the deadline, which this thread cannot keep while it runs the
+                # procedure: a worker runs it (guards included) and this thread waits for it.
+                running = self._pool().submit(contextvars.copy_context().run, self._run_inline, call)
+                try:
+                    result = running.result(timeout)
+                except TimeoutError:
+                    return self._timeout(call, timeout)
+        except (Exception, SystemExit) as exc:
             return self._failure(call, exc)
         return self._success(call, result)
+
+    def _run_inline(self, call: _Call) -> Any:
+        procedure = call.procedure
+        if self.registry.guards:
+            self._guard_sync(procedure, call.context)
+        if self.around_call is not None:
+            return self._around(call, lambda: procedure.func(*call.args, **call.kwargs))
+        return procedure.func(*call.args, **call.kwargs)
+
+    async def _in_thread(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)`` in a worker thread of the dispatcher's pool, in this context."""
+        with self._count_lock:
+            self.waiting += 1
+        context = contextvars.copy_context()
+
+        def run() -> T:
+            with self._count_lock:
+                self.waiting -= 1
+            return context.run(function, *args, **kwargs)
+
+        return await asyncio.get_running_loop().run_in_executor(self._pool(), run)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """The worker threads of sync procedures (``Limits.threads``), made on first use."""
+        pool = self._threads
+        if pool is None:
+            with self._loop_lock:
+                if self._threads is None:
+                    self._threads = ThreadPoolExecutor(self.limits.threads, thread_name_prefix="pyrpc-sync")
+                pool = self._threads
+        return pool
 
     def _around(self, call: _Call, run: Callable[[], Any]) -> Any:
         """``run()`` through the ``pyrpc_call`` hook, with the call's params by name."""
@@ -291,7 +372,7 @@ class Dispatcher:
         """
         procedure = call.procedure
         if not procedure.is_async:
-            return await asyncio.to_thread(self._around, call, lambda: procedure.func(*call.args, **call.kwargs))
+            return await self._in_thread(self._around, call, lambda: procedure.func(*call.args, **call.kwargs))
         loop = asyncio.get_running_loop()
         started: list[Future[Any]] = []
 
@@ -301,11 +382,18 @@ class Dispatcher:
             return future.result()
 
         try:
-            return await asyncio.to_thread(self._around, call, run)
+            return await self._in_thread(self._around, call, run)
         except asyncio.CancelledError:
             for future in started:  # the coroutine is cancelled with the call waiting for it
                 future.cancel()
             raise
+
+    def _timeout(self, call: _Call, timeout: float) -> bytes | None:
+        logger.warning("procedure %r ran past its deadline of %s s", call.procedure.name, timeout)
+        if call.id is None:
+            return None
+        message = f"Timeout: {call.procedure.name} took longer than {timeout:g} s"
+        return _error(call.id, TIMEOUT, message, {"timeout": timeout})
 
     def _success(self, call: _Call, result: Any) -> bytes | None:
         if call.id is None:
@@ -313,6 +401,12 @@ class Dispatcher:
         try:
             encoded = call.procedure.serialize_result(result)
         except (ValidationError, PydanticSerializationError) as exc:
+            if inspect.iscoroutine(result) or inspect.isgenerator(result):
+                what = "a coroutine: declare it 'async def'" if inspect.iscoroutine(result) else "a generator"
+                result.close()  # never awaited, on purpose: no "never awaited" warning on top
+                return self.internal_error(
+                    call.id, exc, f"procedure {call.procedure.name!r} is a plain function that returned {what}"
+                )
             return self.internal_error(
                 call.id,
                 exc,
@@ -322,7 +416,7 @@ class Dispatcher:
             return self.internal_error(call.id, exc, f"serializing the result of {call.procedure.name!r} failed")
         return b'{"jsonrpc":"2.0","result":' + encoded + b',"id":' + call.id + b"}"
 
-    def _failure(self, call: _Call, exc: Exception) -> bytes | None:
+    def _failure(self, call: _Call, exc: BaseException) -> bytes | None:
         if isinstance(exc, RpcError):
             if call.id is None:
                 return None

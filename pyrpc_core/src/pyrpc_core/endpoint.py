@@ -26,19 +26,22 @@ methods are 405, other paths 404.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, overload
 
 from pydantic_core import to_json
 
 from .dispatch import ContextSource, Dispatcher
-from .errors import INVALID_REQUEST, RpcError
+from .errors import INVALID_REQUEST, OVERLOADED, RpcError
 from .limits import Limits, limit_error
 from .procedure import Procedure
 from .registry import Registry
 from .schema import build_schema, dump_schema
+from .timers import TICK, timers
 
 if TYPE_CHECKING:
     from .plugins import PluginManager
@@ -66,6 +69,10 @@ DISCOVER_PROCEDURE = Procedure.from_function(_discover, name=DISCOVER)
 """What a guard receives as ``procedure`` when it runs for ``GET``; it is in no registry."""
 
 
+def _json_error(error: dict[str, Any]) -> bytes:
+    return b'{"jsonrpc":"2.0","error":' + to_json(error) + b',"id":null}'
+
+
 class Reply(NamedTuple):
     """An HTTP answer to send as it is: status, body and headers (names lower-case).
 
@@ -83,6 +90,12 @@ NOT_FOUND = Reply(404, b'{"detail":"Not Found"}')
 """What every adapter answers for a path it does not serve, and for ``GET`` with introspection off."""
 
 _NO_CONTENT = Reply(204, b"", ())
+
+_OVERLOADED = Reply(
+    503,
+    _json_error({"code": OVERLOADED, "message": "Server overloaded: too many calls in flight; retry after 1 s"}),
+    (*JSON_HEADERS, ("retry-after", "1")),
+)
 
 METHOD_NOT_ALLOWED = Reply(405, b'{"detail":"Method Not Allowed"}', (*JSON_HEADERS, ("allow", ALLOW)))
 
@@ -201,10 +214,6 @@ class Options(TypedDict, total=False):
     cors: CORS | None
 
 
-def _json_error(error: dict[str, Any]) -> bytes:
-    return b'{"jsonrpc":"2.0","error":' + to_json(error) + b',"id":null}'
-
-
 class Endpoint:
     """One pyRPC endpoint: a registry served at ``path``, with the HTTP rules of the module docstring.
 
@@ -235,9 +244,13 @@ class Endpoint:
         self.introspection = introspection
         self.cors = cors
         self.dispatcher = Dispatcher(registry, debug=debug, limits=limits, around_call=plugins.call_wrapper())
-        self.max_body_bytes = self.dispatcher.limits.max_body_bytes
-        self._too_large = Reply(413, _json_error(limit_error(self.dispatcher.limits, "max_body_bytes")), close=True)
+        self.limits = self.dispatcher.limits
+        self.max_body_bytes = self.limits.max_body_bytes
+        self._too_large = Reply(413, _json_error(limit_error(self.limits, "max_body_bytes")), close=True)
         self._schema: tuple[int, bytes] | None = None
+        self.in_flight = 0
+        """Requests being answered now (``Limits.max_in_flight``)."""
+        self._in_flight_lock = threading.Lock()  # respond_sync runs in many threads
 
     def __repr__(self) -> str:
         return f"<Endpoint {self.path} serving {self.registry!r}>"
@@ -263,6 +276,8 @@ class Endpoint:
             length = header("content-length")
             if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
                 return _with(self._too_large, cors)
+            if self.in_flight >= self.limits.max_in_flight or self.dispatcher.waiting >= self.limits.max_waiting:
+                return _with(_OVERLOADED, cors)  # at once: a queue that only grows helps nobody
             return Accepted(wants_body=True, cors=cors) if cors else _CALL
         if method == "GET" or method == "HEAD":
             if not self.introspection:
@@ -274,12 +289,44 @@ class Endpoint:
             return Reply(204, b"", (("allow", ALLOW), *cors))
         return _with(METHOD_NOT_ALLOWED, cors)
 
-    async def respond(self, request: Accepted, body: bytes | None, context: ContextSource = None) -> Reply:
+    @overload
+    async def respond(self, request: Accepted, body: bytes | None, context: ContextSource = None) -> Reply: ...
+
+    @overload
+    async def respond(
+        self,
+        request: Accepted,
+        body: bytes | None,
+        context: ContextSource = None,
+        *,
+        disconnected: Callable[[], Awaitable[bool]],
+    ) -> Reply | None: ...
+
+    async def respond(
+        self,
+        request: Accepted,
+        body: bytes | None,
+        context: ContextSource = None,
+        *,
+        disconnected: Callable[[], Awaitable[bool]] | None = None,
+    ) -> Reply | None:
         """The reply to an accepted request; ``body`` is None when it was longer than ``max_body_bytes``.
 
         ``context`` is the request's ``Context`` or a function making it (called only when a
-        procedure or a guard needs it).
+        procedure or a guard needs it). ``disconnected``, when given, waits for the client to
+        go away and returns True then: a request still running after a moment starts waiting
+        on it, and if the client leaves, the calls are cancelled (their ``finally`` runs) and
+        the answer is None: nothing is to be sent.
         """
+        self.in_flight += 1
+        try:
+            if disconnected is None:
+                return await self._respond(request, body, context)
+            return await self._respond_unless_gone(request, body, context, disconnected)
+        finally:
+            self.in_flight -= 1
+
+    async def _respond(self, request: Accepted, body: bytes | None, context: ContextSource) -> Reply:
         if not request.wants_body:
             try:
                 await self.dispatcher.run_guards(DISCOVER_PROCEDURE, context)
@@ -293,8 +340,53 @@ class Endpoint:
             reply = _NO_CONTENT if answer is None else Reply(200, answer)
         return _with(reply, request.cors) if request.cors else reply
 
+    async def _respond_unless_gone(
+        self,
+        request: Accepted,
+        body: bytes | None,
+        context: ContextSource,
+        disconnected: Callable[[], Awaitable[bool]],
+    ) -> Reply | None:
+        task = asyncio.current_task()
+        assert task is not None
+        gone = False
+        listener: asyncio.Task[None] | None = None
+
+        async def listen() -> None:
+            nonlocal gone
+            if await disconnected():
+                gone = True
+                task.cancel()
+
+        def slow() -> None:  # most requests are answered before this: they never listen
+            nonlocal listener
+            listener = asyncio.get_running_loop().create_task(listen())
+
+        clock = timers()
+        clock.add(task, TICK, slow)
+        try:
+            return await self._respond(request, body, context)
+        except asyncio.CancelledError:
+            if not gone:
+                raise
+            task.uncancel()
+            return None
+        finally:
+            clock.discard(task)
+            if listener is not None:
+                listener.cancel()
+
     def respond_sync(self, request: Accepted, body: bytes | None, context: ContextSource = None) -> Reply:
         """``respond`` from a worker thread (WSGI): sync procedures run in it, async ones on the dispatcher's loop."""
+        with self._in_flight_lock:
+            self.in_flight += 1
+        try:
+            return self._respond_sync(request, body, context)
+        finally:
+            with self._in_flight_lock:
+                self.in_flight -= 1
+
+    def _respond_sync(self, request: Accepted, body: bytes | None, context: ContextSource) -> Reply:
         if not request.wants_body:
             try:
                 self.dispatcher.run_guards_sync(DISCOVER_PROCEDURE, context)

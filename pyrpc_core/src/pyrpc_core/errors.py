@@ -11,6 +11,12 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 
+# pyRPC's own server errors, in the range JSON-RPC 2.0 leaves to implementations (-32000..-32099).
+TIMEOUT = -32001
+"""A call ran past its deadline (``@rpc(timeout=...)`` or ``Limits.timeout``); ``data``: ``{"timeout": seconds}``."""
+OVERLOADED = -32002
+"""The server has too much in hand (``Limits.max_in_flight``, ``max_waiting``): HTTP 503 with ``Retry-After``."""
+
 
 class RpcError(Exception):
     """An error a procedure raises on purpose; it reaches the client exactly as raised.

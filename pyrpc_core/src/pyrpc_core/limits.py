@@ -1,12 +1,16 @@
-"""Limits on what one request may hold, so that hostile input costs the server little.
+"""Limits on what one request may hold and on what a worker takes on, so that hostile input
+and load cost the server little.
 
-``Limits`` is passed to ``Dispatcher(..., limits=...)`` and through every adapter
-(``create_app``/``mount``). Every limit is answered the same way on every adapter:
+``Limits`` is passed through every adapter (``create_app``/``mount``, pyrpc.json's
+``endpoint.limits``). Every limit is answered the same way on every adapter:
 
 - ``max_body_bytes``: HTTP 413, decided from ``Content-Length`` before the body is read, or
   while a chunked body streams in, as soon as it passes the limit;
 - ``max_batch``, ``max_depth``, ``max_string``: JSON-RPC -32600 Invalid Request (HTTP 200),
-  with ``id`` null, a message naming the limit and ``data`` ``{"limit": name, "max": value}``.
+  with ``id`` null, a message naming the limit and ``data`` ``{"limit": name, "max": value}``;
+- ``timeout``: a call past its deadline is answered -32001 (``errors.TIMEOUT``);
+- ``max_in_flight``, ``max_waiting``: beyond them a request is answered at once with HTTP 503
+  and ``Retry-After``, never queued.
 
 The checks cost almost nothing on ordinary requests: a body shorter than ``max_string``
 cannot hold a longer string, and a body with no more than ``max_depth`` brackets cannot nest
@@ -33,19 +37,33 @@ class Limits:
     - ``max_batch``: the requests of one batch (1000);
     - ``max_depth``: the nesting of arrays and objects, the batch's own array included (200,
       which the parser itself enforces at no cost; a lower value costs a walk of nested bodies);
-    - ``max_string``: the characters of any one string, object keys included (1 MiB).
+    - ``max_string``: the characters of any one string, object keys included (1 MiB);
+    - ``timeout``: seconds a call may take, guards included, unless its procedure says
+      otherwise (``@rpc(timeout=...)``); None: no deadline. An async call past it is
+      cancelled; a sync call's thread cannot be stopped, so its caller is answered and the
+      thread runs on until the function returns;
+    - ``max_in_flight``: requests one endpoint answers at once (1000); more get 503;
+    - ``max_waiting``: sync calls waiting for a worker thread (1000); more get 503;
+    - ``threads``: the worker threads that run sync procedures under ASGI (40).
     """
 
     max_body_bytes: int = 4 * 1024 * 1024
     max_batch: int = 1000
     max_depth: int = PARSER_MAX_DEPTH
     max_string: int = 1024 * 1024
+    timeout: float | None = None
+    max_in_flight: int = 1000
+    max_waiting: int = 1000
+    threads: int = 40
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_batch", "max_depth", "max_string"):
+        for name in ("max_body_bytes", "max_batch", "max_depth", "max_string", "max_in_flight", "threads"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Limits.{name} must be a positive integer, not {value!r}")
+        if isinstance(self.max_waiting, bool) or not isinstance(self.max_waiting, int) or self.max_waiting < 0:
+            raise ValueError(f"Limits.max_waiting must be an integer of 0 or more, not {self.max_waiting!r}")
+        check_timeout(self.timeout, "Limits.timeout")
 
     def may_exceed(self, body: bytes) -> bool:
         """Whether ``body`` might break ``max_depth`` or ``max_string`` (then walk it with ``excess``).
@@ -107,3 +125,11 @@ def limit_error(limits: Limits, name: str) -> dict[str, Any]:
         "message": f"Invalid Request: {_WHAT[name]} {name} ({value})",
         "data": {"limit": name, "max": value},
     }
+
+
+def check_timeout(value: object, what: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is None or a positive number of seconds."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+        raise ValueError(f"{what} must be a positive number of seconds (or None for no deadline), not {value!r}")

@@ -69,6 +69,8 @@ class Procedure:
     """The parameter annotated ``Context``, filled by the dispatcher and never on the wire."""
     params_model: type[BaseModel]
     result_adapter: TypeAdapter[Any]
+    timeout: float | None = None
+    """Seconds a call may take, guards included (``@rpc(timeout=...)``); None: the endpoint's ``Limits.timeout``."""
 
     @classmethod
     def from_function(

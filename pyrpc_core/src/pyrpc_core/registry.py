@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .errors import RegistrationError
+from .limits import check_timeout
 
 if TYPE_CHECKING:
     from .context import Context
@@ -48,14 +50,19 @@ class Registry:
     def rpc(self, func: F, /) -> F: ...
 
     @overload
-    def rpc(self, *, name: str | None = None) -> Callable[[F], F]: ...
+    def rpc(self, *, name: str | None = None, timeout: float | None = None) -> Callable[[F], F]: ...
 
-    def rpc(self, func: F | None = None, *, name: str | None = None) -> F | Callable[[F], F]:
+    def rpc(
+        self, func: F | None = None, *, name: str | None = None, timeout: float | None = None
+    ) -> F | Callable[[F], F]:
         """Register a function as a procedure and return it unchanged.
 
         ``@rpc`` names the procedure after the function; ``@rpc(name="users.get")`` names it
-        explicitly (dots make namespaces for the clients).
+        explicitly (dots make namespaces for the clients). ``timeout`` is the seconds a call
+        may take, guards included (the endpoint's ``Limits.timeout`` when None): an async call
+        past it is cancelled, a sync one answered while its thread runs on.
         """
+        check_timeout(timeout, "@rpc(timeout=...)")
         # The caller's locals resolve annotations of types defined beside the function
         # (in a test, say) even under ``from __future__ import annotations``.
         localns = sys._getframe(1).f_locals
@@ -65,7 +72,8 @@ class Registry:
         from .procedure import Procedure
 
         def decorate(function: F) -> F:
-            self.add(Procedure.from_function(function, name=name, localns=localns))
+            procedure = Procedure.from_function(function, name=name, localns=localns)
+            self.add(procedure if timeout is None else replace(procedure, timeout=timeout))
             return function
 
         return decorate(func) if func is not None else decorate
