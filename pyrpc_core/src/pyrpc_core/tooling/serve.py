@@ -6,9 +6,13 @@ waitress), so they are imported only here, when an app is served.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import signal
 import socket
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from socketserver import ThreadingMixIn
 from typing import Any, Literal
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
@@ -41,42 +45,76 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_asgi(app: Any, sock: socket.socket, *, workers: int = 1, app_factory: str | None = None) -> None:
-    """Serve ``app`` with uvicorn on ``sock`` until interrupted.
+GRACE_SECONDS = 10.0
+"""How long a server stopped by SIGTERM (or Ctrl-C) lets the calls in flight finish."""
 
-    With several workers uvicorn starts its own worker processes, each importing
-    ``app_factory`` (an import string of a function that returns the app).
+
+def run_asgi(
+    app: Any, sock: socket.socket, *, workers: int = 1, app_factory: str | None = None, grace: float = GRACE_SECONDS
+) -> None:
+    """Serve ``app`` with uvicorn on ``sock`` until SIGTERM or Ctrl-C.
+
+    Then it stops accepting, lets the calls in flight finish for up to ``grace`` seconds, and
+    returns. With several workers uvicorn starts its own worker processes, each importing
+    ``app_factory`` (an import string of a function that returns the app), and stops each so.
     """
     try:
         import uvicorn
         from uvicorn.supervisors import Multiprocess
     except ImportError:
         raise ServeError("serving an ASGI app needs uvicorn: pip install pyrpc-asgi (it brings uvicorn)") from None
+    # Every pyRPC app is ASGI 3; saying so keeps uvicorn from guessing wrong on wrappers.
+    options: dict[str, Any] = {
+        "interface": "asgi3",
+        "log_level": "info",
+        "lifespan": "auto",
+        "timeout_graceful_shutdown": grace,
+    }
     if workers > 1:
         if app_factory is None:
             raise ServeError("several workers need an importable app factory")
-        config = uvicorn.Config(
-            app_factory, factory=True, workers=workers, interface="asgi3", log_level="info", lifespan="auto"
-        )
-        Multiprocess(config, sockets=[sock]).run()
+        Multiprocess(uvicorn.Config(app_factory, factory=True, workers=workers, **options), sockets=[sock]).run()
         return
-    # Every pyRPC app is ASGI 3; saying so keeps uvicorn from guessing wrong on wrappers.
-    config = uvicorn.Config(app, interface="asgi3", log_level="info", lifespan="auto")
-    uvicorn.Server(config).run(sockets=[sock])
+    _graceful_server_class()(uvicorn.Config(app, **options)).run(sockets=[sock])
+
+
+def _graceful_server_class() -> type[Any]:
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """uvicorn's server, exiting with 0 after a graceful stop (uvicorn raises the signal again: 143)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {number: signal.signal(number, self.handle_exit) for number in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for number, handler in previous.items():
+                    signal.signal(number, handler)
+
+    return GracefulServer
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
-def run_wsgi(app: Callable[..., Iterable[bytes]], sock: socket.socket, *, threads: int = 8) -> None:
-    """Serve a WSGI ``app`` on ``sock`` with worker threads until interrupted.
+def run_wsgi(
+    app: Callable[..., Iterable[bytes]], sock: socket.socket, *, threads: int = 8, grace: float = GRACE_SECONDS
+) -> None:
+    """Serve a WSGI ``app`` on ``sock`` with worker threads until SIGTERM or Ctrl-C.
 
-    waitress (a production server) is used when it is installed; otherwise the standard
-    library's server with a thread per request, which is right for development.
+    waitress (a production server, which the WSGI adapters bring) is used when it is
+    installed; on SIGTERM it stops accepting, lets the calls in flight finish and their
+    answers go out for up to ``grace`` seconds, and returns. Without waitress, the standard
+    library's server with a thread per request serves, which is right for development only.
     """
     try:
-        import waitress  # type: ignore[import-untyped]
+        import waitress.server  # type: ignore[import-untyped]
     except ImportError:
         server = _ThreadingWSGIServer(sock.getsockname()[:2], WSGIRequestHandler, bind_and_activate=False)
         server.socket.close()
@@ -89,7 +127,43 @@ def run_wsgi(app: Callable[..., Iterable[bytes]], sock: socket.socket, *, thread
         finally:
             server.server_close()
         return
-    waitress.serve(app, sockets=[sock], threads=threads)
+    _serve_waitress(waitress.server.create_server(app, sockets=[sock], threads=threads), grace)
+
+
+def _serve_waitress(server: Any, grace: float) -> None:
+    """waitress's loop, with a graceful stop: waitress itself drops the calls in flight on SIGTERM."""
+    import waitress.server
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    sockets = server.map if hasattr(server, "map") else server._map  # one socket: waitress keeps it private
+
+    def turn() -> None:
+        server.asyncore.loop(timeout=0.2, map=sockets, use_poll=server.adj.asyncore_use_poll, count=1)
+
+    try:
+        while not stopping.is_set():
+            turn()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    # No new connections; the requests in hand run to the end and their answers are sent.
+    for listener in [obj for obj in sockets.values() if isinstance(obj, waitress.server.BaseWSGIServer)]:
+        listener.close()
+    deadline = time.monotonic() + grace
+    tasks = server.task_dispatcher
+    while time.monotonic() < deadline and (
+        tasks.active_count
+        or tasks.queue
+        or any(
+            getattr(channel, "requests", None) or getattr(channel, "total_outbufs_len", 0)
+            for channel in sockets.values()
+        )
+    ):
+        turn()
+    for channel in list(sockets.values()):
+        channel.close()
+    tasks.shutdown(cancel_pending=True, timeout=1)
 
 
 def url_of(sock: socket.socket, path: str = "/rpc") -> str:
