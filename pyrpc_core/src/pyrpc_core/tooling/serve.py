@@ -133,6 +133,7 @@ def run_wsgi(
 def _serve_waitress(server: Any, grace: float) -> None:
     """waitress's loop, with a graceful stop: waitress itself drops the calls in flight on SIGTERM."""
     import waitress.server
+
     stopping = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     sockets = server.map if hasattr(server, "map") else server._map  # one socket: waitress keeps it private
