@@ -1,11 +1,14 @@
 """``"framework": "django"`` through the real ``pyrpc`` command: ``serve`` and ``dev`` (with a
 reload), for a module of procedures (pyRPC builds the Django app) and for a user's own Django
-project (its routes and middleware served beside pyRPC). Each runs in its own process, as
-Django's settings can be configured once a process."""
+project (its routes and middleware served beside pyRPC); and that project under uvicorn
+(``get_asgi_application()``). Each runs in its own process, as Django's settings can be
+configured once a process."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,3 +142,43 @@ def test_dev_serves_and_reloads(tmp_path: Path, start: type[Running], source: st
         assert client.add(1, 1) == 2
     if source == PROJECT:  # the project's urlconf is read afresh too
         assert http_request(url, "GET", path="/ready").status == 200
+
+
+UVICORN = """
+import socket, sys, uvicorn
+sys.path.insert(0, sys.argv[1])
+from django.core.asgi import get_asgi_application
+import main
+
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+sock.listen(128)
+print(sock.getsockname()[1], flush=True)
+uvicorn.Server(uvicorn.Config(get_asgi_application(), log_level="warning", lifespan="off")).run(sockets=[sock])
+"""
+
+WHERE = """
+
+import threading
+
+
+@rpc
+async def where() -> str:
+    return threading.current_thread().name
+"""
+
+
+def test_a_users_project_under_uvicorn_runs_async_procedures_on_the_servers_loop(tmp_path: Path) -> None:
+    root = backend(tmp_path, PROJECT + WHERE)
+    server = subprocess.Popen([sys.executable, "-c", UVICORN, str(root)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        url = f"http://127.0.0.1:{int(server.stdout.readline())}/rpc"
+        with RPCClient(url) as client:
+            assert client.add(2, 3) == 5
+            assert client.where() == "MainThread"  # the async view: uvicorn's loop, in its main thread
+        health = http_request(url, "GET", path="/health")
+        assert (health.status, health.headers["x-project-middleware"]) == (200, "ran")
+    finally:
+        server.terminate()
+        server.wait(10)
