@@ -13,6 +13,7 @@ import pytest
 from pyrpc_core import RPCClient
 
 from .conftest import run
+from .messages import own_lines
 
 API = """
 from pydantic import BaseModel
@@ -101,7 +102,9 @@ def test_codegen_defaults_to_the_workspace_types_folder(tmp_path: Path) -> None:
     root = project(tmp_path, distribution="workspace")
     result = run(["codegen"], root)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "frontend" / "node_modules" / "@pyrpc" / "types" / "index.d.ts").exists()
+    assert (tmp_path / "frontend" / "pyrpc" / "types" / "index.d.ts").exists()
+    assert "typescript: 3 files in" in result.stdout
+    assert not (tmp_path / "frontend" / "node_modules").exists()
 
 
 def test_unknown_emitter_lists_the_installed_ones(tmp_path: Path) -> None:
@@ -132,16 +135,27 @@ def test_serve_with_worker_processes(tmp_path: Path, start: Any) -> None:
         assert [client.add(i, i) for i in range(5)] == [0, 2, 4, 6, 8]
 
 
+FROM_FILE = """(from pyrpc.json's "entrypoint")"""
+
+
 @pytest.mark.parametrize(
     ("setup", "args", "message"),
     [
         ("none", ["serve"], "pyrpc.json: not found; run 'pyrpc dev'"),
         ("bad-field", ["serve"], "field 'distribution'"),
-        ("bad-module", ["serve"], "entrypoint module 'nowhere' not found"),
+        ("bad-module", ["serve"], "entrypoint module 'nowhere' not found: no nowhere.py or nowhere/__init__.py in"),
+        ("bad-module", ["serve"], FROM_FILE),
         ("bad-module", ["inspect"], "entrypoint module 'nowhere' not found"),
+        ("bad-module", ["codegen", "--out", "x"], FROM_FILE),
+        ("good", ["inspect", "--entrypoint", "nowhere"], "not found: no nowhere.py or nowhere/__init__.py in"),
+        ("good", ["inspect", "--entrypoint", "nowhere"], "(from --entrypoint)"),
+        ("good", ["inspect", "--entrypoint", "main:nothing"], "module 'main' has no 'nothing' (from --entrypoint)"),
+        ("bad-attr", ["serve"], f"module 'main' has no 'nothing' {FROM_FILE}"),
         ("broken-code", ["inspect"], "main.py:3: ZeroDivisionError: division by zero"),
-        ("not-installed", ["serve"], "no framework adapter named 'django' is installed (installed: asgi"),
+        ("broken-code", ["serve"], "main.py:3: ZeroDivisionError: division by zero"),
+        ("not-installed", ["serve"], "no framework adapter named 'nonesuch' is installed (installed: asgi"),
         ("good", ["inspect", "--url", "http://127.0.0.1:9/rpc"], "cannot fetch the schema from http://127.0.0.1:9/rpc"),
+        ("good", ["codegen", "--emitter", "cobol", "--out", "x"], "no emitter named 'cobol' is installed"),
     ],
 )
 def test_failures_give_one_actionable_message(tmp_path: Path, setup: str, args: list[str], message: str) -> None:
@@ -155,12 +169,16 @@ def test_failures_give_one_actionable_message(tmp_path: Path, setup: str, args: 
         config_path.write_text(config_path.read_text().replace('"server"', '"cloud"'))
     if setup == "bad-module":
         config_path.write_text(config_path.read_text().replace('"main"', '"nowhere"'))
+    if setup == "bad-attr":
+        config_path.write_text(config_path.read_text().replace('"main"', '"main:nothing"'))
     if setup == "not-installed":
-        config_path.write_text(config_path.read_text().replace('"asgi"', '"django"'))
+        config_path.write_text(config_path.read_text().replace('"asgi"', '"nonesuch"'))
     result = run(args, root)
     assert result.returncode == 1, result.stdout
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    [line] = own_lines(result.stderr)  # one line, in one format for every command
+    assert line.startswith(f"pyrpc {args[0]}: error: ")
+    assert message in line
+    assert "LoadError" not in line
 
 
 def test_port_in_use(tmp_path: Path) -> None:
@@ -171,7 +189,10 @@ def test_port_in_use(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         result = run(["serve", "--port", str(port)], root)
     assert result.returncode == 1
-    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert own_lines(result.stderr) == [
+        f"pyrpc serve: error: port {port} on 127.0.0.1 is already in use; stop the other server or pick another "
+        "with --port"
+    ]
 
 
 def test_url_and_entrypoint_together_is_a_usage_error(tmp_path: Path) -> None:

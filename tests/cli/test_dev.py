@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pyrpc_core import RPCClient, RpcError
+from pyrpc_core.plugins import get_plugin_manager
 
 from .conftest import Running
 
@@ -42,7 +43,7 @@ def backend(tmp_path: Path) -> Path:
 
 
 def types_file(backend: Path) -> Path:
-    return backend.parent / "frontend" / "node_modules" / "@pyrpc" / "types" / "index.d.ts"
+    return backend.parent / "frontend" / "pyrpc" / "types" / "index.d.ts"
 
 
 def flags(framework: str = "asgi", distribution: str = "workspace") -> list[str]:
@@ -74,7 +75,7 @@ def wait_until(condition: Any, timeout: float = 10) -> float:
 def test_first_run_asks_and_writes_pyrpc_json(backend: Path, start: Any) -> None:
     dev = start(["dev", "--port", "0"], backend, stdin="asgi\nmain\n../frontend\nworkspace\n")
     dev.wait_for(r"wrote .*pyrpc\.json")
-    url = dev.wait_for(r"serving 1 procedures at (http://\S+)").group(1)
+    url = dev.wait_for(r"serving 1 procedure at (http://\S+)").group(1)
     assert json.loads((backend / "pyrpc.json").read_text()) == {
         "version": 1,
         "framework": "asgi",
@@ -82,7 +83,10 @@ def test_first_run_asks_and_writes_pyrpc_json(backend: Path, start: Any) -> None
         "client_root": "../frontend",
         "distribution": "workspace",
     }
-    assert any("Framework (asgi, fastapi, flask)" in line for line in dev.lines)
+    adapters = ", ".join(get_plugin_manager().adapters())  # the installed ones, starlette's example too
+    assert "starlette" in adapters
+    assert any(f"Framework ({adapters}) [fastapi]: " in line for line in dev.lines)
+    assert any(line.endswith("pyrpc dev: types in " + str(types_file(backend).parent.resolve())) for line in dev.lines)
     with RPCClient(url) as client:
         assert client.add(1, 2) == 3
     assert "add(a: number, b: number): Promise<number>;" in types_file(backend).read_text()
@@ -90,12 +94,12 @@ def test_first_run_asks_and_writes_pyrpc_json(backend: Path, start: Any) -> None
 
 def test_all_flags_ask_nothing_and_single_flags_update_one_field(backend: Path, start: Any) -> None:
     dev = start(flags(distribution="server"), backend, stdin="")  # a prompt would hit end of input
-    dev.wait_for(r"serving 1 procedures")
+    dev.wait_for(r"serving 1 procedure")
     dev.stop()
     assert json.loads((backend / "pyrpc.json").read_text())["distribution"] == "server"
     dev = start(["dev", "--port", "0", "--distribution", "workspace"], backend, stdin="")
     dev.wait_for(r"updated .*pyrpc\.json")
-    dev.wait_for(r"serving 1 procedures")
+    dev.wait_for(r"serving 1 procedure")
     config = json.loads((backend / "pyrpc.json").read_text())
     assert (config["distribution"], config["framework"]) == ("workspace", "asgi")
 
@@ -110,7 +114,7 @@ def test_reconfigure_asks_again_with_current_answers_as_defaults(backend: Path, 
 
 def test_a_save_regenerates_the_types_after_the_debounce(backend: Path, start: Any) -> None:
     dev: Running = start(flags(), backend)
-    url = dev.wait_for(r"serving 1 procedures at (http://\S+)").group(1)
+    url = dev.wait_for(r"serving 1 procedure at (http://\S+)").group(1)
     before = types_file(backend).read_text()
     saved = time.monotonic()
     (backend / "main.py").write_text(SECOND)
@@ -155,7 +159,7 @@ def test_a_broken_save_keeps_the_server_and_the_last_good_types(
     backend: Path, start: Any, broken: str, message: str
 ) -> None:
     dev: Running = start(flags(), backend)
-    url = dev.wait_for(r"serving 1 procedures at (http://\S+)").group(1)
+    url = dev.wait_for(r"serving 1 procedure at (http://\S+)").group(1)
     (backend / "main.py").write_text(SECOND)
     dev.wait_for(r"reloaded: \+ math\.mul")
     good_types = types_file(backend).read_text()
@@ -177,11 +181,12 @@ def test_a_broken_save_keeps_the_server_and_the_last_good_types(
 
 def test_server_mode_writes_no_types_and_serves_the_new_schema(backend: Path, start: Any) -> None:
     dev: Running = start(flags(distribution="server"), backend)
-    url = dev.wait_for(r"serving 1 procedures at (http://\S+)").group(1)
+    url = dev.wait_for(r"serving 1 procedure at (http://\S+)").group(1)
     (backend / "main.py").write_text(SECOND)
     dev.wait_for(r"reloaded: \+ math\.mul")
     assert sorted(RPCClient(url).schema()["procedures"]) == ["add", "math.mul"]
-    assert not (backend.parent / "frontend" / "node_modules").exists()
+    assert list((backend.parent / "frontend").iterdir()) == []
+    assert f"pyrpc dev: the frontend gets the types with 'npx pyrpc sync' from {url}" in dev.lines
 
 
 def test_a_changed_signature_is_reported_as_changed(backend: Path, start: Any) -> None:
@@ -194,7 +199,7 @@ def test_a_changed_signature_is_reported_as_changed(backend: Path, start: Any) -
 
 def test_flask_projects_are_served_by_a_threaded_wsgi_server(backend: Path, start: Any) -> None:
     dev: Running = start(flags(framework="flask"), backend)
-    url = dev.wait_for(r"serving 1 procedures at (http://\S+)").group(1)
+    url = dev.wait_for(r"serving 1 procedure at (http://\S+)").group(1)
     with RPCClient(url) as client:
         assert client.add(20, 22) == 42
     (backend / "main.py").write_text(SECOND)
