@@ -182,3 +182,17 @@ def test_a_users_project_under_uvicorn_runs_async_procedures_on_the_servers_loop
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_the_plugin_and_the_package_import_no_django() -> None:
+    check = (
+        "import sys, pyrpc_django, pyrpc_django.plugin\n"
+        "from pyrpc_core import get_plugin_manager\n"
+        "adapter = get_plugin_manager().get_adapter('django')\n"
+        "assert adapter.interface == 'wsgi', adapter\n"
+        "assert not [name for name in sys.modules if name.split('.')[0] == 'django'], 'django imported'\n"
+        "pyrpc_django.path\n"
+        "assert 'django' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
