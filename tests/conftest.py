@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import Any
 
@@ -16,3 +17,61 @@ def serve_asgi() -> Iterator[Callable[[Any], str]]:
     """Start ASGI apps under a real uvicorn on 127.0.0.1 (an ephemeral port); returns the base URL."""
     with ExitStack() as stack:
         yield lambda app: stack.enter_context(serve_app(app))
+
+
+AsgiResponse = tuple[int, dict[str, str], bytes]
+
+
+def _asgi_request(
+    app: Any,
+    method: str = "POST",
+    path: str = "/rpc",
+    body: bytes | list[bytes] = b"",
+    headers: Mapping[str, str] | None = None,
+    *,
+    root_path: str = "",
+) -> AsgiResponse:
+    """One request to an ASGI app in process, on a fresh event loop: (status, headers, body).
+
+    A list ``body`` arrives in several ``http.request`` messages, as a chunked body does.
+    """
+    parts = body if isinstance(body, list) else [body]
+    messages = [
+        {"type": "http.request", "body": part, "more_body": index < len(parts) - 1} for index, part in enumerate(parts)
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": root_path,
+        "query_string": b"",
+        "headers": [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    start = next(message for message in sent if message["type"] == "http.response.start")
+    answer = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
+    response_headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in start["headers"]}
+    assert len(response_headers) == len(start["headers"]), start["headers"]  # no header twice
+    return start["status"], response_headers, answer
+
+
+@pytest.fixture
+def asgi_request() -> Callable[..., AsgiResponse]:
+    """Send one request to an ASGI app in process (no server): ``asgi_request(app, method, path, body, headers)``."""
+    return _asgi_request

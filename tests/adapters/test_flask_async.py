@@ -57,15 +57,23 @@ def test_async_procedures_share_one_loop_and_leak_nothing(rpc_url: str) -> None:
         loop_id, thread_name = answer["result"]
         return loop_id, thread_name
 
-    first = loop_of_one_call()  # starts the dispatcher's loop thread
+    def loops_of_a_batch() -> set[tuple[int, str]]:
+        batch = [{"jsonrpc": "2.0", "method": "loop_identity", "id": index} for index in range(20)]
+        return {tuple(answer["result"]) for answer in post(rpc_url, batch).json()}
+
+    # Warm up: the dispatcher's loop thread starts, and the worker threads a batch takes (when a
+    # pyrpc_call plugin is installed, the wrappers of async calls run in them) are made.
+    first = loop_of_one_call()
+    seen = loops_of_a_batch()
     loops, threads = live_event_loops(), threading.active_count()
-    seen = {loop_of_one_call() for _ in range(60)}
-    batch = [{"jsonrpc": "2.0", "method": "loop_identity", "id": index} for index in range(20)]
-    seen |= {tuple(answer["result"]) for answer in post(rpc_url, batch).json()}
+    seen |= {loop_of_one_call() for _ in range(60)}
+    seen |= loops_of_a_batch()
     assert seen == {first}, "every async call ran on the one loop, in its background thread"
     assert first[1] == "pyrpc-async"
-    assert live_event_loops() == loops
-    assert threading.active_count() == threads
+    # Nothing more than after the warm-up: nothing per request (threads of other tests'
+    # dispatchers may end meanwhile, when these are collected).
+    assert live_event_loops() <= loops
+    assert threading.active_count() <= threads
 
 
 def test_sync_procedures_run_in_the_servers_worker_threads(rpc_url: str) -> None:

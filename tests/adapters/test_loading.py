@@ -253,8 +253,8 @@ def test_framework_not_installed_names_the_distribution_to_install(
 
 
 def test_unknown_framework_lists_the_installed_ones(project: Project) -> None:
-    path = project("django", "x = 1\n")
-    with pytest.raises(ConfigError, match=r"'django' is installed \(installed: asgi, fastapi, flask"):
+    path = project("tornado", "x = 1\n")
+    with pytest.raises(ConfigError, match=r"'tornado' is installed \(installed: asgi, (django, )?fastapi, flask"):
         load_config(path)
 
 

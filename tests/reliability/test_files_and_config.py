@@ -15,6 +15,7 @@ import pytest
 
 from pyrpc_core import Emitter
 from pyrpc_core.tooling.cli import CommandError, DevSession, configure
+from pyrpc_core.tooling.config import SNAPSHOT_FILE
 from pyrpc_core.tooling.files import write_atomic
 
 OLD, NEW = b"A" * 3_000_000, b"B" * 3_000_000
@@ -78,12 +79,18 @@ class _Project:
 def test_dev_keeps_the_last_good_types_when_the_emitter_fails(tmp_path: Path, capsys: Any) -> None:
     project = _Project(tmp_path)
     good = Emitter(
-        name="good", language="ts", generate=lambda schema: {"index.d.ts": str(sorted(schema["procedures"]))}
+        name="good",
+        language="ts",
+        generate=lambda schema: {"index.d.ts": str(sorted(schema["procedures"]))},
+        default_out="pyrpc/types",  # in the client project, beside the schema snapshot
     )
     session = DevSession(project, project.reload(), good)  # type: ignore[arg-type]
     session.write_types()
-    written = project.config.client_path / "node_modules/@pyrpc/types/index.d.ts"
+    written = project.config.client_path / "pyrpc/types/index.d.ts"
     assert written.read_text() == "['p1']"
+    snapshot = project.config.client_path / SNAPSHOT_FILE
+    last_good_snapshot = snapshot.read_bytes()
+    assert b'"p1"' in last_good_snapshot
 
     def broken(schema: dict[str, Any]) -> dict[str, str]:
         raise RuntimeError("emitter bug")
@@ -91,6 +98,7 @@ def test_dev_keeps_the_last_good_types_when_the_emitter_fails(tmp_path: Path, ca
     session.emitter = Emitter(name="broken", language="ts", generate=broken)
     session.regenerate()
     assert written.read_text() == "['p1']"
+    assert snapshot.read_bytes() == last_good_snapshot
     assert "writing types failed" in capsys.readouterr().err
 
     # An emitter asking for a path outside the package: refused before anything is written.
