@@ -17,7 +17,7 @@ import pyrpc_asgi
 import pyrpc_asgi.plugin
 import pyrpc_fastapi
 import pyrpc_flask
-from pyrpc_core import RPCClient, registry
+from pyrpc_core import Adapter, RPCClient, hookimpl, registry
 from pyrpc_core.plugins import PluginManager
 from pyrpc_core.tooling.config import ConfigError, load_config
 from pyrpc_core.tooling.loading import LoadedApp, LoadError, load_app
@@ -268,3 +268,163 @@ def test_the_adapters_are_plugins_of_the_entry_point_group() -> None:
         "flask": "wsgi",
     }
     assert all(adapters[name].find_app is not None for name in ("asgi", "fastapi", "flask"))
+
+
+# -- the endpoint the tooling serves and writes the types of ------------------------------------
+
+TWO_REGISTRIES = {
+    "asgi": """
+        from pyrpc_asgi import create_app
+        from pyrpc_core import Registry
+
+        api, other = Registry(), Registry()
+
+        @api.rpc
+        def served() -> str:
+            return "api"
+
+        @other.rpc
+        def elsewhere() -> str:
+            return "other"
+
+        app = create_app(api)
+        """,
+    "fastapi": """
+        from fastapi import FastAPI
+        from pyrpc_core import Registry
+        from pyrpc_fastapi import mount
+
+        api, other = Registry(), Registry()
+
+        @api.rpc
+        def served() -> str:
+            return "api"
+
+        @other.rpc
+        def elsewhere() -> str:
+            return "other"
+
+        app = FastAPI()
+        mount(app, api)
+        """,
+    "flask": """
+        from flask import Flask
+        from pyrpc_core import Registry
+        from pyrpc_flask import mount
+
+        api, other = Registry(), Registry()
+
+        @api.rpc
+        def served() -> str:
+            return "api"
+
+        @other.rpc
+        def elsewhere() -> str:
+            return "other"
+
+        app = Flask(__name__)
+        mount(app, api)
+        """,
+}
+
+
+@pytest.mark.parametrize("attr", ["app", ""])
+@pytest.mark.parametrize("framework", ["asgi", "fastapi", "flask"])
+def test_the_endpoint_is_the_apps_with_another_registry_in_the_module(
+    project: Project, framework: str, attr: str
+) -> None:
+    """``entrypoint: "main:app"`` (or ``"main"``) with a second Registry in the module: the types are the app's."""
+    path = project(framework, TWO_REGISTRIES[framework], attr=attr)
+    loaded = load_app(load_config(path))
+    module = sys.modules[json.loads(path.read_text())["entrypoint"].partition(":")[0]]
+    assert loaded.app is module.app
+    assert [procedure.name for procedure in loaded.endpoint.registry] == ["served"]
+    assert list(loaded.endpoint.schema()["procedures"]) == ["served"]
+    assert loaded.endpoint.path == "/rpc"
+    assert call(loaded, "served") == "api"
+
+
+@pytest.mark.parametrize("framework", ["asgi", "fastapi", "flask"])
+def test_the_endpoint_of_an_app_built_for_a_named_registry(project: Project, framework: str) -> None:
+    loaded = load_app(load_config(project(framework, TWO_REGISTRIES[framework], attr="other")))
+    assert [procedure.name for procedure in loaded.endpoint.registry] == ["elsewhere"]
+    assert call(loaded, "elsewhere") == "other"
+
+
+@pytest.mark.parametrize("framework", ["asgi", "fastapi", "flask"])
+def test_the_endpoint_of_an_app_built_for_the_module(project: Project, framework: str) -> None:
+    path = project(
+        framework,
+        """
+        from pyrpc_core import Registry
+
+        api = Registry()
+
+        @api.rpc
+        def only() -> int:
+            return 1
+        """,
+    )
+    loaded = load_app(load_config(path))
+    assert [procedure.name for procedure in loaded.endpoint.registry] == ["only"]
+    assert loaded.adapter.endpoints is not None
+    assert list(loaded.adapter.endpoints(loaded.app)) == [loaded.endpoint]
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_of_several_endpoints_the_one_at_rpc_is_served(project: Project, framework: str) -> None:
+    make_app = "FastAPI()" if framework == "fastapi" else "Flask(__name__)"
+    source = f"""
+        from fastapi import FastAPI
+        from flask import Flask
+        from pyrpc_core import Registry
+        from pyrpc_{framework} import mount
+
+        v1, v2 = Registry(), Registry()
+        v1.rpc(name="one")(lambda: 1)
+        v2.rpc(name="two")(lambda: 2)
+        app = {make_app}
+        mount(app, v2, "/v2/rpc")
+        mount(app, v1, "{{path}}")
+        """
+    loaded = load_app(load_config(project(framework, source.replace("{path}", "/rpc"), attr="app")))
+    assert (loaded.endpoint.path, [p.name for p in loaded.endpoint.registry]) == ("/rpc", ["one"])
+    with pytest.raises(LoadError, match=r"serves pyRPC at /v1/rpc, /v2/rpc; serve one of them at /rpc"):
+        load_app(load_config(project(framework, source.replace("{path}", "/v1/rpc"), attr="app")))
+
+
+def test_an_app_without_an_endpoint_is_a_load_error(project: Project) -> None:
+    path = project("fastapi", "from fastapi import FastAPI\n\nbare = FastAPI()\n", attr="bare")
+    with pytest.raises(LoadError, match="the fastapi app serves no pyRPC endpoint"):
+        load_app(load_config(path))
+
+
+def without_endpoints() -> PluginManager:
+    """A plugin manager whose only adapter ("plain") does not report its endpoints."""
+
+    class Plain:
+        @hookimpl
+        def pyrpc_adapters(self) -> list[Adapter]:
+            return [Adapter(name="plain", interface="asgi", create_app=pyrpc_asgi.create_app)]
+
+    manager = PluginManager()
+    manager.register(Plain(), name="plain")
+    return manager
+
+
+def test_an_adapter_without_endpoints_gets_the_modules_registry(project: Project) -> None:
+    path = project("asgi", "from pyrpc_core import Registry\n\napi = Registry()\napi.rpc(name='mine')(lambda: 1)\n")
+    loaded = load_app(load_config(path).updated(framework="plain"), plugins=without_endpoints())
+    assert [procedure.name for procedure in loaded.endpoint.registry] == ["mine"]
+
+
+def test_an_adapter_without_endpoints_gets_the_registry_the_entrypoint_names(project: Project) -> None:
+    """Bug: ``served_endpoint`` falls back to ``module_registry(module)``, not the registry of ``module:attr``.
+
+    With two registries in the module that is the default registry: the app serves ``other``
+    while the types would be made of another registry (the bug the endpoint fixes for the
+    adapters that report their endpoints).
+    """
+    path = project("asgi", TWO_REGISTRIES["asgi"], attr="other")
+    loaded = load_app(load_config(path).updated(framework="plain"), plugins=without_endpoints())
+    assert [procedure.name for procedure in loaded.endpoint.registry] == ["elsewhere"]
