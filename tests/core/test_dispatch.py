@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 from pydantic import BaseModel
 
-from pyrpc_core import Context, Dispatcher, Headers, Registry, RpcError
+from pyrpc_core import Context, Dispatcher, Headers, Limits, Registry, RpcError
 
 
 class Color(Enum):
@@ -501,3 +501,71 @@ def test_a_batch_answer_is_compact_json() -> None:
     assert dispatcher.dispatch_sync(body) == (
         b'[{"jsonrpc":"2.0","result":1,"id":1},{"jsonrpc":"2.0","result":1,"id":"b"}]'
     )
+
+
+# -- the dispatcher's own API: guards, internal errors, no plugins ------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_run_guards_refuses_with_the_guards_error(registry: Registry, kind: str) -> None:
+    seen: list[str] = []
+
+    def check(procedure: Any, ctx: Context) -> None:
+        seen.append(procedure.name)
+        if ctx.headers.get("authorization") != "Bearer good":
+            raise RpcError(4001, "unauthorized")
+
+    async def async_check(procedure: Any, ctx: Context) -> None:
+        await asyncio.sleep(0)
+        check(procedure, ctx)
+
+    registry.guard(check if kind == "sync" else async_check)
+    dispatcher = Dispatcher(registry)
+    procedure = registry.get("subtract")
+    assert procedure is not None
+    allowed = Context(headers=Headers({"Authorization": "Bearer good"}))
+    asyncio.run(dispatcher.run_guards(procedure, allowed))
+    dispatcher.run_guards_sync(procedure, lambda: allowed)  # async guards run on the dispatcher's loop
+    with pytest.raises(RpcError, match="unauthorized"):
+        asyncio.run(dispatcher.run_guards(procedure, Context()))
+    with pytest.raises(RpcError, match="unauthorized"):
+        dispatcher.run_guards_sync(procedure)
+    assert seen == ["subtract"] * 4
+
+
+def test_run_guards_without_guards_makes_no_context(registry: Registry) -> None:
+    dispatcher = Dispatcher(registry)
+    procedure = registry.get("subtract")
+    assert procedure is not None
+
+    def never() -> Context:
+        raise AssertionError("the context was made")
+
+    asyncio.run(dispatcher.run_guards(procedure, never))
+    dispatcher.run_guards_sync(procedure, never)
+
+
+def test_internal_error_logs_under_a_new_request_id(registry: Registry, caplog: Any) -> None:
+    with caplog.at_level(logging.ERROR, logger="pyrpc"):
+        answer = json.loads(Dispatcher(registry).internal_error(b'"r-1"', KeyError("hidden"), "something failed"))
+        debug = json.loads(Dispatcher(registry, debug=True).internal_error(b"null", KeyError("shown"), "again"))
+    request_id = answer["error"]["data"]["request_id"]
+    assert answer == {
+        "jsonrpc": "2.0",
+        "error": {"code": -32603, "message": "Internal error", "data": {"request_id": request_id}},
+        "id": "r-1",
+    }
+    assert f"something failed [request_id={request_id}]" in caplog.text
+    assert "KeyError: 'hidden'" in caplog.text  # the traceback, on the server only
+    data = debug["error"]["data"]
+    assert (debug["id"], data["type"], data["message"]) == (None, "KeyError", "'shown'")
+    assert data["request_id"] != request_id
+
+
+def test_a_dispatcher_alone_calls_procedures_directly(registry: Registry) -> None:
+    """No plugins at all: the ``pyrpc_call`` hook comes from the endpoint, as ``around_call``."""
+    dispatcher = Dispatcher(registry)
+    assert dispatcher.around_call is None
+    assert dispatcher.debug is False
+    assert dispatcher.limits == Limits()
+    assert not hasattr(dispatcher, "schema_json")  # introspection is the endpoint's
