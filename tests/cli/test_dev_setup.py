@@ -232,7 +232,7 @@ try:
     main(["--version"])
 except SystemExit:
     pass
-heavy = ["uvicorn", "watchdog", "fastapi", "flask", "starlette", "django", "jinja2", "pyrpc_ts",
+heavy = ["uvicorn", "watchdog", "fastapi", "flask", "starlette", "django", "jinja2", "pyrpc_ts", "pydantic",
          "pyrpc_core.tooling.reload", "pyrpc_core.tooling.dev", "pyrpc_core.tooling.serve",
          "pyrpc_core.tooling.watch", "pyrpc_core.tooling.imports"]
 print(json.dumps({"imported": [name for name in heavy if name in sys.modules],

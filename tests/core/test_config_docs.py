@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from pyrpc_core.tooling import cli
-from pyrpc_core.tooling.config import _ConfigFile
+from pyrpc_core.tooling.config import file_model
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
@@ -17,7 +17,7 @@ def _table_fields(section: str) -> list[str]:
 
 
 def test_every_pyrpc_json_field_and_no_other_is_documented() -> None:
-    assert _table_fields("pyrpc.json") == list(_ConfigFile.model_fields)
+    assert _table_fields("pyrpc.json") == list(file_model().model_fields)
 
 
 def test_the_documented_defaults_are_the_cli_defaults() -> None:

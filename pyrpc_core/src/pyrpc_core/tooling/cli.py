@@ -26,9 +26,6 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 
-from ..plugins import Emitter, PluginError, PluginManager, PluginWarning, get_plugin_manager
-from ..registry import Registry
-from ..schema import dump_snapshot
 from .config import (
     CONFIG_FILE,
     ENTRYPOINT_PATTERN,
@@ -42,12 +39,12 @@ from .config import (
     save_config,
 )
 from .files import UnsafeWriteError, write_atomic, write_files
-from .loading import LoadError, import_entrypoint, load_app, module_registry
-from .remote import SchemaError, fetch_schema
 
 if TYPE_CHECKING:
     import socket
 
+    from ..plugins import Emitter, PluginManager
+    from ..registry import Registry
     from .reload import ReloadError
 
 DEFAULTS = {"framework": "fastapi", "entrypoint": "main", "client_root": "../frontend", "distribution": "workspace"}
@@ -119,6 +116,8 @@ class _Pyrpc(click.Group):
 
     def add_plugin_commands(self) -> None:
         if not self.plugin_commands_added:
+            from ..plugins import get_plugin_manager
+
             self.plugin_commands_added = True
             with _plugin_warnings_silenced():
                 _add_commands_of(get_plugin_manager())
@@ -162,12 +161,16 @@ class _InstalledOption(click.Option):
 @contextmanager
 def _plugin_warnings_silenced() -> Iterator[None]:
     """Plugin problems are printed by the command itself, one line each (see ``main``)."""
+    from ..plugins import PluginWarning
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
         yield
 
 
 def _installed(kind: str) -> str:
+    from ..plugins import get_plugin_manager
+
     with _plugin_warnings_silenced():
         manager = get_plugin_manager()
         names = manager.adapters() if kind == "adapters" else manager.emitters()
@@ -186,6 +189,8 @@ def main(ctx: click.Context) -> None:
 
 def _plugin_problems() -> list[str]:
     """Every problem of the installed plugins: broken imports, wrong hooks, clashing names and commands."""
+    from ..plugins import get_plugin_manager
+
     main.add_plugin_commands()
     with _plugin_warnings_silenced():
         manager = get_plugin_manager()
@@ -319,6 +324,8 @@ def configure(path: Path, flags: dict[str, str | None], reconfigure: bool) -> Co
     if current is None or reconfigure:
         asked = {field for field in DEFAULTS if flags[field] is None}
     if asked:
+        from ..plugins import get_plugin_manager
+
         adapters = list(get_plugin_manager().adapters())
         if current is None:
             guess = guess_entrypoint(root, DEFAULTS["entrypoint"])
@@ -408,6 +415,8 @@ def _module_files(entrypoint: str) -> str:
 
 def _check_flags(flags: dict[str, str | None], root: Path) -> None:
     """Refuse a flag's bad value before anything is asked or written, naming the flag."""
+    from ..plugins import PluginError, get_plugin_manager
+
     framework, entrypoint = flags["framework"], flags["entrypoint"]
     if framework is not None:
         try:
@@ -440,6 +449,8 @@ def _dev_output(config: Config, emitter: str, out: Path | None) -> tuple[Emitter
     """The emitter ``pyrpc dev`` regenerates with and the folder it writes to (None: the types package)."""
     if out is None and config.distribution != "workspace":
         return None, None  # server mode: clients fetch GET /rpc and generate their types themselves
+    from ..plugins import PluginError, get_plugin_manager
+
     try:
         chosen = get_plugin_manager().get_emitter(emitter)
     except PluginError as exc:
@@ -457,6 +468,9 @@ def _dev_output(config: Config, emitter: str, out: Path | None) -> tuple[Emitter
 def _reload_message(exc: ReloadError, source: str) -> str:
     """The message of a failed first load: the tooling's own errors as they are (with where the
     value came from), errors of the user's code as ``file:line: ExceptionType: message``."""
+    from ..plugins import PluginError
+    from .loading import LoadError
+
     cause = exc.__cause__
     if isinstance(cause, LoadError):
         return _with_source(str(cause), source)
@@ -481,6 +495,8 @@ def _no_procedures(entrypoint: str) -> str:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Worker processes (ASGI).")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API of pyrpc.json, without the watcher (for production)."""
+    from .loading import LoadError, load_app
+
     config = _load_config()
     source = _from_file("entrypoint")
     _check_entrypoint(config.entrypoint, config.root, source)
@@ -509,6 +525,8 @@ def serve(host: str, port: int, workers: int) -> None:
 
 def app_from_environment() -> Any:
     """The app of the pyrpc.json named by $PYRPC_CONFIG (what each ``serve --workers`` process imports)."""
+    from .loading import load_app
+
     return load_app(read_config(os.environ[CONFIG_ENV])).app
 
 
@@ -541,6 +559,9 @@ def codegen(url: str | None, entrypoint: str | None, emitter: str, out: Path | N
     the emitter puts them in pyrpc.json's client project (TypeScript: <client_root>/pyrpc/types,
     with the schema snapshot in <client_root>/pyrpc/schema.json), as pyrpc dev writes them.
     """
+    from ..plugins import PluginError, get_plugin_manager
+    from ..schema import dump_snapshot
+
     try:
         chosen = get_plugin_manager().get_emitter(emitter)
     except PluginError as exc:
@@ -637,6 +658,8 @@ def plugins(as_json: bool, check: bool) -> None:
     Plugins that were left out (an import that fails, a hook with a wrong signature, a name
     another plugin claims too) are listed after them, naming the plugin; the rest works.
     """
+    from ..plugins import get_plugin_manager
+
     with _plugin_warnings_silenced():
         infos = get_plugin_manager().plugin_infos()
     problems = _plugin_problems()
@@ -668,6 +691,8 @@ def _schema(url: str | None, entrypoint: str | None) -> dict[str, Any]:
     if url and entrypoint:
         raise click.UsageError("give --url or --entrypoint, not both")
     if url:
+        from .remote import SchemaError, fetch_schema
+
         try:
             return fetch_schema(url)
         except SchemaError as exc:
@@ -678,6 +703,7 @@ def _schema(url: str | None, entrypoint: str | None) -> dict[str, Any]:
         entrypoint, root, source = config.entrypoint, config.root, _from_file("entrypoint")
     _check_entrypoint(entrypoint, root, source)
     from ..schema import build_schema
+    from .loading import LoadError, import_entrypoint
 
     module_name, _, attr = entrypoint.partition(":")
     try:
@@ -690,6 +716,9 @@ def _schema(url: str | None, entrypoint: str | None) -> dict[str, Any]:
 
 def _registry_of(module: ModuleType, attr: str) -> Registry:
     """The registry an entrypoint serves: ``module:attr`` naming a ``Registry``, else ``module_registry``."""
+    from ..registry import Registry
+    from .loading import LoadError, module_registry
+
     if attr and not hasattr(module, attr):
         raise LoadError(f"entrypoint {module.__name__}:{attr}: module {module.__name__!r} has no {attr!r}")
     named = getattr(module, attr, None) if attr else None

@@ -17,16 +17,19 @@ first run of ``pyrpc dev``: they read the project's files and never import them.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from ..plugins import PluginError, PluginManager, get_plugin_manager
 from .files import write_atomic
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ..plugins import PluginManager
 
 CONFIG_FILE = "pyrpc.json"
 TYPES_FOLDER = Path("pyrpc", "types")
@@ -46,16 +49,21 @@ class ConfigError(Exception):
     """pyrpc.json is missing, unreadable or holds an invalid value; the message names file and field."""
 
 
-class _ConfigFile(BaseModel):
-    """The file's format, exactly."""
+@functools.cache
+def file_model() -> type[BaseModel]:
+    """The file's format, exactly (made on first use: ``pyrpc --version`` imports no pydantic)."""
+    from pydantic import BaseModel, ConfigDict, Field
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    class ConfigFile(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True)
 
-    version: Literal[1]
-    framework: str = Field(min_length=1)
-    entrypoint: str = Field(pattern=ENTRYPOINT_PATTERN)
-    client_root: str = Field(min_length=1)
-    distribution: Distribution
+        version: Literal[1]
+        framework: str = Field(min_length=1)
+        entrypoint: str = Field(pattern=ENTRYPOINT_PATTERN)
+        client_root: str = Field(min_length=1)
+        distribution: Distribution
+
+    return ConfigFile
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ def read_config(path: Path | str) -> Config:
 
 def check_framework(config: Config, plugins: PluginManager | None = None) -> None:
     """Raise ``ConfigError`` unless ``config.framework`` is an installed adapter."""
+    from ..plugins import PluginError, get_plugin_manager
+
     manager = plugins if plugins is not None else get_plugin_manager()
     try:
         manager.get_adapter(config.framework)
@@ -139,10 +149,12 @@ def save_config(config: Config) -> None:
 
 
 def _validate(raw: Any, path: Path) -> Config:
+    from pydantic import ValidationError
+
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must hold a JSON object, not {type(raw).__name__}")
     try:
-        checked = _ConfigFile.model_validate(raw)
+        checked: Any = file_model().model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
             f"field {'.'.join(map(str, error['loc'])) or '(top)'!r}: {error['msg']}"
