@@ -171,3 +171,34 @@ def test_a_204_carries_no_content_length(rpc_url: str) -> None:
     for response in (http_request(rpc_url, "POST", NOTIFICATION), http_request(rpc_url, "OPTIONS")):
         assert response.status == 204
         assert "content-length" not in response.headers, response.headers
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_mounting_twice_at_one_path_never_reports_another_endpoint_than_the_served_one(
+    framework: str, asgi_request: Callable[..., Any]
+) -> None:
+    """Either the second mount is refused (Flask refuses), or it is what is served and reported.
+
+    Bug (FastAPI): ``pyrpc_fastapi.route.mount`` appends a second route for the path (the first
+    still answers every request) and replaces the path's entry in ``app.state.pyrpc``, so
+    ``endpoints(app)`` reports the second registry: the tooling would write the types of a
+    registry that is not served.
+    """
+    adapter = pyrpc_fastapi if framework == "fastapi" else pyrpc_flask
+    first_registry, second_registry = Registry(), Registry()
+    first_registry.rpc(name="which")(lambda: "first")
+    second_registry.rpc(name="which")(lambda: "second")
+    app = MOUNTS[framework]()
+    first = adapter.mount(app, first_registry)
+    try:
+        adapter.mount(app, second_registry)
+    except (ValueError, AssertionError):  # refused: nothing changed
+        assert adapter.endpoints(app) == [first]
+        return
+    if framework == "fastapi":
+        body = asgi_request(app, "POST", "/rpc", b'{"jsonrpc":"2.0","method":"which","id":1}', JSON)[2]
+    else:
+        body = app.test_client().post("/rpc", data=b'{"jsonrpc":"2.0","method":"which","id":1}', headers=JSON).data
+    served = json.loads(body)["result"]
+    [reported] = adapter.endpoints(app)
+    assert reported.registry is (first_registry if served == "first" else second_registry)
