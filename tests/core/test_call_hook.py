@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -538,3 +540,76 @@ def test_async_calls_alone_never_overload_the_worker_threads(wrapped: bool) -> N
         return await asyncio.gather(*calls)
 
     assert asyncio.run(run()) == [200] * 10
+
+
+SYS_EXIT_UNDER_A_WRAPPER = """
+import asyncio, json, os, sys, threading
+from pyrpc_core import Endpoint, Registry, hookimpl
+from pyrpc_core.plugins import PluginManager
+
+class Wrapper:
+    @hookimpl(wrapper=True)
+    def pyrpc_call(self):
+        return (yield)
+
+registry = Registry()
+
+@registry.rpc
+async def bye() -> None:
+    sys.exit(3)
+
+@registry.rpc
+async def hello() -> str:
+    return "hello"
+
+manager = PluginManager()
+manager.register(Wrapper())
+BYE = b'{"jsonrpc":"2.0","method":"bye","id":1}'
+HELLO = b'{"jsonrpc":"2.0","method":"hello","id":2}'
+found = {}
+
+def within(seconds, function):
+    answers = []
+    def run():
+        try:
+            answers.append(function().decode())
+        except BaseException as exc:
+            answers.append(f"raised {type(exc).__name__}")
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return answers[0] if answers else "no answer"
+
+dispatcher = Endpoint(registry, plugins=manager).dispatcher
+
+async def on_one_loop():
+    return [await dispatcher.dispatch(BYE), await dispatcher.dispatch(HELLO)]
+
+found["dispatch"] = within(3, lambda: b"|".join(asyncio.run(on_one_loop())))
+found["dispatch_sync"] = within(3, lambda: dispatcher.dispatch_sync(BYE))
+found["dispatch_sync after"] = within(3, lambda: dispatcher.dispatch_sync(HELLO))
+print(json.dumps(found), flush=True)
+os._exit(0)  # a thread stuck on the bug must not keep this interpreter alive
+"""
+
+
+def test_sys_exit_in_an_async_procedure_under_a_wrapper_is_an_internal_error() -> None:
+    """Without a wrapper, ``sys.exit`` in a procedure is answered -32603 and the server lives on.
+
+    Bug: under a ``pyrpc_call`` wrapper the coroutine runs as a task of its own
+    (``run_coroutine_threadsafe`` in ``Dispatcher._around_async``), and asyncio re-raises a
+    ``SystemExit`` of a task out of the event loop: ``dispatch`` raises SystemExit (uvicorn's
+    loop stops), and under WSGI the dispatcher's loop thread dies, so that call and every
+    later async call of the endpoint hang. Run in a fresh interpreter, which is killed when
+    it hangs.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", SYS_EXIT_UNDER_A_WRAPPER], capture_output=True, text=True, timeout=60, check=False
+    )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    internal_error = '{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error"'
+    hello = '{"jsonrpc":"2.0","result":"hello","id":2}'
+    assert found["dispatch"].startswith(internal_error), found
+    assert found["dispatch"].endswith("|" + hello), found
+    assert found["dispatch_sync"].startswith(internal_error), found
+    assert found["dispatch_sync after"] == hello, found
