@@ -9,6 +9,7 @@ import pyrpc_asgi
 import pyrpc_fastapi
 import pyrpc_flask
 from pyrpc_core import Registry
+from pyrpc_core.plugins import PluginManager
 
 from .api import add, add_async, echo_order, echo_order_async, wait_20ms
 
@@ -21,11 +22,15 @@ sync_registry = Registry()
 sync_registry.rpc(add)
 sync_registry.rpc(echo_order)
 
-asgi = pyrpc_asgi.create_app(async_registry)
-asgi_sync = pyrpc_asgi.create_app(sync_registry)
+# pyRPC itself, without the plugins installed where the bench runs (the development venv has the
+# example plugins, pyrpc-otel's pyrpc_call wrapper among them).
+plugins = PluginManager()
+
+asgi = pyrpc_asgi.create_app(async_registry, plugins=plugins)
+asgi_sync = pyrpc_asgi.create_app(sync_registry, plugins=plugins)
 
 fastapi = FastAPI()
-pyrpc_fastapi.mount(fastapi, async_registry)
+pyrpc_fastapi.mount(fastapi, async_registry, plugins=plugins)
 
 flask = Flask(__name__)
-pyrpc_flask.mount(flask, sync_registry)
+pyrpc_flask.mount(flask, sync_registry, plugins=plugins)
