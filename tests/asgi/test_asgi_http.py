@@ -235,7 +235,7 @@ def test_lifespan_and_websockets(asgi_request: Callable[..., Any]) -> None:
 def test_find_app_in_a_module() -> None:
     one = ModuleType("one")
     one.app = create_app(Registry())  # type: ignore[attr-defined]
-    assert find_app(one) is one.app  # type: ignore[attr-defined]
+    assert find_app(one) is one.app
     assert find_app(ModuleType("none")) is None
     two = ModuleType("two")
     two.first, two.second = create_app(Registry()), create_app(Registry())  # type: ignore[attr-defined]

@@ -147,6 +147,7 @@ def send(request: pytest.FixtureRequest, recorder: Recorder, asgi_request: Calla
 
         def through_endpoint(payload: Any) -> Any:
             step = endpoint.receive("POST", "/rpc", Headers(headers).get)
+            assert isinstance(step, Accepted)
             body = json.dumps(payload).encode()
             if request.param == "respond":
                 reply = asyncio.run(endpoint.respond(step, body, context))
