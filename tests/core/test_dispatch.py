@@ -569,3 +569,44 @@ def test_a_dispatcher_alone_calls_procedures_directly(registry: Registry) -> Non
     assert dispatcher.debug is False
     assert dispatcher.limits == Limits()
     assert not hasattr(dispatcher, "schema_json")  # introspection is the endpoint's
+
+
+# -- deadlines ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["async", "sync"])
+@pytest.mark.parametrize("kind", ["async", "sync"])
+def test_a_call_past_its_deadline_is_answered_timeout(path: str, kind: str) -> None:
+    """``@rpc(timeout=...)``: the caller gets -32001 at the deadline, not when the procedure ends.
+
+    Bug (async path): ``Dispatcher._answer_by`` keys its timer with the ``_Call``, a dataclass
+    with ``eq`` and so no hash (``TypeError: unhashable type: '_Call'``): every call with a
+    deadline is answered -32603.
+    """
+    registry = Registry()
+
+    @registry.rpc(timeout=0.2)
+    async def slow_async() -> str:
+        await asyncio.sleep(2)
+        return "late"
+
+    @registry.rpc(timeout=0.2)
+    def slow_sync() -> str:
+        time.sleep(1)
+        return "late"
+
+    @registry.rpc(timeout=1)
+    async def in_time() -> str:
+        return "in time"
+
+    dispatcher = Dispatcher(registry)
+    method = "slow_async" if kind == "async" else "slow_sync"
+    body = json.dumps({"jsonrpc": "2.0", "method": method, "id": 1}).encode()
+    started = time.perf_counter()
+    answer = asyncio.run(dispatcher.dispatch(body)) if path == "async" else dispatcher.dispatch_sync(body)
+    assert time.perf_counter() - started < 0.8
+    error = json.loads(answer or b"")["error"]
+    assert (error["code"], error["data"]) == (-32001, {"timeout": 0.2})
+    quick = b'{"jsonrpc":"2.0","method":"in_time","id":2}'
+    answer = asyncio.run(dispatcher.dispatch(quick)) if path == "async" else dispatcher.dispatch_sync(quick)
+    assert answer == b'{"jsonrpc":"2.0","result":"in time","id":2}'
