@@ -2,7 +2,7 @@
 
     python dev.py [--backend-port 8000] [--frontend-port 5173]
 
-The backend starts first; once it serves (and has written @pyrpc/types into the frontend),
+The backend starts first; once it serves (and has written the types, frontend/pyrpc/types),
 Vite's dev server starts with /rpc proxied to it. Every line either prints is shown with
 its name. Ctrl-C stops both; so does either one exiting. Port 0 picks a free port.
 """

@@ -1,7 +1,8 @@
 """The backend of the full-stack example: a to-do list served by FastAPI, called from TypeScript.
 
 `pyrpc dev` (run from this folder, next to pyrpc.json) serves it at http://127.0.0.1:8000/rpc
-and writes the types of these procedures into ../frontend/node_modules/@pyrpc/types on each save.
+and writes the types of these procedures into ../frontend/pyrpc/types (the package @pyrpc/types)
+and the schema snapshot ../frontend/pyrpc/schema.json on each save.
 """
 
 from __future__ import annotations
