@@ -1,9 +1,9 @@
 """The full-stack example (examples/fullstack) run for real, on a copy in a temporary folder.
 
-The copy's ``frontend/node_modules`` links each package of the repository's own npm install
-(``make setup``: vite, typescript, playwright-core, @pyrpc/client) the way ``npm install`` in
-the copied folder would provide them, as a real folder, so that ``pyrpc dev`` writes
-``@pyrpc/types`` into the copy and never into the repository.
+The copy is laid out as a user's project after its ``npm install``: the frontend's committed
+``pyrpc/`` (the schema snapshot and the generated ``@pyrpc/types``), and a ``node_modules`` of
+its own holding the packages of the repository's npm install (``make setup``). ``pyrpc dev``
+links ``node_modules/@pyrpc/types`` to the copy's ``pyrpc/types``, never the repository's.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ NODE = shutil.which("node")
 NPM = shutil.which("npm")
 CHROMIUM = Path(os.environ.get("PYRPC_CHROMIUM", "/usr/bin/chromium"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-TYPES = Path("node_modules/@pyrpc/types/index.d.ts")
+TYPES = Path("pyrpc/types/index.d.ts")  # below the frontend: what `pyrpc dev` writes (and the example commits)
+TYPES_LINK = Path("node_modules/@pyrpc/types")  # below the frontend: the link `pyrpc dev` and npm make
 
 # Colours off (CI=true turns them on in Vite), no prompts.
 ENV = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "CI": "true", "npm_config_update_notifier": "false"}
@@ -48,17 +49,47 @@ def require_npm_workspace() -> None:
 
 
 def copy_example(destination: Path) -> Path:
-    """A copy of examples/fullstack in ``destination``, its frontend's packages linked in."""
-    shutil.copytree(
-        EXAMPLE, destination, ignore=shutil.ignore_patterns("node_modules", "dist", "__pycache__", ".vite*")
-    )
-    modules = destination / "frontend" / "node_modules"
+    """A copy of examples/fullstack at ``destination/examples/fullstack``, its frontend's packages in place.
+
+    ``destination`` mirrors the repository: its ``pyrpc_ts`` links to the repository's, so the
+    frontend's ``"@pyrpc/client": "file:../../../pyrpc_ts/npm/client"`` resolves in the copy as
+    it does here. ``frontend/node_modules`` holds each package of the repository's npm install
+    as hard links in folders of the copy's own, and ``@pyrpc/client`` as the link npm makes for
+    that dependency: nothing in it leads into the repository's node_modules, so an ``npm
+    install`` in the copy (which prunes every package the copy does not declare, through a
+    linked folder too) cannot change the repository's. ``node_modules/@pyrpc/types`` is left
+    to ``pyrpc dev``, which links it to the copy's ``pyrpc/types``.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    (destination / "pyrpc_ts").symlink_to(ROOT / "pyrpc_ts", target_is_directory=True)
+    example = destination / "examples" / "fullstack"
+    shutil.copytree(EXAMPLE, example, ignore=shutil.ignore_patterns("node_modules", "dist", "__pycache__", ".vite*"))
+    modules = example / "frontend" / "node_modules"
     (modules / "@pyrpc").mkdir(parents=True)
     for entry in NODE_MODULES.iterdir():
         if entry.name not in ("@pyrpc", ".package-lock.json", ".vite", ".vite-temp"):
-            (modules / entry.name).symlink_to(entry)
-    (modules / "@pyrpc" / "client").symlink_to(NODE_MODULES / "@pyrpc" / "client")
-    return destination
+            # The links in .bin are relative: they lead to the copy's packages.
+            shutil.copytree(entry, modules / entry.name, symlinks=True, copy_function=_hard_link)
+    client = os.path.relpath(destination / "pyrpc_ts" / "npm" / "client", modules / "@pyrpc")
+    (modules / "@pyrpc" / "client").symlink_to(client, target_is_directory=True)
+    return example
+
+
+def _hard_link(source: str, target: str) -> None:
+    """A file of the repository's node_modules in the copy: a hard link, a copy across file systems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def assert_types_linked(frontend: Path) -> None:
+    """``node_modules/@pyrpc/types`` is the relative link npm makes, to this project's ``pyrpc/types``."""
+    link = frontend / TYPES_LINK
+    assert link.is_symlink(), f"{link} is not a link"
+    assert os.readlink(link) == "../../pyrpc/types"
+    assert link.resolve() == (frontend / "pyrpc" / "types").resolve()
+    assert (link / "index.d.ts").read_text() == (frontend / TYPES).read_text()
 
 
 class Process:
@@ -149,11 +180,14 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory, processes: Callable[[list[str], Path], Process]) -> Stack:
     """The README's run command (``make dev`` runs ``dev.py``) on free ports."""
     require_npm_workspace()
-    root = copy_example(tmp_path_factory.mktemp("fullstack") / "fullstack")
+    root = copy_example(tmp_path_factory.mktemp("fullstack"))
+    assert not os.path.lexists(root / "frontend" / TYPES_LINK)
     runner = processes([sys.executable, "dev.py", "--backend-port", "0", "--frontend-port", "0"], root)
     backend = runner.wait_for(r"^backend +\| pyrpc dev: serving 4 procedures at (http://\S+)/rpc$").group(1)
+    assert_types_linked(root / "frontend")  # before serving, and to the copy's own pyrpc/types
+    manifest = "frontend/package.json"
+    assert (root / manifest).read_bytes() == (EXAMPLE / manifest).read_bytes(), "the dependency is declared already"
     page = runner.wait_for(r"^frontend +\| .*Local: +(http://\S+)").group(1)
-    assert (root / "frontend" / TYPES).exists(), "pyrpc dev wrote no types before serving"
     return Stack(root, runner, backend, page)
 
 

@@ -1,6 +1,7 @@
 """examples/fullstack end to end: generated types, a strict type check that fails on a wrong
-call, a Vite build, the page driven in headless Chromium against the Python backend, and a
-signature change while ``pyrpc dev`` runs that breaks the frontend's type check where it must."""
+call, a Vite build, the page driven in headless Chromium against the Python backend, a Python
+save that reloads the page, and a signature change while ``pyrpc dev`` runs (after an ``npm
+install``) that breaks the frontend's type check where it must."""
 
 from __future__ import annotations
 
@@ -16,7 +17,21 @@ import pytest
 
 from pyrpc_core import RPCClient
 
-from .conftest import CHROMIUM, ENV, NODE, NPM, PYRPC, TYPES, Process, Stack, copy_example, line_of, tsc
+from .conftest import (
+    CHROMIUM,
+    ENV,
+    NODE,
+    NPM,
+    PYRPC,
+    TYPES,
+    Process,
+    Stack,
+    assert_types_linked,
+    copy_example,
+    line_of,
+    require_npm_workspace,
+    tsc,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,7 +64,7 @@ def test_types_are_generated_and_the_frontend_type_checks_and_builds(stack: Stac
     assert len(bundles) == 1, bundles
     bundle = bundles[0].read_text()
     assert re.search(r"[`\"']/rpc[`\"']", bundle)  # createClient's url
-    assert re.search(r"NORMAL:[`\"']normal[`\"']", bundle)  # the Priority object, from @pyrpc/types/index.js
+    assert re.search(r"NORMAL:[`\"']normal[`\"']", bundle)  # the Priority object, from pyrpc/types/index.js
     assert bundles[0].name in (stack.frontend / "dist" / "index.html").read_text()
 
 
@@ -146,7 +161,8 @@ def test_the_page_in_headless_chromium(stack: Stack, tmp_path: Path) -> None:
 
 
 def test_a_python_change_reloads_the_page_with_the_new_values(stack: Stack) -> None:
-    """pyrpc dev rewrites @pyrpc/types; the example's Vite plugin reloads the page with it."""
+    """pyrpc dev rewrites pyrpc/types; Vite, which serves and watches it as the project's own source
+    (node_modules/@pyrpc/types links there), reloads the page with it: no plugin needed."""
     chromium = require_chromium()
     main_py = stack.root / "backend" / "main.py"
     original = main_py.read_text()
@@ -180,7 +196,7 @@ def test_a_python_change_reloads_the_page_with_the_new_values(stack: Stack) -> N
         }
     ]
     assert report["pageErrors"] == []
-    stack.runner.wait_for(r"^frontend +\| .*page reload node_modules/@pyrpc/types/index\.js")
+    stack.runner.wait_for(r"^frontend +\| .*page reload pyrpc/types/index\.js$")
 
 
 ENUM_MEMBER = '    HIGH = "high"\n'
@@ -196,7 +212,8 @@ NEW_SIGNATURE = (
 def test_changing_a_signature_while_pyrpc_dev_runs_breaks_the_old_call(
     tmp_path: Path, processes: Callable[[list[str], Path], Process]
 ) -> None:
-    root = copy_example(tmp_path / "fullstack")
+    require_npm_workspace()
+    root = copy_example(tmp_path)
     main_py = root / "backend" / "main.py"
     original = main_py.read_text()
     assert original.count(OLD_SIGNATURE) == 1, "the example's todos.create changed: update this test"
@@ -206,6 +223,27 @@ def test_changing_a_signature_while_pyrpc_dev_runs_breaks_the_old_call(
 
     dev = processes([PYRPC, "dev", "--port", "0"], root / "backend")  # pyrpc.json as committed: no questions
     dev.wait_for(r"serving 4 procedures at http://")
+    assert_types_linked(root / "frontend")
+    assert tsc(root / "frontend")[:2] == (0, [])
+
+    # An install with the copy's own package.json, as after a pull: npm prunes what the project
+    # does not declare, and @pyrpc/types is declared ("file:pyrpc/types"), so the link stays. No
+    # install scripts: the layout does not rely on them.
+    assert NPM is not None
+    install = subprocess.run(
+        [NPM, "install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"],
+        cwd=root / "frontend",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+        check=False,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert not (root / "frontend" / "node_modules" / "playwright-core").exists(), "npm install pruned nothing"
+    lock = json.loads((root / "frontend" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/@pyrpc/types"] == {"resolved": "pyrpc/types", "link": True}
+    assert_types_linked(root / "frontend")
     assert tsc(root / "frontend")[:2] == (0, [])
 
     before = types.read_text()
