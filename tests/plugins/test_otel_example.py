@@ -282,9 +282,10 @@ def test_the_distribution_declares_the_entry_point_and_the_hook() -> None:
 #
 # Under a pyrpc_call plugin each async call holds a worker thread while its coroutine runs
 # (Dispatcher._around_async: the wrappers run in a thread that waits for the coroutine), so the
-# async calls in flight are capped at the threads of that pool: the event loop's default executor
-# (min(32, CPUs + 4) threads) at 64c3b32, where a coroutine that itself uses asyncio.to_thread
-# also waits for a thread the waiting wrappers hold.
+# async calls in flight are capped at the threads of the dispatcher's pool (Limits.threads), and
+# a batch of async calls is no longer concurrent. Until 7294d7e that pool was the event loop's
+# default executor, and a coroutine that itself used asyncio.to_thread waited for a thread the
+# waiting wrappers held: a deadlock.
 
 waits = Registry()
 
@@ -317,26 +318,22 @@ def batch_body(method: str, size: int) -> bytes:
     return json.dumps([call(method, [n], id=n) for n in range(size)]).encode()
 
 
-@pytest.mark.xfail(strict=True, reason="pyrpc-core: under pyrpc_call an async call holds a worker thread while it runs")
 def test_a_batch_of_async_calls_stays_concurrent_under_a_call_plugin() -> None:
+    """Fails at 68d3a37 (about 100 ms with Limits.threads = 40): a bug of pyrpc-core, reported."""
     dispatcher = Endpoint(waits, plugins=with_no_op()).dispatcher
     started = time.perf_counter()
     answers = json.loads(asyncio.run(dispatcher.dispatch(batch_body("wait_20ms", 200))) or b"")
     elapsed = time.perf_counter() - started
     assert [answer["result"] for answer in answers] == list(range(200))
-    # 200 calls that each wait 20 ms, at once: about 35 ms without the plugin (5 rounds of 40 threads: 100 ms).
+    # 200 calls that each wait 20 ms, at once: about 25 ms without the plugin (5 rounds of 40 threads: 100 ms).
     assert elapsed < 0.08
 
 
-@pytest.mark.xfail(
-    strict=False,  # passes once the wrappers' threads are not the default executor's (a change in progress)
-    reason="pyrpc-core at 64c3b32: the wrappers wait in the default executor's threads, which to_thread needs",
-)
 def test_async_calls_that_use_to_thread_do_not_deadlock_under_a_call_plugin() -> None:
     dispatcher = Endpoint(waits, plugins=with_no_op()).dispatcher
 
     async def dispatch() -> bytes | None:
-        # More calls than the default executor has threads; a timeout cancels them (and frees the threads).
+        # More calls than the loop's default executor has threads; a timeout cancels them (and frees the threads).
         return await asyncio.wait_for(dispatcher.dispatch(batch_body("hop", 40)), 5)
 
     answers = json.loads(asyncio.run(dispatch()) or b"")
