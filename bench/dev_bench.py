@@ -41,7 +41,7 @@ def measure(procedures: int, saves: int) -> dict[str, list[float]]:
             "distribution": "workspace",
         }
         (backend / "pyrpc.json").write_text(json.dumps(config))
-        types = Path(temporary) / "frontend" / "node_modules" / "@pyrpc" / "types" / "index.d.ts"
+        types = Path(temporary) / "frontend" / "pyrpc" / "types" / "index.d.ts"  # the workspace layout of 2.0
         command = [str(Path(PYTHON).with_name("pyrpc")), "dev", "--port", "0"]
         process = subprocess.Popen(
             command,
