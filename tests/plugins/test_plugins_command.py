@@ -79,14 +79,16 @@ def test_lists_plugins_with_distribution_version_hooks_and_names(project: Path) 
     result = pyrpc(["plugins"], project, None)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    assert "typescript  (pyrpc-ts 0.1.0; pyrpc_ts.plugin)\n  hooks:    pyrpc_emitters\n  emitters: typescript\n" in (
+    assert "typescript  (pyrpc-ts 2.0.0; pyrpc_ts.plugin)\n  hooks:    pyrpc_emitters\n  emitters: typescript\n" in (
         result.stdout
     )
     assert (
-        "fastapi  (pyrpc-fastapi 0.1.0; pyrpc_fastapi.plugin)\n  hooks:    pyrpc_adapters\n  adapters: fastapi\n"
+        "fastapi  (pyrpc-fastapi 2.0.0; pyrpc_fastapi.plugin)\n  hooks:    pyrpc_adapters\n  adapters: fastapi\n"
         in (result.stdout)
     )
-    assert result.stdout.endswith("4 plugins\n")
+    assert "otel  (pyrpc-otel 2.0.0; pyrpc_otel.plugin)\n  hooks:    pyrpc_call\n" in result.stdout
+    # The development venv's: the four adapters, the TypeScript emitter and the three examples (examples/plugins).
+    assert result.stdout.endswith("8 plugins\n")
 
 
 def test_broken_plugins_are_named_and_the_rest_is_listed(project: Path, site: Path) -> None:
