@@ -1,5 +1,6 @@
-"""The hardening suite (limits, CORS, introspection off or guarded, 1,000 concurrent requests)
-against the three adapters of this repository, each over real HTTP."""
+"""The hardening suite (limits, CORS, introspection off or guarded, 1,000 concurrent requests,
+deadlines, backpressure, faults, and on ASGI disconnects) against the three adapters of this
+repository, each over real HTTP."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ Serve = Callable[..., str]
 
 
 class TestAsgiHardening(HardeningConformance):
+    cancels_on_disconnect = True
+
     @pytest.fixture(scope="class")
     def serve_rpc(self) -> Iterator[Serve]:
         with ExitStack() as stack:
@@ -35,6 +38,8 @@ class TestAsgiHardening(HardeningConformance):
 
 
 class TestFastAPIHardening(HardeningConformance):
+    cancels_on_disconnect = True
+
     @pytest.fixture(scope="class")
     def serve_rpc(self) -> Iterator[Serve]:
         with ExitStack() as stack:

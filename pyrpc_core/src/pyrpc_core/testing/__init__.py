@@ -1,7 +1,8 @@
 """Test kits for plugin authors: prove that an adapter or an emitter behaves exactly like ours.
 
 - ``adapters``: ``AdapterConformance`` and the ``conformance_registry()`` it calls;
-- ``hardening``: ``HardeningConformance``, the limits, CORS, introspection and load;
+- ``hardening``: ``HardeningConformance``, the limits, CORS, introspection and load, deadlines,
+  backpressure, faults and disconnects, with the ``production_registry()`` they call;
 - ``emitters``: ``EmitterHarness``, ``check_emitter`` and the ``schema_corpus()``;
 - ``wire``: the HTTP helpers they use (``http_request``, ``post``, ``serve_asgi``).
 
@@ -39,25 +40,41 @@ from .emitters import (
     schema_corpus,
 )
 from .hardening import (
+    BACKPRESSURE_LIMITS,
+    DEADLINE,
+    DEADLINE_LIMITS,
+    FAULTS,
     HARDENED_CORS,
     HARDENED_LIMITS,
     HARDENED_ORIGIN,
     INTROSPECTION_TOKEN,
+    MAX_IN_FLIGHT,
+    WAITING_LIMITS,
     HardeningConformance,
     concurrent_posts,
+    hang_up,
     hardened_registry,
+    production_registry,
     raw_request,
+    recording_logs,
+    timed_posts,
 )
 from .wire import HttpResponse, http_request, post, serve_asgi
 
 __all__ = [
+    "BACKPRESSURE_LIMITS",
+    "DEADLINE",
+    "DEADLINE_LIMITS",
+    "FAULTS",
     "FORBIDDEN",
     "HARDENED_CORS",
     "HARDENED_LIMITS",
     "HARDENED_ORIGIN",
     "INTROSPECTION_TOKEN",
+    "MAX_IN_FLIGHT",
     "SECRET",
     "UPDATE_SNAPSHOTS",
+    "WAITING_LIMITS",
     "AdapterConformance",
     "EmitterCheckError",
     "EmitterHarness",
@@ -68,11 +85,15 @@ __all__ = [
     "conformance_registry",
     "generate_checked",
     "generate_in_fresh_process",
+    "hang_up",
     "hardened_registry",
     "http_request",
     "post",
+    "production_registry",
     "raw_request",
+    "recording_logs",
     "reordered",
     "schema_corpus",
     "serve_asgi",
+    "timed_posts",
 ]

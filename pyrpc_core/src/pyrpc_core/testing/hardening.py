@@ -1,13 +1,19 @@
-"""The hardening kit: limits, CORS, introspection and load, held alike on every adapter."""
+"""The hardening kit: limits, CORS, introspection, load, deadlines, backpressure, faults and
+disconnects, held alike on every adapter."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 import socket
+import sys
+import threading
 import time
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -21,12 +27,14 @@ from ..registry import Registry
 from .adapters import FORBIDDEN, conformance_registry
 from .wire import HttpResponse, http_request, post
 
-# -- hardening: limits, CORS, introspection, load ------------------------------------------
+# -- hardening: limits, CORS, introspection, load, deadlines, backpressure, faults --------
 #
 # An adapter author proves that their adapter holds the limits, CORS and introspection
-# options exactly like ours, over real HTTP. The suite needs one fixture, ``serve_rpc``: a
+# options exactly like ours, over real HTTP, and that deadlines, backpressure (503), faults
+# and (on ASGI) disconnects behave the same. The suite needs one fixture, ``serve_rpc``: a
 # function that serves a registry at ``/rpc`` with the adapter's keyword options
-# (``limits=``, ``introspection=``, ``cors=``) and returns the endpoint's URL::
+# (``limits=``, ``introspection=``, ``cors=``) on a server in the test's process (the fault
+# tests read the ``pyrpc`` logger) and returns the endpoint's URL::
 #
 #     class TestMyAdapterHardening(HardeningConformance):
 #         @pytest.fixture(scope="class")
@@ -68,6 +76,199 @@ def hardened_registry() -> Registry:
             raise RpcError(FORBIDDEN, "introspection needs a token")
 
     return registry
+
+
+DEADLINE = 0.3
+"""The ``Limits.timeout`` the suite serves ``production_registry()`` with for its deadline tests."""
+
+DEADLINE_LIMITS = Limits(timeout=DEADLINE)
+
+STRICT_DEADLINE = 0.2
+"""The ``@rpc(timeout=...)`` of ``strict_async`` and ``strict_sync``, served with no ``Limits.timeout``."""
+
+PATIENT_DEADLINE = 3.0
+"""The ``@rpc(timeout=...)`` of ``patient_async``: longer than ``DEADLINE``, which it overrides."""
+
+GUARD_HANG = 2.0
+"""Seconds the guard of ``production_registry()`` hangs before any ``hang.*`` call."""
+
+MAX_IN_FLIGHT = 4
+BACKPRESSURE_LIMITS = Limits(max_in_flight=MAX_IN_FLIGHT)
+"""A small ``max_in_flight``, so that a burst of slow calls overloads the endpoint."""
+
+WAITING_LIMITS = Limits(threads=2, max_waiting=2)
+"""Two worker threads for sync procedures and two calls waiting for them at most."""
+
+FAULTS: dict[str, str] = {
+    "wrong_result": "returned a value that does not fit its return annotation",
+    "recursion": "raised",
+    "recursion_async": "raised",
+    "returns_coroutine": "plain function that returned a coroutine",
+    "returns_generator": "plain function that returned a generator",
+    "exits": "raised",
+    "exits_async": "raised",
+}
+"""The procedures of ``production_registry()`` that fail by a bug, and what the log line says of each."""
+
+
+def production_registry() -> Registry:
+    """A fresh registry for the production tests: deadlines, backpressure, faults and disconnects.
+
+    - ``slow_async(key, seconds)``, ``slow_sync(key, seconds)`` sleep, recording ``"started"``,
+      ``"slept"`` (when the sleep ended) and ``"finally"`` under ``key``; ``recall(key)`` reads
+      the record back, so a client sees whether a cancelled call's ``finally`` ran;
+    - ``strict_async``/``strict_sync`` (the same, with ``@rpc(timeout=STRICT_DEADLINE)``) and
+      ``patient_async(seconds)`` (``@rpc(timeout=PATIENT_DEADLINE)``);
+    - ``hang.async``/``hang.sync``: an async guard hangs ``GUARD_HANG`` seconds before them;
+    - the ``FAULTS``: a result that does not fit its annotation, a ``RecursionError`` (sync and
+      async), plain functions returning a coroutine and a generator, ``sys.exit`` (sync and async);
+    - ``echo(text)``, and ``thread()``: the name of the thread a sync procedure runs in.
+    """
+    registry = Registry()
+    memory: dict[str, list[str]] = {}
+    lock = threading.Lock()
+
+    def record(key: str, event: str) -> None:
+        with lock:
+            memory.setdefault(key, []).append(event)
+
+    @registry.rpc
+    def recall(key: str) -> list[str]:
+        with lock:
+            return list(memory.get(key, []))
+
+    @registry.rpc
+    def echo(text: str) -> str:
+        return text
+
+    @registry.rpc
+    def thread() -> str:
+        return threading.current_thread().name
+
+    async def sleep_async(key: str, seconds: float) -> str:
+        record(key, "started")
+        try:
+            await asyncio.sleep(seconds)
+            record(key, "slept")
+        finally:
+            record(key, "finally")
+        return key
+
+    def sleep_sync(key: str, seconds: float) -> str:
+        record(key, "started")
+        try:
+            time.sleep(seconds)
+            record(key, "slept")
+        finally:
+            record(key, "finally")
+        return key
+
+    registry.rpc(name="slow_async")(sleep_async)
+    registry.rpc(name="slow_sync")(sleep_sync)
+    registry.rpc(name="strict_async", timeout=STRICT_DEADLINE)(sleep_async)
+    registry.rpc(name="strict_sync", timeout=STRICT_DEADLINE)(sleep_sync)
+
+    @registry.rpc(timeout=PATIENT_DEADLINE)
+    async def patient_async(seconds: float) -> float:
+        await asyncio.sleep(seconds)
+        return seconds
+
+    @registry.rpc(name="hang.async")
+    async def hang_async() -> str:
+        return "passed the guard"
+
+    @registry.rpc(name="hang.sync")
+    def hang_sync() -> str:
+        return "passed the guard"
+
+    @registry.guard
+    async def hanging_guard(procedure: Procedure, ctx: Context) -> None:
+        if procedure.name.startswith("hang."):
+            record(procedure.name, "guard started")
+            try:
+                await asyncio.sleep(GUARD_HANG)
+            finally:
+                record(procedure.name, "guard finally")
+
+    @registry.rpc
+    def wrong_result() -> int:
+        return {"not": "an integer"}  # type: ignore[return-value]
+
+    def down(depth: int) -> int:
+        return down(depth + 1) + 1
+
+    @registry.rpc
+    def recursion() -> int:
+        return down(0)
+
+    @registry.rpc
+    async def recursion_async() -> int:
+        return down(0)
+
+    async def coroutine() -> int:
+        return 1
+
+    @registry.rpc
+    def returns_coroutine() -> int:
+        return coroutine()  # type: ignore[return-value]  # forgot 'async def'
+
+    @registry.rpc
+    def returns_generator() -> int:
+        return (n for n in range(3))  # type: ignore[return-value]
+
+    @registry.rpc
+    def exits() -> int:
+        sys.exit(3)
+
+    @registry.rpc
+    async def exits_async() -> int:
+        sys.exit(4)
+
+    return registry
+
+
+@contextmanager
+def recording_logs(*names: str, level: int = logging.ERROR) -> Iterator[list[logging.LogRecord]]:
+    """The records of ``level`` and above that the loggers ``names`` emit meanwhile, from any thread.
+
+    The handler sits on the loggers themselves, so it sees them even when they do not
+    propagate (uvicorn's do not). The server must run in this process.
+    """
+    records: list[logging.LogRecord] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Recorder(level)
+    loggers = [logging.getLogger(name) for name in names]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
+def call(url: str, method: str, params: Any = None, request_id: Any = 1) -> Any:
+    """One call on a fresh connection; the decoded JSON-RPC answer (an HTTP status other than 200 fails)."""
+    request: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": request_id}
+    if params is not None:
+        request["params"] = params
+    response = post(url, request)
+    assert response.status == 200, response
+    return response.json()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
+    """``condition()``'s first true value within ``timeout`` seconds, else its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
 
 
 def raw_request(
@@ -131,8 +332,16 @@ def _complete(received: bytes) -> bool:
 
 async def _post_async(host: str, port: int, path: str, body: bytes) -> tuple[int, bytes]:
     """One POST on its own connection, with asyncio streams: (status, body)."""
+    response, _ = await _timed_post_async(host, port, path, body)
+    return response.status, response.body
+
+
+async def _timed_post_async(host: str, port: int, path: str, body: bytes) -> tuple[HttpResponse, float]:
+    """One POST on its own connection, with asyncio streams: the response and the seconds it took."""
+    started = time.monotonic()
     reader, writer = await asyncio.open_connection(host, port)
     try:
+        local_address = writer.get_extra_info("sockname")[:2]
         writer.write(
             f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
@@ -141,25 +350,53 @@ async def _post_async(host: str, port: int, path: str, body: bytes) -> tuple[int
         await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
-        length = next(
-            (int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:")), None
-        )
-        payload = await (reader.readexactly(length) if length is not None else reader.read())
-        return int(lines[0].split()[1]), payload
+        headers = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        length = headers.get("content-length")
+        payload = await (reader.readexactly(int(length)) if length is not None else reader.read())
+        response = HttpResponse(int(lines[0].split()[1]), headers, payload, (local_address[0], local_address[1]))
+        return response, time.monotonic() - started
     finally:
         writer.close()
 
 
 def concurrent_posts(url: str, bodies: list[bytes], timeout: float = 120.0) -> list[tuple[int, bytes]]:
     """POST every body at once (one connection each, all open together); the answers in order."""
+    return [(response.status, response.body) for response, _ in timed_posts(url, bodies, timeout)]
+
+
+def timed_posts(url: str, bodies: list[bytes], timeout: float = 120.0) -> list[tuple[HttpResponse, float]]:
+    """POST every body at once (one connection each); each response with the seconds it took, in order."""
     parts = urllib.parse.urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
 
-    async def run_all() -> list[tuple[int, bytes]]:
-        calls = [_post_async(host, port, parts.path, body) for body in bodies]
+    async def run_all() -> list[tuple[HttpResponse, float]]:
+        calls = [_timed_post_async(host, port, parts.path, body) for body in bodies]
         return await asyncio.wait_for(asyncio.gather(*calls), timeout)
 
     return asyncio.run(run_all())
+
+
+def hang_up(url: str, payload: Any, after: float) -> None:
+    """POST ``payload`` on a raw socket, then close the connection ``after`` seconds later, unanswered."""
+    parts = urllib.parse.urlsplit(url)
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=10) as sock:
+        sock.sendall(
+            f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        time.sleep(after)
+        sock.settimeout(0)
+        try:
+            early = sock.recv(1)
+        except BlockingIOError:
+            early = b""
+        assert not early, "the server answered before the client left: make the call slower"
 
 
 def _nested(depth: int) -> Any:
@@ -178,7 +415,9 @@ class HardeningConformance:
     ``mount``, on a real HTTP server, and returns the endpoint's URL. Set
     ``server_buffers_bodies = True`` when the HTTP server reads a whole request body before
     the app sees it (waitress does): the test that the body is refused before it is sent in
-    full then skips, since only the server's own limit can do that.
+    full then skips, since only the server's own limit can do that. Set
+    ``cancels_on_disconnect = True`` for an ASGI adapter that passes ``disconnected=`` to
+    ``Endpoint.respond``: the tests that a client leaving cancels its calls then run.
     """
 
     server_buffers_bodies = False
@@ -428,3 +667,232 @@ class HardeningConformance:
         answers = concurrent_posts(default_url, bodies)
         assert [status for status, _ in answers] == [200] * len(bodies)
         assert [json.loads(body) for _, body in answers] == expected
+
+    # -- deadlines -------------------------------------------------------------------------
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def deadline_url(cls, serve_rpc: Any) -> str:
+        """``production_registry()`` with ``DEADLINE_LIMITS``: every call has a deadline of ``DEADLINE``."""
+        url: str = serve_rpc(production_registry(), limits=DEADLINE_LIMITS)
+        return url
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def production_url(cls, serve_rpc: Any) -> str:
+        """``production_registry()`` with no options: no deadline but the procedures' own."""
+        url: str = serve_rpc(production_registry())
+        return url
+
+    def assert_timeout(self, answer: Any, request_id: Any, method: str, seconds: float) -> None:
+        assert answer == {
+            "jsonrpc": "2.0",
+            "error": {
+                "code": -32001,
+                "message": f"Timeout: {method} took longer than {seconds:g} s",
+                "data": {"timeout": seconds},
+            },
+            "id": request_id,
+        }
+
+    def recall(self, url: str, key: str) -> list[str]:
+        """What ``production_registry()`` recorded under ``key``."""
+        record: list[str] = call(url, "recall", [key])["result"]
+        return record
+
+    def recorded(self, url: str, key: str, expected: list[str], timeout: float) -> list[str]:
+        """Wait up to ``timeout`` seconds for the record under ``key`` to be ``expected``, else fail."""
+        wait_for(lambda: self.recall(url, key) == expected, timeout)
+        record = self.recall(url, key)
+        assert record == expected, f"{key}: {record} after {timeout} s, not {expected}"
+        return record
+
+    def timed_call(self, url: str, method: str, params: Any, request_id: Any = 1) -> tuple[Any, float]:
+        started = time.monotonic()
+        answer = call(url, method, params, request_id)
+        return answer, time.monotonic() - started
+
+    def test_async_call_past_the_deadline_is_cancelled_and_answered(self, deadline_url: str) -> None:
+        answer, elapsed = self.timed_call(deadline_url, "slow_async", ["deadline-async", 30], "d1")
+        self.assert_timeout(answer, "d1", "slow_async", DEADLINE)
+        assert elapsed < DEADLINE + 0.9, f"answered after {elapsed:.2f} s"
+        # Cancelled, not abandoned: its finally ran, and it never finished its sleep.
+        self.recorded(deadline_url, "deadline-async", ["started", "finally"], 1.0)
+
+    def test_sync_call_past_the_deadline_is_answered_while_its_thread_runs_on(self, deadline_url: str) -> None:
+        answer, elapsed = self.timed_call(deadline_url, "slow_sync", ["deadline-sync", 1.0], "d2")
+        self.assert_timeout(answer, "d2", "slow_sync", DEADLINE)
+        assert elapsed < DEADLINE + 0.5, f"answered after {elapsed:.2f} s: the request waited for the thread"
+        # A thread cannot be stopped: the function runs to its end, unanswered.
+        assert self.recall(deadline_url, "deadline-sync") == ["started"]
+        self.recorded(deadline_url, "deadline-sync", ["started", "slept", "finally"], 3.0)
+
+    def test_calls_within_the_deadline_are_answered(self, deadline_url: str) -> None:
+        assert call(deadline_url, "slow_async", ["quick-async", 0.01])["result"] == "quick-async"
+        assert call(deadline_url, "slow_sync", ["quick-sync", 0.01])["result"] == "quick-sync"
+
+    def test_a_procedure_deadline_overrides_the_endpoint_deadline(self, deadline_url: str) -> None:
+        answer = call(deadline_url, "patient_async", [DEADLINE + 0.3])
+        assert answer == {"jsonrpc": "2.0", "result": DEADLINE + 0.3, "id": 1}
+
+    @pytest.mark.parametrize("method", ["strict_async", "strict_sync"])
+    def test_a_procedure_deadline_without_an_endpoint_deadline(self, production_url: str, method: str) -> None:
+        key = f"strict-{method}"
+        answer, elapsed = self.timed_call(production_url, method, [key, 0.8], "s1")
+        self.assert_timeout(answer, "s1", method, STRICT_DEADLINE)
+        assert elapsed < STRICT_DEADLINE + 0.5, f"answered after {elapsed:.2f} s"
+        # The other procedures of the registry have no deadline.
+        assert call(production_url, "slow_async", [f"no-deadline-{method}", STRICT_DEADLINE + 0.2])["result"]
+
+    @pytest.mark.parametrize("method", ["hang.async", "hang.sync"])
+    def test_a_hanging_guard_is_covered_by_the_deadline(self, deadline_url: str, method: str) -> None:
+        answer, elapsed = self.timed_call(deadline_url, method, [], "g1")
+        self.assert_timeout(answer, "g1", method, DEADLINE)
+        assert elapsed < DEADLINE + 0.9, f"answered after {elapsed:.2f} s"
+        assert call(deadline_url, "echo", ["after the guard"])["result"] == "after the guard"
+
+    def test_deadlines_in_a_batch_answer_only_their_call(self, deadline_url: str) -> None:
+        batch = [
+            {"jsonrpc": "2.0", "method": "slow_async", "params": ["batch-async", 30], "id": 1},
+            {"jsonrpc": "2.0", "method": "slow_sync", "params": ["batch-sync", 0.8], "id": 2},
+            {"jsonrpc": "2.0", "method": "echo", "params": ["in time"], "id": 3},
+            {"jsonrpc": "2.0", "method": "slow_async", "params": ["batch-notification", 30]},
+        ]
+        started = time.monotonic()
+        response = post(deadline_url, batch)
+        elapsed = time.monotonic() - started
+        answers = response.json()
+        assert response.status == 200
+        assert len(answers) == 3
+        self.assert_timeout(answers[0], 1, "slow_async", DEADLINE)
+        self.assert_timeout(answers[1], 2, "slow_sync", DEADLINE)
+        assert answers[2] == {"jsonrpc": "2.0", "result": "in time", "id": 3}
+        assert elapsed < DEADLINE + 0.9, f"answered after {elapsed:.2f} s"
+        for key in ("batch-async", "batch-notification"):
+            self.recorded(deadline_url, key, ["started", "finally"], 1.0)
+
+    # -- backpressure ----------------------------------------------------------------------
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def overload_url(cls, serve_rpc: Any) -> str:
+        """``production_registry()`` with ``BACKPRESSURE_LIMITS`` (``max_in_flight=MAX_IN_FLIGHT``)."""
+        url: str = serve_rpc(production_registry(), limits=BACKPRESSURE_LIMITS)
+        return url
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def waiting_url(cls, serve_rpc: Any) -> str:
+        """``production_registry()`` with ``WAITING_LIMITS`` (two threads, two calls waiting)."""
+        url: str = serve_rpc(production_registry(), limits=WAITING_LIMITS)
+        return url
+
+    def assert_overloaded(self, response: HttpResponse, elapsed: float) -> None:
+        assert response.status == 503, response
+        assert response.headers.get("retry-after") == "1"
+        assert response.headers.get("content-type", "").startswith("application/json")
+        answer = response.json()
+        error = answer["error"]
+        assert answer == {"jsonrpc": "2.0", "error": {"code": -32002, "message": error["message"]}, "id": None}
+        assert "retry" in answer["error"]["message"].lower()
+        assert elapsed < 0.6, f"a 503 took {elapsed:.2f} s: refused requests must not wait"
+
+    def burst(self, url: str, method: str, prefix: str, count: int, seconds: float) -> list[tuple[HttpResponse, float]]:
+        bodies = [
+            json.dumps({"jsonrpc": "2.0", "method": method, "params": [f"{prefix}-{n}", seconds], "id": n}).encode()
+            for n in range(count)
+        ]
+        return timed_posts(url, bodies, timeout=30)
+
+    def test_beyond_max_in_flight_calls_get_503_at_once(self, overload_url: str) -> None:
+        answers = self.burst(overload_url, "slow_async", "burst", MAX_IN_FLIGHT * 4, 1.0)
+        served = [n for n, (response, _) in enumerate(answers) if response.status == 200]
+        refused = [(response, elapsed) for response, elapsed in answers if response.status != 200]
+        assert 1 <= len(served) <= MAX_IN_FLIGHT, [response.status for response, _ in answers]
+        assert len(refused) >= MAX_IN_FLIGHT * 4 - MAX_IN_FLIGHT
+        for response, elapsed in refused:
+            self.assert_overloaded(response, elapsed)
+        for n in served:
+            assert answers[n][0].json() == {"jsonrpc": "2.0", "result": f"burst-{n}", "id": n}
+        # A refused request never ran.
+        ran = [n for n in range(len(answers)) if self.recall(overload_url, f"burst-{n}")]
+        assert ran == served
+        # Once the calls in flight are done, the endpoint serves again.
+        again = self.burst(overload_url, "slow_async", "again", MAX_IN_FLIGHT, 0.05)
+        assert [response.status for response, _ in again] == [200] * MAX_IN_FLIGHT
+
+    def test_beyond_max_waiting_sync_calls_get_503_at_once(self, waiting_url: str) -> None:
+        if not call(waiting_url, "thread")["result"].startswith("pyrpc-sync"):
+            pytest.skip("sync procedures run in the server's threads (WSGI): Limits.threads, max_waiting do not apply")
+        threads, waiting = WAITING_LIMITS.threads, WAITING_LIMITS.max_waiting
+        count = (threads + waiting) * 3
+        answers = self.burst(waiting_url, "slow_sync", "waiting", count, 0.5)
+        served = [n for n, (response, _) in enumerate(answers) if response.status == 200]
+        assert threads <= len(served) <= threads + waiting, [response.status for response, _ in answers]
+        for response, elapsed in answers:
+            if response.status != 200:
+                self.assert_overloaded(response, elapsed)
+        if len(served) > threads:  # the calls that waited ran after the first ones, not alongside
+            assert max(answers[n][1] for n in served) >= 2 * 0.5
+        again = self.burst(waiting_url, "slow_sync", "waiting-again", threads, 0.05)
+        assert [response.status for response, _ in again] == [200] * threads
+
+    # -- faults: answered, logged, and the server goes on ----------------------------------
+
+    @pytest.mark.parametrize("method", sorted(FAULTS))
+    def test_a_fault_is_an_internal_error_logged_with_its_procedure(self, production_url: str, method: str) -> None:
+        with recording_logs("pyrpc") as records:
+            answer = call(production_url, method, None, f"fault-{method}")
+        request_id = answer["error"]["data"]["request_id"]
+        assert answer == {
+            "jsonrpc": "2.0",
+            "error": {"code": -32603, "message": "Internal error", "data": {"request_id": request_id}},
+            "id": f"fault-{method}",
+        }
+        assert re.fullmatch(r"[0-9a-f]{16}", request_id)
+        logged = [record for record in records if getattr(record, "request_id", None) == request_id]
+        assert len(logged) == 1, [record.getMessage() for record in records]
+        assert logged[0].levelno == logging.ERROR
+        assert f"procedure {method!r}" in logged[0].getMessage()
+        assert FAULTS[method] in logged[0].getMessage()
+        assert logged[0].exc_info is not None
+        # The server is alive and answers the next call.
+        assert call(production_url, "echo", [f"after {method}"])["result"] == f"after {method}"
+
+    def test_faults_in_a_batch_answer_only_their_call(self, production_url: str) -> None:
+        batch: list[dict[str, Any]] = [{"jsonrpc": "2.0", "method": method, "id": method} for method in sorted(FAULTS)]
+        batch.append({"jsonrpc": "2.0", "method": "echo", "params": ["alive"], "id": "echo"})
+        batch.append({"jsonrpc": "2.0", "method": "exits"})  # a notification: nothing to answer
+        with recording_logs("pyrpc"):
+            answers = post(production_url, batch).json()
+        assert [answer["id"] for answer in answers] == [*sorted(FAULTS), "echo"]
+        assert [answer.get("error", {}).get("code") for answer in answers] == [-32603] * len(FAULTS) + [None]
+        assert answers[-1]["result"] == "alive"
+
+    # -- disconnects (ASGI) ----------------------------------------------------------------
+
+    cancels_on_disconnect = False
+    """Set True when the adapter passes ``disconnected=`` to ``Endpoint.respond`` (ASGI adapters do):
+    the calls of a client that leaves are then cancelled. Else the disconnect tests skip."""
+
+    def test_a_client_leaving_cancels_its_call(self, production_url: str) -> None:
+        if not self.cancels_on_disconnect:
+            pytest.skip("the adapter does not report disconnects (cancels_on_disconnect = False)")
+        with recording_logs("pyrpc", "uvicorn.error") as records:
+            hang_up(production_url, {"jsonrpc": "2.0", "method": "slow_async", "params": ["gone", 30], "id": 1}, 0.3)
+            self.recorded(production_url, "gone", ["started", "finally"], 1.0)
+        assert not records, [record.getMessage() for record in records]
+
+    def test_a_client_leaving_cancels_the_calls_of_its_batch(self, production_url: str) -> None:
+        if not self.cancels_on_disconnect:
+            pytest.skip("the adapter does not report disconnects (cancels_on_disconnect = False)")
+        keys = ["gone-batch-1", "gone-batch-2", "gone-batch-3"]
+        batch: list[dict[str, Any]] = [
+            {"jsonrpc": "2.0", "method": "slow_async", "params": [key, 30], "id": n} for n, key in enumerate(keys)
+        ]
+        del batch[-1]["id"]  # a notification too
+        with recording_logs("pyrpc", "uvicorn.error") as records:
+            hang_up(production_url, batch, 0.3)
+            for key in keys:
+                self.recorded(production_url, key, ["started", "finally"], 1.0)
+        assert not records, [record.getMessage() for record in records]
