@@ -389,7 +389,7 @@ def test_of_several_endpoints_the_one_at_rpc_is_served(project: Project, framewo
         """
     loaded = load_app(load_config(project(framework, source.replace("{path}", "/rpc"), attr="app")))
     assert (loaded.endpoint.path, [p.name for p in loaded.endpoint.registry]) == ("/rpc", ["one"])
-    with pytest.raises(LoadError, match=r"serves pyRPC at /v1/rpc, /v2/rpc; serve one of them at /rpc"):
+    with pytest.raises(LoadError, match=r"serves pyRPC at /v1/rpc, /v2/rpc; set pyrpc.json's endpoint.path"):
         load_app(load_config(project(framework, source.replace("{path}", "/v1/rpc"), attr="app")))
 
 

@@ -330,8 +330,10 @@ def test_wrappers_nest_in_pluggy_order() -> None:
 # -- threads and context variables ----------------------------------------------------------
 
 
-def test_the_wrapper_of_an_async_procedure_runs_off_the_event_loop() -> None:
-    """Its wrappers are plain generators; run on the loop, a slow one would stall every request."""
+@pytest.mark.parametrize("style", ["wrapper", "hookwrapper"])
+def test_where_the_wrappers_of_an_async_procedure_run(style: str) -> None:
+    """``wrapper=True`` generators run on the loop around the coroutine (no thread at all); an
+    old-style ``hookwrapper`` can only run through pluggy, in a thread waiting for the loop."""
     registry = Registry()
     threads: dict[str, threading.Thread] = {}
 
@@ -340,7 +342,7 @@ def test_the_wrapper_of_an_async_procedure_runs_off_the_event_loop() -> None:
         threads["procedure"] = threading.current_thread()
 
     class Where:
-        @hookimpl(wrapper=True)
+        @hookimpl(**{style: True})
         def pyrpc_call(self) -> Generator[None, Any, Any]:
             threads["wrapper"] = threading.current_thread()
             return (yield)
@@ -350,12 +352,13 @@ def test_the_wrapper_of_an_async_procedure_runs_off_the_event_loop() -> None:
     dispatcher = Endpoint(registry, plugins=manager).dispatcher
 
     async def run() -> threading.Thread:
-        await dispatcher.dispatch(b'{"jsonrpc":"2.0","method":"where","id":1}')
+        answer = await dispatcher.dispatch(b'{"jsonrpc":"2.0","method":"where","id":1}')
+        assert answer == b'{"jsonrpc":"2.0","result":null,"id":1}'
         return threading.current_thread()
 
     loop_thread = asyncio.run(run())
     assert threads["procedure"] is loop_thread  # the coroutine runs on the loop
-    assert threads["wrapper"] is not loop_thread
+    assert (threads["wrapper"] is loop_thread) == (style == "wrapper")
 
 
 def test_the_wrappers_context_is_the_procedures_and_does_not_leak(recorder: Recorder) -> None:

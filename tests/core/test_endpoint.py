@@ -661,7 +661,7 @@ def test_the_404_of_another_path_is_not_the_endpoints_and_has_no_cors() -> None:
 
 
 def test_the_options_are_the_endpoints_keywords() -> None:
-    assert set(Options.__optional_keys__) == {"debug", "limits", "introspection", "cors"}
+    assert set(Options.__optional_keys__) == {"debug", "limits", "introspection", "cors", "plugins"}
     options: Options = {"debug": True, "limits": Limits(max_batch=3), "introspection": False, "cors": CORS_OPTIONS}
     endpoint = Endpoint(make_registry(), "/x", plugins=PluginManager(), **options)
     assert endpoint.dispatcher.debug is True

@@ -46,7 +46,7 @@ class RpcApp:
             return  # websockets are not served; the server closes the connection
         endpoint = self.endpoint
         headers = scope["headers"]
-        step = endpoint.receive(scope["method"], scope["path"], lambda name: _header(headers, name))
+        step = endpoint.receive(scope["method"], _route_path(scope), lambda name: _header(headers, name))
         if isinstance(step, Reply):
             await _send(send, step)
             return
@@ -79,6 +79,15 @@ def create_app(registry: Registry | None = None, path: str = "/rpc", **options: 
     origins call, ``debug=True`` puts tracebacks into responses (never in production).
     """
     return RpcApp(registry, path, **options)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point (``root_path``: a Starlette Mount, ``--root-path``)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        return path[len(root) :] or "/"
+    return path
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: str) -> str | None:
@@ -125,7 +134,8 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 async def _send(send: Send, reply: Reply, request: Accepted | None = None) -> None:
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers]
-    headers.append((b"content-length", b"%d" % len(reply.body)))
+    if reply.status != 204:  # a 204 has no body, and says nothing of its length (RFC 9110, 8.6)
+        headers.append((b"content-length", b"%d" % len(reply.body)))
     if reply.close:
         headers.append(_CLOSE)
     head = request is not None and request.head

@@ -33,7 +33,16 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError, from_json, to_json
 
 from .context import Context
-from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, TIMEOUT, RpcError
+from .errors import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    TIMEOUT,
+    RpcError,
+    exits_as_errors,
+)
 from .limits import Limits, limit_error
 from .procedure import Procedure
 from .registry import Registry
@@ -46,10 +55,13 @@ T = TypeVar("T")
 _NULL = b"null"
 
 CallWrapper = Callable[[Procedure, Mapping[str, Any], Context, Callable[[], Any]], Any]
-"""``around(procedure, params, context, call)``: runs ``call()`` (the procedure) and returns its result."""
+"""``around(procedure, params, context, call)``: runs ``call()`` (the procedure) and returns its result.
+
+``plugins.CallHook`` is one; it also has ``run_async`` to await an async procedure inside it.
+"""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # eq=False: hashed by identity, a key of the deadline timers
 class _Call:
     """A request that passed every check and is ready to run."""
 
@@ -108,6 +120,7 @@ class Dispatcher:
         self._loop: _LoopThread | None = None
         self._loop_lock = threading.Lock()
         self._threads: ThreadPoolExecutor | None = None
+        self._waiting_threads: ThreadPoolExecutor | None = None
         self._count_lock = threading.Lock()
         self.waiting = 0
         """Sync calls handed to the worker threads and not started yet (``Limits.max_waiting``)."""
@@ -356,37 +369,60 @@ class Dispatcher:
         return pool
 
     def _around(self, call: _Call, run: Callable[[], Any]) -> Any:
-        """``run()`` through the ``pyrpc_call`` hook, with the call's params by name."""
+        """``run()`` through the ``pyrpc_call`` hook."""
         assert self.around_call is not None
+        return self.around_call(call.procedure, self._params(call), call.context.get(), run)
+
+    @staticmethod
+    def _params(call: _Call) -> dict[str, Any]:
+        """The call's validated params by name, its Context left out (what the hook sees)."""
         procedure = call.procedure
         params = dict(zip(procedure.positional_only, call.args, strict=True))
         params.update((name, value) for name, value in call.kwargs.items() if name != procedure.context_param)
-        return self.around_call(procedure, params, call.context.get(), run)
+        return params
 
     async def _around_async(self, call: _Call) -> Any:
-        """A call through the hook from the event loop: the hook's wrappers run in a worker thread.
+        """A call through the hook from the event loop.
 
-        pluggy's wrappers are plain generators, so they cannot await; for an async procedure
-        the thread waits while the coroutine runs on this loop, started from the thread so
-        that it runs in the wrappers' context (a span a wrapper opened is current inside).
+        A sync procedure's hook runs in its worker thread. An async procedure's runs on the
+        loop (``CallHook.run_async``), or, for a hook pluggy alone can run, in a wrapper
+        thread that waits while the coroutine runs on this loop, started from the thread so
+        that it runs in the wrappers' context.
         """
         procedure = call.procedure
         if not procedure.is_async:
             return await self._in_thread(self._around, call, lambda: procedure.func(*call.args, **call.kwargs))
+        run_async = getattr(self.around_call, "run_async", None)
+        if run_async is not None:
+            params = self._params(call)
+            return await run_async(
+                procedure, params, call.context.get(), lambda: procedure.func(*call.args, **call.kwargs)
+            )
         loop = asyncio.get_running_loop()
         started: list[Future[Any]] = []
 
         def run() -> Any:
-            future = asyncio.run_coroutine_threadsafe(procedure.func(*call.args, **call.kwargs), loop)
+            coroutine = exits_as_errors(procedure.func(*call.args, **call.kwargs))
+            future = asyncio.run_coroutine_threadsafe(coroutine, loop)
             started.append(future)
             return future.result()
 
+        context = contextvars.copy_context()
         try:
-            return await self._in_thread(self._around, call, run)
+            # Threads of their own: these wait for the loop, so they must not queue behind sync calls.
+            return await loop.run_in_executor(self._waiters(), context.run, self._around, call, run)
         except asyncio.CancelledError:
             for future in started:  # the coroutine is cancelled with the call waiting for it
                 future.cancel()
             raise
+
+    def _waiters(self) -> ThreadPoolExecutor:
+        """Threads that wait while an async procedure runs inside a hook pluggy runs (not ``Limits.threads``)."""
+        with self._loop_lock:
+            if self._waiting_threads is None:
+                size = self.limits.max_in_flight
+                self._waiting_threads = ThreadPoolExecutor(size, thread_name_prefix="pyrpc-hook")
+            return self._waiting_threads
 
     def _timeout(self, call: _Call, timeout: float) -> bytes | None:
         logger.warning("procedure %r ran past its deadline of %s s", call.procedure.name, timeout)

@@ -205,13 +205,15 @@ class Options(TypedDict, total=False):
     - ``debug``: put the type, text and traceback of unexpected errors into answers (never in production);
     - ``limits``: what one request may hold (``Limits()``, safe defaults, when absent);
     - ``introspection``: False makes ``GET`` answer 404;
-    - ``cors``: the browser origins that may call (CORS is off when absent).
+    - ``cors``: the browser origins that may call (CORS is off when absent);
+    - ``plugins``: the plugin manager (the installed plugins when absent; tests and tools pass their own).
     """
 
     debug: bool
     limits: Limits
     introspection: bool
     cors: CORS | None
+    plugins: PluginManager
 
 
 class Endpoint:
@@ -274,7 +276,13 @@ class Endpoint:
             if content_type is None or content_type.partition(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
                 return _with(_unsupported(content_type), cors)
             length = header("content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            # isascii: "²".isdigit() is True too; more than 18 digits is over any limit (and int() may refuse it).
+            if (
+                length is not None
+                and length.isascii()
+                and length.isdigit()
+                and (len(length) > 18 or int(length) > self.max_body_bytes)
+            ):
                 return _with(self._too_large, cors)
             if self.in_flight >= self.limits.max_in_flight or self.dispatcher.waiting >= self.limits.max_waiting:
                 return _with(_OVERLOADED, cors)  # at once: a queue that only grows helps nobody

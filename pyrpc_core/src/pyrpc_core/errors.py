@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # The codes JSON-RPC 2.0 reserves (section 5.1 of the specification).
 PARSE_ERROR = -32700
@@ -48,3 +51,19 @@ class RegistrationError(Exception):
 
 class AnnotationWarning(UserWarning):
     """A procedure's parameter or result has no annotation: it is any JSON value, ``unknown`` in TypeScript."""
+
+
+class ProcedureExit(Exception):
+    """A procedure called ``sys.exit``: an error of that call (-32603), never an exit of the server."""
+
+
+async def exits_as_errors(coroutine: Awaitable[T]) -> T:
+    """Await ``coroutine``; its ``SystemExit`` becomes a ``ProcedureExit``.
+
+    A task whose coroutine raises ``SystemExit`` re-raises it out of the event loop, which
+    would stop the server: a procedure run as a task of its own goes through this.
+    """
+    try:
+        return await coroutine
+    except SystemExit as exc:
+        raise ProcedureExit(f"the procedure called sys.exit({exc.code!r})") from exc

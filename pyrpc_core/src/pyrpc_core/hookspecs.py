@@ -105,11 +105,13 @@ def pyrpc_call(procedure: Procedure, params: Mapping[str, Any], context: Context
             finally:
                 record(procedure.name, time.perf_counter() - started)
 
-    The wrappers of a sync procedure run in its worker thread; those of an async procedure
-    run in a worker thread too, which waits while the coroutine runs on the event loop (with
-    the wrappers' context variables, so a span a wrapper opens is current inside the call).
-    With no plugin implementing this hook, calls pay nothing for it. ``call`` runs the
-    procedure: pyRPC's own innermost implementation calls it, and wrappers leave it alone.
+    The wrappers of a sync procedure run in its worker thread. Those of an async procedure run
+    on the event loop around the awaited coroutine, in one context with it, so a span a
+    wrapper makes current is current inside the call (pluggy cannot await, so pyRPC runs
+    ``wrapper=True`` generators the way pluggy would; an old-style ``hookwrapper`` makes each
+    async call wait in a thread instead). With no plugin implementing this hook, calls pay
+    nothing for it. ``call`` runs the procedure: pyRPC's own innermost implementation calls
+    it, and wrappers leave it alone.
 
     Returns the procedure's result.
     """

@@ -13,12 +13,14 @@ another plugin claims is reported (``PluginManager.problems`` and a warning), an
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import difflib
 import importlib
 import importlib.metadata
 import inspect
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import ModuleType
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 import pluggy
 
 from . import hookspecs
+from .errors import exits_as_errors
 
 if TYPE_CHECKING:
     import click
@@ -184,6 +187,70 @@ CORE_CALL = "pyrpc.call"
 """The manager's name for ``_CoreCall``; it is not a plugin and ``pyrpc plugins`` does not list it."""
 
 
+class CallHook:
+    """The ``pyrpc_call`` hook as the dispatcher runs it: ``hook(procedure, params, context, call)``.
+
+    A sync procedure's call goes through pluggy as any hook does. pluggy cannot await, so for
+    an async procedure ``run_async`` runs the wrappers as pluggy would (its order, the
+    generator protocol of ``wrapper=True``) around the awaited coroutine, on the event loop,
+    in one context that the coroutine shares: a span a wrapper makes current is current
+    inside. When an implementation is anything but a ``wrapper=True`` generator (an old-style
+    ``hookwrapper``, or a plain implementation replacing the call), ``run_async`` is None and
+    the dispatcher runs the hook through pluggy in a worker thread that waits for the coroutine.
+    """
+
+    def __init__(self, caller: pluggy.HookCaller) -> None:
+        self._caller = caller
+        impls = [impl for impl in caller.get_hookimpls() if impl.plugin_name != CORE_CALL]
+        if not all(impl.wrapper for impl in impls):
+            self.run_async = None  # type: ignore[assignment]
+        self._wrappers = impls[::-1]  # outermost first, as pluggy calls them
+
+    def __call__(
+        self, procedure: Procedure, params: Mapping[str, Any], context: Context, call: Callable[[], Any]
+    ) -> Any:
+        return self._caller(procedure=procedure, params=params, context=context, call=call)
+
+    async def run_async(
+        self, procedure: Procedure, params: Mapping[str, Any], context: Context, run: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """Await ``run()`` (the procedure's coroutine) inside the wrappers."""
+        arguments = {"procedure": procedure, "params": params, "context": context, "call": _not_for_wrappers}
+        variables = contextvars.copy_context()
+        teardowns: list[Generator[None, Any, Any]] = []
+        result: Any = None
+        failure: BaseException | None = None
+        try:
+            for impl in self._wrappers:
+                function: Callable[..., Generator[None, Any, Any]] = impl.function  # type: ignore[assignment]
+                wrapper = variables.run(function, *(arguments[name] for name in impl.argnames))
+                variables.run(next, wrapper)
+                teardowns.append(wrapper)
+            result = await asyncio.create_task(exits_as_errors(run()), context=variables)
+        except BaseException as exc:  # handed to the wrappers, as pluggy would
+            failure = exc
+        for wrapper in reversed(teardowns):
+            try:
+                if failure is None:
+                    variables.run(wrapper.send, result)
+                else:
+                    variables.run(wrapper.throw, failure)
+                raise RuntimeError(f"a pyrpc_call wrapper yielded twice: {wrapper!r}")
+            except StopIteration as stop:
+                result, failure = stop.value, None
+            except BaseException as exc:
+                failure = exc
+        if failure is not None:
+            raise failure
+        return result
+
+
+def _not_for_wrappers() -> Any:
+    raise TypeError(
+        "pyrpc_call's call runs the procedure: pyRPC's own implementation calls it, wrappers leave it alone"
+    )
+
+
 class PluginManager(pluggy.PluginManager):
     """pluggy's manager for project ``pyrpc``, with the hookspecs added and lookups by name."""
 
@@ -304,16 +371,12 @@ class PluginManager(pluggy.PluginManager):
         registry.plugins_added = True
         self.hook.pyrpc_register_procedures(registry=registry)
 
-    def call_wrapper(self) -> Callable[[Procedure, Mapping[str, Any], Context, Callable[[], Any]], Any] | None:
+    def call_wrapper(self) -> CallHook | None:
         """The ``pyrpc_call`` hook, or None when no plugin implements it (calls then pay nothing)."""
         caller = self.hook.pyrpc_call
         if all(impl.plugin_name == CORE_CALL for impl in caller.get_hookimpls()):
             return None
-
-        def around(procedure: Procedure, params: Mapping[str, Any], context: Context, call: Callable[[], Any]) -> Any:
-            return caller(procedure=procedure, params=params, context=context, call=call)
-
-        return around
+        return CallHook(caller)
 
     def plugin_infos(self) -> list[PluginInfo]:
         """Every registered plugin with its distribution, hooks and claimed names, by name."""

@@ -29,12 +29,14 @@ def mount(app: FastAPI, registry: Registry | None = None, path: str = "/rpc", **
     ``pyrpc_core.endpoint.Options`` (``limits``, ``introspection``, ``cors``, ``debug``);
     Starlette's ``CORSMiddleware`` works too.
     """
+    mounts: dict[str, Endpoint] = getattr(app.state, "pyrpc", {})
+    if path in mounts:  # the first route would answer, and the tooling would see the second
+        raise ValueError(f"pyRPC is already mounted at {path} of this app")
     endpoint = RpcApp(registry, path, **options)
     # A plain Starlette route around the ASGI endpoint: FastAPI's request parsing and
     # dependency solving would cost more than the whole call, and the wire must not depend on
     # the framework. The app's middleware still wraps it, as it wraps every route.
     app.router.routes.append(Route(path, endpoint=endpoint, name=f"pyrpc:{path}"))
-    mounts: dict[str, Endpoint] = getattr(app.state, "pyrpc", {})
     mounts[path] = endpoint.endpoint
     app.state.pyrpc = mounts
     return endpoint.endpoint

@@ -86,7 +86,10 @@ def _read_body(incoming: Request, limit: int) -> bytes | None:
 
 
 def _response(reply: Reply) -> Response:
-    return Response(reply.body, status=reply.status, headers=list(reply.headers))
+    response = Response(reply.body, status=reply.status, headers=list(reply.headers))
+    if not any(name == "content-type" for name, _ in reply.headers):
+        del response.headers["Content-Type"]  # werkzeug's default text/html, on a reply that has no body
+    return response
 
 
 def _not_found(_error: NotFound) -> Response:

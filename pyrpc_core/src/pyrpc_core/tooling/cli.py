@@ -698,15 +698,20 @@ def _schema(url: str | None, entrypoint: str | None) -> dict[str, Any]:
         except SchemaError as exc:
             raise CommandError(str(exc)) from None
     root, source = Path.cwd(), FLAGS["entrypoint"]
+    config = None
     if entrypoint is None:
         config = _load_config(check=False)
         entrypoint, root, source = config.entrypoint, config.root, _from_file("entrypoint")
     _check_entrypoint(entrypoint, root, source)
     from ..schema import build_schema
-    from .loading import LoadError, import_entrypoint
+    from .loading import LoadError, import_entrypoint, load_app
 
     module_name, _, attr = entrypoint.partition(":")
     try:
+        if config is not None:
+            # Through the app, as pyrpc dev and serve load it: the types are those of what it serves
+            # (a Django urlconf, say, registers its procedures only when the app loads it).
+            return load_app(config).endpoint.schema()
         return build_schema(_registry_of(import_entrypoint(module_name, str(root)), attr))
     except LoadError as exc:
         raise CommandError(_with_source(str(exc), source)) from None

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from ..plugins import PluginManager
 
 CONFIG_FILE = "pyrpc.json"
+DEFAULT_PATH = "/rpc"
+DEFAULT_EMITTER = "typescript"
 TYPES_FOLDER = Path("pyrpc", "types")
 """Where workspace mode writes the ``@pyrpc/types`` package, below the client project."""
 SNAPSHOT_FILE = Path("pyrpc", "schema.json")
@@ -54,21 +56,58 @@ def file_model() -> type[BaseModel]:
     """The file's format, exactly (made on first use: ``pyrpc --version`` imports no pydantic)."""
     from pydantic import BaseModel, ConfigDict, Field
 
+    strict = ConfigDict(extra="forbid", strict=True)
+
+    class LimitsFile(BaseModel):
+        model_config = strict
+        max_body_bytes: int | None = None
+        max_batch: int | None = None
+        max_depth: int | None = None
+        max_string: int | None = None
+        timeout: float | None = None
+        max_in_flight: int | None = None
+        max_waiting: int | None = None
+        threads: int | None = None
+
+    class CorsFile(BaseModel):
+        model_config = strict
+        allow_origins: list[str]
+        allow_methods: list[str] | None = None
+        allow_headers: list[str] | None = None
+        expose_headers: list[str] | None = None
+        allow_credentials: bool | None = None
+        max_age: int | None = None
+
+    class EndpointFile(BaseModel):
+        model_config = strict
+        path: str = Field(default=DEFAULT_PATH, pattern=r"^/")
+        introspection: bool | None = None
+        debug: bool | None = None
+        limits: LimitsFile | None = None
+        cors: CorsFile | None = None
+
     class ConfigFile(BaseModel):
-        model_config = ConfigDict(extra="forbid", strict=True)
+        model_config = strict
 
         version: Literal[1]
         framework: str = Field(min_length=1)
         entrypoint: str = Field(pattern=ENTRYPOINT_PATTERN)
         client_root: str = Field(min_length=1)
         distribution: Distribution
+        endpoint: EndpointFile | None = None
+        emitter: str = Field(default=DEFAULT_EMITTER, min_length=1)
+        emitter_options: dict[str, Any] | None = None
 
     return ConfigFile
 
 
 @dataclass(frozen=True)
 class Config:
-    """A loaded pyrpc.json. ``client_root`` is kept as written; ``client_path`` is resolved."""
+    """A loaded pyrpc.json. ``client_root`` is kept as written; ``client_path`` is resolved.
+
+    ``endpoint`` and ``emitter_options`` are kept as written (JSON objects, or None when
+    absent); ``endpoint_options`` are the endpoint's, built and checked from ``endpoint``.
+    """
 
     path: Path
     framework: str
@@ -76,6 +115,19 @@ class Config:
     client_root: str
     distribution: Distribution
     version: int = 1
+    endpoint: dict[str, Any] | None = None
+    emitter: str = DEFAULT_EMITTER
+    emitter_options: dict[str, Any] | None = None
+
+    @property
+    def endpoint_path(self) -> str:
+        """Where the app pyRPC builds serves the endpoint, and which endpoint of the user's app the tooling uses."""
+        return str((self.endpoint or {}).get("path", DEFAULT_PATH))
+
+    @property
+    def endpoint_options(self) -> dict[str, Any]:
+        """``pyrpc_core.endpoint.Options`` from ``endpoint``: ``debug``, ``introspection``, ``limits``, ``cors``."""
+        return _endpoint_options(self.endpoint or {}, self.path)
 
     @property
     def root(self) -> Path:
@@ -100,13 +152,20 @@ class Config:
         return replace(self, **changes)
 
     def to_json(self) -> bytes:
-        data = {
+        data: dict[str, Any] = {
             "version": self.version,
             "framework": self.framework,
             "entrypoint": self.entrypoint,
             "client_root": self.client_root,
             "distribution": self.distribution,
         }
+        # The optional fields, only when the file has them (the first run writes the five above).
+        if self.endpoint is not None:
+            data["endpoint"] = self.endpoint
+        if self.emitter != DEFAULT_EMITTER:
+            data["emitter"] = self.emitter
+        if self.emitter_options is not None:
+            data["emitter_options"] = self.emitter_options
         return (json.dumps(data, indent=2) + "\n").encode()
 
 
@@ -162,13 +221,34 @@ def _validate(raw: Any, path: Path) -> Config:
             for error in exc.errors(include_url=False)
         )
         raise ConfigError(f"{path}: {problems}") from None
-    return Config(
+    config = Config(
         path=path,
         framework=checked.framework,
         entrypoint=checked.entrypoint,
         client_root=checked.client_root,
         distribution=checked.distribution,
+        endpoint=raw.get("endpoint"),
+        emitter=checked.emitter,
+        emitter_options=raw.get("emitter_options"),
     )
+    _endpoint_options(config.endpoint or {}, path)  # limits and CORS checked now, with the file's name
+    return config
+
+
+def _endpoint_options(endpoint: dict[str, Any], path: Path) -> dict[str, Any]:
+    from ..endpoint import CORS
+    from ..limits import Limits
+
+    options: dict[str, Any] = {name: endpoint[name] for name in ("debug", "introspection") if name in endpoint}
+    for name, kind in (("limits", Limits), ("cors", CORS)):
+        given = endpoint.get(name)
+        if given is None:
+            continue
+        try:
+            options[name] = kind(**{key: value for key, value in given.items() if value is not None})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{path}: field 'endpoint.{name}': {exc}") from None
+    return options
 
 
 # -- the first run: what the project's files suggest (read, never imported) ---------------------

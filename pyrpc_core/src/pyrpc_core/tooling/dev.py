@@ -89,7 +89,7 @@ class DevSession:
                 return
             changes = describe_changes(previous, loaded.schema)  # after the write: the types come first
             summary = ", ".join(changes) if changes else "no API change"
-            where = f"; wrote {len(written)} files" if written else ""
+            where = f"; wrote {len(written)} file{'' if len(written) == 1 else 's'}" if written else ""
             click.echo(f"pyrpc dev: reloaded: {summary}{where}")
 
 

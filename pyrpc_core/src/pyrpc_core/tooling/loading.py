@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -24,7 +24,7 @@ from ..registry import registry as default_registry
 if TYPE_CHECKING:
     from .config import Config
 
-DEFAULT_PATH = "/rpc"
+DEFAULT_PATH = "/rpc"  # the same as pyrpc.json's default endpoint.path
 
 App = TypeVar("App")
 
@@ -57,35 +57,38 @@ def load_app(config: Config, plugins: PluginManager | None = None) -> LoadedApp:
         raise LoadError(f"{config.path}: field 'framework': {exc}") from None
     module_name, _, attr = config.entrypoint.partition(":")
     module = import_entrypoint(module_name, str(config.root))
+    options = config.endpoint_options
+    if plugins is not None:  # the app pyRPC builds uses the tooling's plugins
+        options["plugins"] = manager
+    path = config.endpoint_path
     try:
-        app = _app_of(adapter, module, attr)
+        app, registry = _app_of(adapter, module, attr, path, options)
     except LookupError as exc:  # find_app: several apps, none named
         raise LoadError(str(exc)) from None
-    return LoadedApp(adapter, app, served_endpoint(adapter, app, module, config.entrypoint))
+    if adapter.endpoints is None:  # an adapter that cannot say: the registry the app was built for
+        endpoint = Endpoint(registry or module_registry(module), path, plugins=manager)
+    else:
+        what = f"entrypoint {config.entrypoint}: the {adapter.name} app"
+        endpoint = served_endpoint(adapter.endpoints(app), path, what)
+    return LoadedApp(adapter, app, endpoint)
 
 
-def served_endpoint(adapter: Adapter, app: Any, module: ModuleType, entrypoint: str) -> Endpoint:
-    """The pyRPC endpoint of ``app``, as its adapter reports it (``Adapter.endpoints``).
+def served_endpoint(endpoints: Iterable[Endpoint], path: str, what: str) -> Endpoint:
+    """The endpoint the tooling serves and generates types for, of those an app reports.
 
     The app is the source of truth: its registry is what is served, so it is also what the
-    types are generated from. An app with several endpoints serves the one at ``/rpc``; an
-    adapter that does not report its endpoints gets one built for the module's registry.
+    types are generated from. Of several, the one at ``path`` (pyrpc.json's ``endpoint.path``).
     """
-    if adapter.endpoints is None:
-        return Endpoint(module_registry(module))
-    found = list(adapter.endpoints(app))
-    if not found:
-        raise LoadError(
-            f"entrypoint {entrypoint}: the {adapter.name} app serves no pyRPC endpoint; "
-            f"mount one (see the {adapter.name} adapter's mount) or let pyRPC build the app"
-        )
+    found = list(endpoints)
     if len(found) == 1:
         return found[0]
     for endpoint in found:
-        if endpoint.path == DEFAULT_PATH:
+        if endpoint.path == path:
             return endpoint
+    if not found:
+        raise LoadError(f"{what} serves no pyRPC endpoint; mount one, or let pyRPC build the app")
     paths = ", ".join(endpoint.path for endpoint in found)
-    raise LoadError(f"entrypoint {entrypoint}: the app serves pyRPC at {paths}; serve one of them at {DEFAULT_PATH}")
+    raise LoadError(f"{what} serves pyRPC at {paths}; set pyrpc.json's endpoint.path to the one to use")
 
 
 def import_entrypoint(module_name: str, root: str) -> ModuleType:
@@ -103,21 +106,27 @@ def import_entrypoint(module_name: str, root: str) -> ModuleType:
         raise
 
 
-def _app_of(adapter: Adapter, module: ModuleType, attr: str) -> Any:
+def _app_of(
+    adapter: Adapter, module: ModuleType, attr: str, path: str, options: dict[str, Any]
+) -> tuple[Any, Registry | None]:
+    """The app to serve, and the registry pyRPC built it for (None: the user's own app)."""
     if attr:
         if not hasattr(module, attr):
             raise LoadError(f"entrypoint {module.__name__}:{attr}: module {module.__name__!r} has no {attr!r}")
         value = getattr(module, attr)
         if isinstance(value, Registry):
-            return adapter.create_app(value, DEFAULT_PATH)
+            return adapter.create_app(value, path, **options), value
         if not callable(value):
             raise LoadError(
                 f"entrypoint {module.__name__}:{attr}: expected a {adapter.name} app or a pyrpc_core.Registry, "
                 f"got {type(value).__name__}"
             )
-        return value
+        return value, None
     found = adapter.find_app(module) if adapter.find_app is not None else None
-    return found if found is not None else adapter.create_app(module_registry(module), DEFAULT_PATH)
+    if found is not None:
+        return found, None
+    registry = module_registry(module)
+    return adapter.create_app(registry, path, **options), registry
 
 
 def module_registry(module: ModuleType) -> Registry:

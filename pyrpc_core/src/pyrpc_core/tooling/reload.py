@@ -31,15 +31,18 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import RegistrationError
-from ..plugins import PluginManager, get_plugin_manager
+from ..plugins import PluginError, PluginManager, get_plugin_manager
 from ..procedure import Procedure
 from ..registry import Guard, Registry
 from ..registry import registry as default_registry
 from ..schema import build_schema
-from .config import Config
+from .config import Config, ConfigError
 from .imports import Graph, StaticImports, dependency_graph, dependency_order, file_stat, importers, reachable
-from .loading import LoadedApp, import_entrypoint, load_app, module_registry
+from .loading import LoadedApp, LoadError, import_entrypoint, load_app, module_registry
 from .watch import in_project
+
+ToolingError = (LoadError, ConfigError, PluginError)
+"""pyRPC's own errors, whose messages need no exception name or location in front."""
 
 
 class ReloadError(Exception):
@@ -469,6 +472,8 @@ def describe_error(exc: BaseException, root: Path) -> str:
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{_relative(exc.filename, root)}:{exc.lineno}: SyntaxError: {exc.msg}"
     # The deepest frame in the user's own files is where they have to look.
+    if isinstance(exc, ToolingError):  # ours: the message says it all, with file and field
+        return str(exc)
     frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if in_project(Path(frame.filename), root)]
     where = f"{_relative(frames[-1].filename, root)}:{frames[-1].lineno}: " if frames else ""
     return f"{where}{type(exc).__name__}: {exc}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
+if TYPE_CHECKING:
+    from watchdog.events import FileSystemEvent
 
 DEBOUNCE_SECONDS = 0.3
 
@@ -71,7 +72,9 @@ def is_source(path: str | bytes, root: Path) -> bool:
     return candidate.suffix == ".py" and in_project(candidate, root)
 
 
-class _Handler(FileSystemEventHandler):
+class _Handler:
+    """What watchdog's observer calls for each event (its ``dispatch``); watchdog itself is imported only to watch."""
+
     def __init__(self, root: Path, debouncer: Debouncer, ignored: tuple[Path, ...] = ()) -> None:
         self._root = root
         self._debouncer = debouncer
@@ -83,7 +86,7 @@ class _Handler(FileSystemEventHandler):
         resolved = Path(path.decode() if isinstance(path, bytes) else path).resolve()
         return None if any(resolved.is_relative_to(folder) for folder in self._ignored) else resolved
 
-    def on_any_event(self, event: FileSystemEvent) -> None:
+    def dispatch(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
         paths = [self._watched(path) for path in (event.src_path, getattr(event, "dest_path", ""))]
@@ -106,11 +109,13 @@ class SourceWatcher:
         delay: float = DEBOUNCE_SECONDS,
         ignored: Iterable[Path] = (),
     ) -> None:
+        from watchdog.observers import Observer  # the dev extra; pyrpc serve never imports it
+
         self.root = root.resolve()
         self.debouncer = Debouncer(on_change, delay)
         self._observer = Observer()
         handler = _Handler(self.root, self.debouncer, tuple(folder.resolve() for folder in ignored))
-        self._observer.schedule(handler, str(self.root), recursive=True)
+        self._observer.schedule(handler, str(self.root), recursive=True)  # type: ignore[arg-type]
 
     def start(self) -> None:
         self._observer.start()
