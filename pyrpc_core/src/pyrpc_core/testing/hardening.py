@@ -92,6 +92,9 @@ PATIENT_DEADLINE = 3.0
 GUARD_HANG = 2.0
 """Seconds the guard of ``production_registry()`` hangs before any ``hang.*`` call."""
 
+ONE_THREAD_LIMITS = Limits(threads=1, timeout=DEADLINE)
+"""One worker thread for sync procedures, and a deadline: calls wait for the thread past it."""
+
 MAX_IN_FLIGHT = 4
 BACKPRESSURE_LIMITS = Limits(max_in_flight=MAX_IN_FLIGHT)
 """A small ``max_in_flight``, so that a burst of slow calls overloads the endpoint."""
@@ -133,7 +136,7 @@ def production_registry() -> Registry:
             memory.setdefault(key, []).append(event)
 
     @registry.rpc
-    def recall(key: str) -> list[str]:
+    async def recall(key: str) -> list[str]:  # async: it needs no worker thread, which may all be busy
         with lock:
             return list(memory.get(key, []))
 
@@ -770,6 +773,24 @@ class HardeningConformance:
         assert elapsed < DEADLINE + 0.9, f"answered after {elapsed:.2f} s"
         for key in ("batch-async", "batch-notification"):
             self.recorded(deadline_url, key, ["started", "finally"], 1.0)
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def one_thread_url(cls, serve_rpc: Any) -> str:
+        """``production_registry()`` with ``ONE_THREAD_LIMITS``: one worker thread, a deadline of ``DEADLINE``."""
+        url: str = serve_rpc(production_registry(), limits=ONE_THREAD_LIMITS)
+        return url
+
+    def test_a_sync_call_answered_timeout_before_it_started_never_runs(self, one_thread_url: str) -> None:
+        # One worker thread: the first call takes it, the others wait for it past their deadline.
+        answers = self.burst(one_thread_url, "slow_sync", "queued", 3, DEADLINE + 0.3)
+        for n, (response, elapsed) in enumerate(answers):
+            self.assert_timeout(response.json(), n, "slow_sync", DEADLINE)
+            assert elapsed < DEADLINE + 0.5, f"answered after {elapsed:.2f} s"
+        self.recorded(one_thread_url, "queued-0", ["started", "slept", "finally"], 2.0)
+        time.sleep(2 * (DEADLINE + 0.3))  # long enough for the others to have run, one after the other
+        # Their callers were told they timed out: they must not run afterwards.
+        assert [self.recall(one_thread_url, f"queued-{n}") for n in (1, 2)] == [[], []]
 
     # -- backpressure ----------------------------------------------------------------------
 
