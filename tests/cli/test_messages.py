@@ -72,7 +72,10 @@ def test_usage_errors_stay_clicks_with_status_2(tmp_path: Path) -> None:
             ["inspect"],
             "pyrpc inspect: error: {root}/pyrpc.json: not found; run 'pyrpc dev' in the project folder to create it",
         ),
-        (["dev", "--emitter", "nonesuch"], "pyrpc dev: error: say where to write the nonesuch client with --out DIR"),
+        (
+            ["dev", "--emitter", "nonesuch"],
+            "pyrpc dev: error: no emitter named 'nonesuch' is installed (installed: {emitters}) (from --emitter)",
+        ),
     ],
 )
 def test_every_command_fails_in_one_format(tmp_path: Path, args: list[str], line: str) -> None:

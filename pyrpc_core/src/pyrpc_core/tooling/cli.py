@@ -28,6 +28,7 @@ import click
 
 from .config import (
     CONFIG_FILE,
+    DEFAULT_EMITTER,
     ENTRYPOINT_PATTERN,
     SNAPSHOT_FILE,
     Config,
@@ -220,9 +221,7 @@ def _warn(command: str, message: str) -> None:
     "--emitter",
     cls=_InstalledOption,
     installed="emitters",
-    default="typescript",
-    show_default=True,
-    help="The client emitter to regenerate with (installed: {installed}).",
+    help="The client emitter to regenerate with (default: pyrpc.json's emitter, typescript; installed: {installed}).",
 )
 @click.option(
     "--out",
@@ -237,7 +236,7 @@ def dev(
     distribution: str | None,
     host: str,
     port: int,
-    emitter: str,
+    emitter: str | None,
     out: Path | None,
 ) -> None:
     """Serve the API, and regenerate the client 300 ms after each save.
@@ -250,13 +249,21 @@ def dev(
     """
     if importlib.util.find_spec("watchdog") is None:  # before asking anything
         raise CommandError(f"pyrpc dev needs the file watcher of the dev extra; install it with: {DEV_INSTALL}")
-    if out is None and emitter != "typescript":
-        raise CommandError(f"say where to write the {emitter} client with --out DIR")
+    if emitter is not None and out is None:  # before asking anything
+        from ..plugins import PluginError, get_plugin_manager
+
+        try:
+            named = get_plugin_manager().get_emitter(emitter)
+        except PluginError as exc:
+            raise CommandError(f"{exc} (from --emitter)") from None
+        if named.default_out is None:
+            raise CommandError(f"say where to write the {emitter} client with --out DIR")
     flags = {"framework": framework, "entrypoint": entrypoint, "client_root": client_root, "distribution": distribution}
     path = Path.cwd() / CONFIG_FILE
     _check_flags(flags, path.parent)
     config = configure(path, flags, reconfigure)
-    chosen, out_path = _dev_output(config, emitter, out)
+    chosen, out_path = _dev_output(config, emitter or config.emitter, out)
+    options = _emitter_options(config, chosen)
     source = FLAGS["entrypoint"] if entrypoint is not None else _from_file("entrypoint")
     _check_entrypoint(config.entrypoint, config.root, source)
 
@@ -271,7 +278,7 @@ def dev(
     except ReloadError as exc:
         raise CommandError(_reload_message(exc, source)) from None
     sock = _bind(host, port)
-    session = DevSession(project, loaded, chosen, out_path)
+    session = DevSession(project, loaded, chosen, out_path, options)
     try:
         session.write_types()
     except (UnsafeWriteError, ValueError) as exc:  # a path that is not ours, a package.json it cannot read
@@ -465,6 +472,25 @@ def _dev_output(config: Config, emitter: str, out: Path | None) -> tuple[Emitter
     return chosen, (config.root / out).resolve() if out is not None else None
 
 
+def _emitter_options(config: Config, chosen: Emitter | None) -> dict[str, Any]:
+    """pyrpc.json's ``emitter_options``, checked by the emitter's own model, for the emitter pyrpc.json names."""
+    given = config.emitter_options
+    if chosen is None or not given or chosen.name != config.emitter:
+        return {}
+    if chosen.options is None:
+        raise CommandError(f"{config.path}: field 'emitter_options': the {chosen.name} emitter takes no options")
+    from pydantic import ValidationError
+
+    try:
+        return dict(chosen.options.model_validate(given))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field 'emitter_options.{'.'.join(map(str, error['loc']))}': {error['msg']}"
+            for error in exc.errors(include_url=False)
+        )
+        raise CommandError(f"{config.path}: {problems}") from None
+
+
 def _reload_message(exc: ReloadError, source: str) -> str:
     """The message of a failed first load: the tooling's own errors as they are (with where the
     value came from), errors of the user's code as ``file:line: ExceptionType: message``."""
@@ -546,12 +572,10 @@ def _schema_options(command: Any) -> Any:
     "--emitter",
     cls=_InstalledOption,
     installed="emitters",
-    default="typescript",
-    show_default=True,
-    help="The client emitter (installed: {installed}).",
+    help="The client emitter (default: pyrpc.json's emitter, typescript; installed: {installed}).",
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Folder to write the files into.")
-def codegen(url: str | None, entrypoint: str | None, emitter: str, out: Path | None) -> None:
+def codegen(url: str | None, entrypoint: str | None, emitter: str | None, out: Path | None) -> None:
     """Generate client code from the schema, once.
 
     The schema comes from --url, --entrypoint, or pyrpc.json's entrypoint; a URL's answer is
@@ -562,19 +586,23 @@ def codegen(url: str | None, entrypoint: str | None, emitter: str, out: Path | N
     from ..plugins import PluginError, get_plugin_manager
     from ..schema import dump_snapshot
 
+    config = _load_config(check=False) if (Path.cwd() / CONFIG_FILE).exists() else None
+    name = emitter or (config.emitter if config is not None else DEFAULT_EMITTER)
     try:
-        chosen = get_plugin_manager().get_emitter(emitter)
+        chosen = get_plugin_manager().get_emitter(name)
     except PluginError as exc:
-        unknown = str(exc).startswith("no emitter named") and emitter != "typescript"
-        raise CommandError(f"{exc} (from --emitter)" if unknown else str(exc)) from None
+        unknown = str(exc).startswith("no emitter named") and name != DEFAULT_EMITTER
+        source = "--emitter" if emitter else _from_file("emitter")
+        raise CommandError(f"{exc} (from {source})" if unknown else str(exc)) from None
     client: Path | None = None  # set: the files go to the emitter's place in the client project
     if out is None:
-        if chosen.default_out is None or not (Path.cwd() / CONFIG_FILE).exists():
-            raise CommandError(f"say where to write the {emitter} client with --out DIR")
-        client = _load_config(check=False).client_path
+        if chosen.default_out is None or config is None:
+            raise CommandError(f"say where to write the {name} client with --out DIR")
+        client = config.client_path
         out = client / chosen.default_out
+    options = _emitter_options(config, chosen) if config is not None else {}
     schema = _schema(url, entrypoint)
-    files = chosen.generate(schema)
+    files = chosen.generate(schema, **options)
     notes: list[str] = []
     try:
         written = write_files(out, files)
@@ -583,7 +611,7 @@ def codegen(url: str | None, entrypoint: str | None, emitter: str, out: Path | N
             notes = chosen.link(client, out) if chosen.link is not None else []
     except (UnsafeWriteError, ValueError) as exc:  # the link step's refusals are ValueErrors
         raise CommandError(str(exc)) from None
-    click.echo(f"pyrpc codegen: {emitter}: {plural(len(files), 'file')} in {out} ({len(written)} changed)")
+    click.echo(f"pyrpc codegen: {name}: {plural(len(files), 'file')} in {out} ({len(written)} changed)")
     for note in notes:
         click.echo(f"pyrpc codegen: {note}")
 
