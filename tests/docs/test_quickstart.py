@@ -244,6 +244,33 @@ def test_the_types_survive_npm_install_and_npm_ci(walk: Walk) -> None:
         assert checked.returncode == 0, f"tsc after npm {args[0]}:\n{checked.stdout}{checked.stderr}"
 
 
+@pytest.mark.slow
+def test_the_package_folder_installs_instead_of_the_tarball(walk: Walk) -> None:
+    """The guide's alternative to the tarball: build the package in the copy, install its folder."""
+    prose = " ".join(guide_text().split())
+    build, install = "npm run build --workspace @pyrpc/client", "npm install ../pyrpc/pyrpc_ts/npm/client"
+    assert f"`{build}`" in prose
+    assert f"`{install}`" in prose
+    built = npm(build.split()[1:], walk.root / "pyrpc", walk)
+    assert built.returncode == 0, built.stdout + built.stderr
+    project = walk.root / "frontend-folder"  # beside frontend/, so the guide's relative path holds
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "folder-install", "private": true, "type": "module"}\n')
+    installed = npm(install.split()[1:], project, walk)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert os.readlink(project / "node_modules" / "@pyrpc" / "client") == "../../../pyrpc/pyrpc_ts/npm/client"
+    imported = subprocess.run(
+        ["node", "-e", 'import("@pyrpc/client").then((m) => console.log(typeof m.createClient))'],
+        cwd=project,
+        env=walk.base_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert imported.stdout.strip() == "function", imported.stdout + imported.stderr
+
+
 # -- bad input on the same path ------------------------------------------------------------------
 
 
