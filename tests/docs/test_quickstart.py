@@ -245,6 +245,27 @@ def test_the_types_survive_npm_install_and_npm_ci(walk: Walk) -> None:
 
 
 @pytest.mark.slow
+def test_a_call_with_the_wrong_types_does_not_compile(walk: Walk) -> None:
+    """The comment in src/call.ts: `client.add("1", 2) does not compile`."""
+    assert '// client.add("1", 2) does not compile' in guide_text()
+    frontend = walk.root / "frontend"
+    wrong = frontend / "src" / "wrong.ts"
+    wrong.write_text(
+        'import { createClient } from "@pyrpc/client";\n'
+        'import type { Types } from "@pyrpc/types";\n\n'
+        'const client = createClient<Types>({ url: "http://127.0.0.1:8000/rpc" });\n'
+        'await client.add("1", 2);\n'
+    )
+    try:
+        checked = npx(["tsc", "--noEmit", "--pretty", "false"], frontend, walk)
+    finally:
+        wrong.unlink()
+    assert checked.returncode != 0
+    error = "src/wrong.ts(5,18): error TS2345: Argument of type 'string' is not assignable to parameter of type"
+    assert error in checked.stdout, checked.stdout + checked.stderr
+
+
+@pytest.mark.slow
 def test_the_package_folder_installs_instead_of_the_tarball(walk: Walk) -> None:
     """The guide's alternative to the tarball: build the package in the copy, install its folder."""
     prose = " ".join(guide_text().split())
