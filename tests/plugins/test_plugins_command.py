@@ -54,8 +54,13 @@ FAKES = {
         "from pyrpc_core import Emitter, hookimpl\n\n@hookimpl\ndef pyrpc_emitters():\n"
         "    return [Emitter(name='typescript', language='ts', generate=lambda schema: {})]\n",
     ),
-    # Entry-point name "fakeplugin_good" again, from another distribution.
-    "fakeplugin_dupe": ("fake-other", "fakeplugin_good", GOOD),
+    # Entry-point name "fakeplugin_good" again, from another distribution: both load, under two names.
+    "fakeplugin_dupe": (
+        "fake-other",
+        "fakeplugin_good",
+        "from pyrpc_core import Emitter, hookimpl\n\n@hookimpl\ndef pyrpc_emitters():\n"
+        "    return [Emitter(name='other', language='text', generate=lambda schema: {'x.txt': 'x'})]\n",
+    ),
 }
 
 
@@ -102,6 +107,8 @@ def test_broken_plugins_are_named_and_the_rest_is_listed(project: Path, site: Pa
     assert "fakeplugin_badsig" not in out
     problems = result.stderr
     assert "5 problems (the other plugins work):" in problems
+    assert "fakeplugin_good@fake-other  (fake-other 1.0; fakeplugin_dupe)\n" in out
+    assert "  emitters: other\n" in out
     assert (
         "plugin 'fakeplugin_broken' (fakeplugin_broken from fake-broken 1.0) failed to import: "
         "ModuleNotFoundError: No module named 'libfoo_that_is_not_installed'"
@@ -114,11 +121,12 @@ def test_broken_plugins_are_named_and_the_rest_is_listed(project: Path, site: Pa
     ) in problems
     assert (
         "emitter name 'typescript' is claimed by both plugin 'fakeplugin_ts' (fakeplugin_ts from fake-ts 1.0) "
-        "and plugin 'typescript' (pyrpc_ts.plugin from pyrpc-ts 0.1.0); neither is used"
+        "and plugin 'typescript' (pyrpc_ts.plugin from pyrpc-ts 2.0.0); neither is used"
     ) in problems
     assert (
-        "plugin 'fakeplugin_good' (fakeplugin_dupe from fake-other 1.0) was left out: the plugin name is taken by "
-        "plugin 'fakeplugin_good' (fakeplugin_good from fake-good 1.0)"
+        "plugin name 'fakeplugin_good' is used by both plugin 'fakeplugin_good' (fakeplugin_good from fake-good 1.0) "
+        "and plugin 'fakeplugin_good' (fakeplugin_dupe from fake-other 1.0); both are loaded, the second as "
+        "'fakeplugin_good@fake-other'"
     ) in problems
 
     checked = pyrpc(["plugins", "--check"], project, site)
@@ -155,6 +163,7 @@ def test_other_commands_keep_working_and_warn_in_one_line_each(project: Path, si
     clash = pyrpc(["codegen", "--entrypoint", "main", "--emitter", "typescript", "--out", "ts"], project, site)
     assert clash.returncode == 1
     assert (
-        "Error: the emitter name 'typescript' is claimed by plugin 'fakeplugin_ts' (fakeplugin_ts from fake-ts 1.0) "
-        "and plugin 'typescript' (pyrpc_ts.plugin from pyrpc-ts 0.1.0), so neither is used; uninstall one of them"
+        "pyrpc codegen: error: the emitter name 'typescript' is claimed by plugin 'fakeplugin_ts' (fakeplugin_ts from "
+        "fake-ts 1.0) and plugin 'typescript' (pyrpc_ts.plugin from pyrpc-ts 2.0.0), so neither is used; "
+        "uninstall one of them"
     ) in clash.stderr

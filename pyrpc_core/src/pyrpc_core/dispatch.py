@@ -332,6 +332,7 @@ class Dispatcher:
                 try:
                     result = running.result(timeout)
                 except TimeoutError:
+                    running.cancel()  # still waiting for a thread: it never runs
                     return self._timeout(call, timeout)
         except (Exception, SystemExit) as exc:
             return self._failure(call, exc)

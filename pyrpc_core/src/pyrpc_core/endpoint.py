@@ -285,7 +285,7 @@ class Endpoint:
             ):
                 return _with(self._too_large, cors)
             if self.in_flight >= self.limits.max_in_flight or self.dispatcher.waiting >= self.limits.max_waiting:
-                return _with(_OVERLOADED, cors)  # at once: a queue that only grows helps nobody
+                return _with(_OVERLOADED, cors)  # at once, before the body: a queue that only grows helps nobody
             return Accepted(wants_body=True, cors=cors) if cors else _CALL
         if method == "GET" or method == "HEAD":
             if not self.introspection:
@@ -328,6 +328,8 @@ class Endpoint:
         """
         self.in_flight += 1
         try:
+            if request.wants_body and self._overloaded():  # others came in while this body was read
+                return _with(_OVERLOADED, request.cors)
             if disconnected is None:
                 return await self._respond(request, body, context)
             return await self._respond_unless_gone(request, body, context, disconnected)
@@ -389,6 +391,8 @@ class Endpoint:
         with self._in_flight_lock:
             self.in_flight += 1
         try:
+            if request.wants_body and self._overloaded():  # others came in while this body was read
+                return _with(_OVERLOADED, request.cors)
             return self._respond_sync(request, body, context)
         finally:
             with self._in_flight_lock:
@@ -407,6 +411,10 @@ class Endpoint:
             answer = self.dispatcher.dispatch_sync(body, context)
             reply = _NO_CONTENT if answer is None else Reply(200, answer)
         return _with(reply, request.cors) if request.cors else reply
+
+    def _overloaded(self) -> bool:
+        """Past ``max_in_flight`` (this request counted) or ``max_waiting``: answered 503 unread."""
+        return self.in_flight > self.limits.max_in_flight or self.dispatcher.waiting >= self.limits.max_waiting
 
     # -- introspection ---------------------------------------------------------------------
 

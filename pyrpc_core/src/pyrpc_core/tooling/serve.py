@@ -73,9 +73,25 @@ def run_asgi(
     if workers > 1:
         if app_factory is None:
             raise ServeError("several workers need an importable app factory")
-        Multiprocess(uvicorn.Config(app_factory, factory=True, workers=workers, **options), sockets=[sock]).run()
+        supervisor = _draining_supervisor(Multiprocess)
+        supervisor(uvicorn.Config(app_factory, factory=True, workers=workers, **options), sockets=[sock]).run()
         return
     _graceful_server_class()(uvicorn.Config(app, **options)).run(sockets=[sock])
+
+
+def _draining_supervisor(multiprocess: type[Any]) -> type[Any]:
+    class DrainingSupervisor(multiprocess):  # type: ignore[misc]
+        """uvicorn's supervisor, closing its own copy of the listening socket before the workers drain.
+
+        Otherwise the kernel keeps accepting connections that no worker will ever answer.
+        """
+
+        def terminate_all(self) -> None:
+            for sock in self.sockets:
+                sock.close()
+            super().terminate_all()
+
+    return DrainingSupervisor
 
 
 def _graceful_server_class() -> type[Any]:
@@ -133,6 +149,7 @@ def run_wsgi(
 def _serve_waitress(server: Any, grace: float) -> None:
     """waitress's loop, with a graceful stop: waitress itself drops the calls in flight on SIGTERM."""
     import waitress.server
+    import waitress.wasyncore  # type: ignore[import-untyped]
 
     stopping = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -150,7 +167,9 @@ def _serve_waitress(server: Any, grace: float) -> None:
         signal.signal(signal.SIGTERM, previous)
     # No new connections; the requests in hand run to the end and their answers are sent.
     for listener in [obj for obj in sockets.values() if isinstance(obj, waitress.server.BaseWSGIServer)]:
-        listener.close()
+        # The dispatcher's own close: the server's close would also close the trigger that
+        # wakes the loop when a worker thread has an answer ready.
+        waitress.wasyncore.dispatcher.close(listener)
     deadline = time.monotonic() + grace
     tasks = server.task_dispatcher
     while time.monotonic() < deadline and (
