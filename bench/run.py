@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import batch_bench, codegen_bench, dev_bench, hook_bench, http_bench, memory_bench
+from . import batch_bench, cli_bench, codegen_bench, dev_bench, hook_bench, http_bench, memory_bench
 from .synthetic import GROUPS
 
 
@@ -32,10 +32,11 @@ class Settings:
     memory_requests: int
     hook_calls: int
     hook_runs: int
+    cli_runs: int
 
 
-FULL = Settings(5, 3, 32, 30, 2000, 1000, 500, 9, 100_000, 20_000, 5)
-TINY = Settings(1, 1, 4, 2, 40, 20, 20, 1, 2_000, 300, 2)
+FULL = Settings(5, 3, 32, 30, 2000, 1000, 500, 9, 100_000, 20_000, 5, 15)
+TINY = Settings(1, 1, 4, 2, 40, 20, 20, 1, 2_000, 300, 2, 1)
 
 
 def ratio(value: float | None, reference: float | None) -> str:
@@ -98,6 +99,18 @@ def run(settings: Settings, only: set[str]) -> list[str]:
                 f"| {result.path} | {result.none_us:.1f} µs | {result.no_op_us:.1f} µs "
                 f"| {ratio(result.no_op_us, result.none_us)} |"
             )
+        lines.append("")
+    if "cli" in only:
+        cli = cli_bench.measure(settings.cli_runs)
+        lines += [
+            f"## The pyrpc command's start, every plugin installed (median of {settings.cli_runs} runs)",
+            "",
+            "| command | time | goal |",
+            "|---|---|---|",
+        ]
+        for name, took in cli.items():
+            goal = cli_bench.GOALS[name]
+            lines.append(f"| `{name}` | {took:.3f} s | < {goal} s: {verdict(took < goal)} |")
         lines.append("")
     if "batch" in only:
         batch = batch_bench.measure(settings.batch_rounds)
@@ -165,7 +178,7 @@ def run(settings: Settings, only: set[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiny", action="store_true", help="a seconds-long smoke run")
-    parser.add_argument("--only", default="http,hook,batch,codegen,dev,memory", help="comma-separated benchmarks")
+    parser.add_argument("--only", default="http,hook,cli,batch,codegen,dev,memory", help="comma-separated benchmarks")
     parser.add_argument("--markdown", type=Path, help="also write the report to this Markdown file")
     args = parser.parse_args(argv)
     lines = run(TINY if args.tiny else FULL, set(args.only.split(",")))

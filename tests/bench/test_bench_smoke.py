@@ -22,6 +22,8 @@ def test_bench_runs_on_a_tiny_setting(tmp_path: Path) -> None:
     text = report.read_text()
     for heading in [
         "## Requests over HTTP",
+        "## The pyrpc_call hook",
+        "## The pyrpc command's start",
         "## A batch of 100",
         "## Code generation",
         "## pyrpc dev",

@@ -13,7 +13,6 @@ another plugin claims is reported (``PluginManager.problems`` and a warning), an
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import difflib
 import importlib
@@ -215,6 +214,7 @@ class CallHook:
         self, procedure: Procedure, params: Mapping[str, Any], context: Context, run: Callable[[], Awaitable[Any]]
     ) -> Any:
         """Await ``run()`` (the procedure's coroutine) inside the wrappers."""
+        import asyncio  # here: listing plugins (every pyrpc command) needs no event loop
         arguments = {"procedure": procedure, "params": params, "context": context, "call": _not_for_wrappers}
         variables = contextvars.copy_context()
         teardowns: list[Generator[None, Any, Any]] = []

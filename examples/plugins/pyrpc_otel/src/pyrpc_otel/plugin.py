@@ -10,12 +10,16 @@ semantic conventions for JSON-RPC. The span's status is ERROR when the procedure
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
-from pyrpc_core import Procedure, RpcError, hookimpl
+from pyrpc_core.errors import RpcError
+from pyrpc_core.plugins import hookimpl
+
+if TYPE_CHECKING:
+    from pyrpc_core import Procedure
 
 from . import __version__
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pyrpc_core import Emitter, hookimpl
-
-from .emit import generate
+from pyrpc_core.plugins import Emitter, Lazy, hookimpl
 
 
 @hookimpl
 def pyrpc_emitters() -> Iterable[Emitter]:
-    return [Emitter(name="python", language="python", generate=generate)]
+    # Named lazily: listing the emitters (every pyrpc command does) imports no emitter code.
+    return [Emitter(name="python", language="python", generate=Lazy("pyrpc_pyclient.emit:generate"))]
