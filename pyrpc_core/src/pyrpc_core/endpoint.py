@@ -27,7 +27,6 @@ methods are 405, other paths 404.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -419,15 +418,21 @@ class Endpoint:
     # -- introspection ---------------------------------------------------------------------
 
     def schema(self) -> dict[str, Any]:
-        """The introspection document, as the tooling and ``GET`` see it (plugins' amendments included)."""
-        return json.loads(self.schema_json())  # type: ignore[no-any-return]
+        """The introspection document ``GET`` serves: the registry's schema (plugins' amendments
+        included) and the limits a client must keep to (``limits``: ``max_batch``, ``max_body_bytes``).
+
+        Read-only: unchanged parts are shared with earlier documents (see ``build_schema``).
+        """
+        document = build_schema(self.registry, self.plugins)
+        limits = {"max_batch": self.limits.max_batch, "max_body_bytes": self.limits.max_body_bytes}
+        return {**document, "limits": limits}
 
     def schema_json(self) -> bytes:
         """The introspection document as bytes, rebuilt only when the registry changed."""
         cached = self._schema
         version = self.registry.version
         if cached is None or cached[0] != version:
-            cached = (version, dump_schema(build_schema(self.registry, self.plugins)))
+            cached = (version, dump_schema(self.schema()))
             self._schema = cached
         return cached[1]
 

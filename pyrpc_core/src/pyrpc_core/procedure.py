@@ -71,6 +71,8 @@ class Procedure:
     result_adapter: TypeAdapter[Any]
     timeout: float | None = None
     """Seconds a call may take, guards included (``@rpc(timeout=...)``); None: the endpoint's ``Limits.timeout``."""
+    idempotent: bool = False
+    """Calling it twice does what calling it once does (``@rpc(idempotent=True)``): clients may retry it."""
 
     @classmethod
     def from_function(

@@ -50,17 +50,26 @@ class Registry:
     def rpc(self, func: F, /) -> F: ...
 
     @overload
-    def rpc(self, *, name: str | None = None, timeout: float | None = None) -> Callable[[F], F]: ...
+    def rpc(
+        self, *, name: str | None = None, timeout: float | None = None, idempotent: bool = False
+    ) -> Callable[[F], F]: ...
 
     def rpc(
-        self, func: F | None = None, *, name: str | None = None, timeout: float | None = None
+        self,
+        func: F | None = None,
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+        idempotent: bool = False,
     ) -> F | Callable[[F], F]:
         """Register a function as a procedure and return it unchanged.
 
         ``@rpc`` names the procedure after the function; ``@rpc(name="users.get")`` names it
         explicitly (dots make namespaces for the clients). ``timeout`` is the seconds a call
         may take, guards included (the endpoint's ``Limits.timeout`` when None): an async call
-        past it is cancelled, a sync one answered while its thread runs on.
+        past it is cancelled, a sync one answered while its thread runs on. ``idempotent=True``
+        says that calling it twice does what calling it once does; the schema says so, and
+        clients retry only such procedures after an error that may come from a call that ran.
         """
         check_timeout(timeout, "@rpc(timeout=...)")
         # The caller's locals resolve annotations of types defined beside the function
@@ -73,7 +82,9 @@ class Registry:
 
         def decorate(function: F) -> F:
             procedure = Procedure.from_function(function, name=name, localns=localns)
-            self.add(procedure if timeout is None else replace(procedure, timeout=timeout))
+            if timeout is not None or idempotent:
+                procedure = replace(procedure, timeout=timeout, idempotent=idempotent)
+            self.add(procedure)
             return function
 
         return decorate(func) if func is not None else decorate

@@ -233,11 +233,10 @@ class SchemaCache:
             params = dict(inlined) if inlined is not None else rename_refs(piece.params, names)
             params.pop("title", None)  # the internal model's name means nothing to a client
             result = rename_refs(piece.result, names)
-            piece.entry = (
-                ref_names,
-                inlined,
-                {"name": procedure.name, "doc": procedure.doc, "params": params, "result": result},
-            )
+            entry = {"name": procedure.name, "doc": procedure.doc, "params": params, "result": result}
+            if procedure.idempotent:  # only when true: documents of procedures without it stay as they were
+                entry["idempotent"] = True
+            piece.entry = (ref_names, inlined, entry)
         return piece.entry[2]
 
     def _forget_unused(self) -> None:

@@ -35,7 +35,6 @@ from ..plugins import PluginError, PluginManager, get_plugin_manager
 from ..procedure import Procedure
 from ..registry import Guard, Registry
 from ..registry import registry as default_registry
-from ..schema import build_schema
 from .config import Config, ConfigError
 from .imports import Graph, StaticImports, dependency_graph, dependency_order, file_stat, importers, reachable
 from .loading import LoadedApp, LoadError, import_entrypoint, load_app, module_registry
@@ -287,7 +286,7 @@ class Project:
         try:
             app = load_app(self.config, self.plugins)
             registry = app.endpoint.registry  # what the app serves: the types must say the same
-            schema = build_schema(registry, self.plugins)
+            schema = app.endpoint.schema()  # the document GET serves
         except (Exception, SystemExit) as exc:  # the user's code may raise anything while importing
             raise ReloadError(describe_error(exc, self.root)) from exc
         return Loaded(app, registry, schema)
