@@ -23,7 +23,7 @@ from .tsc_project import Diagnostic, run_tsc, write_project
 
 HEADER = """\
 import type { Employee, Page_User, Pet, Procedures, Stamps, TreeNode, Types, User, UserInput } from "@pyrpc/types";
-import { Color, Priority, procedures } from "@pyrpc/types";
+import { Color, Priority, meta, procedures } from "@pyrpc/types";
 
 declare const client: Types;
 declare const input: UserInput;
@@ -168,7 +168,12 @@ export function byName(): void {
   const names: readonly string[] = procedures;
   const first: "add" = procedures[0];
   const kw: Procedures["keywords"]["params"] = { function: 1, delete: "x" };
-  void [params, result, names, first, kw];
+  // By position: a labelled tuple of the signature's parameters, optional tail included.
+  const args: Procedures["users.get"]["args"] = [1];
+  const purge: Procedures["admin.users.purge"]["args"][] = [["2024-01-01"], ["2024-01-01", false]];
+  const maxBatch: number | null = meta.maxBatch;
+  const idempotent: readonly string[] = meta.idempotent;
+  void [params, result, names, first, kw, args, purge, maxBatch, idempotent];
 }
 """
 )
@@ -199,6 +204,8 @@ BAD: dict[str, tuple[str, str]] = {
     "generic_item_wrong": ("const n: number = page.items[0].name;", "TS2322"),
     "typeddict_required_missing": ("await client.shapes({ width: 1, height: 2 }, {}, {});", "TS2741"),
     "by_name_params_incomplete": ('const p: Procedures["add"]["params"] = { a: 1 };', "TS2741"),
+    "by_position_args_short": ('const p: Procedures["add"]["args"] = [1];', "TS2322"),
+    "meta_is_readonly": ("meta.idempotent.push('x');", "TS2339"),
     "output_is_not_input": ("await client.tree({ children: [] });", "TS2741"),
 }
 
@@ -235,6 +242,7 @@ def _relative(diagnostic: Diagnostic, folder: Path) -> str:
 def project(tmp_path_factory: pytest.TempPathFactory, schema: dict[str, Any]) -> Path:
     """A folder with the zoo's package installed the way the workspace mode installs it."""
     folder = tmp_path_factory.mktemp("tsc")
+    (folder / "package.json").write_text('{"name": "zoo-client", "private": true}\n')  # the client project
     pyrpc_ts.save_typescript_client(schema, folder)
     odd = folder / "node_modules" / "@pyrpc" / "odd"
     odd.mkdir(parents=True)
@@ -280,9 +288,9 @@ def test_wrong_calls_fail(diagnostics: dict[str, list[Diagnostic]], case: str) -
 
 
 def test_correct_calls_compile_with_nodenext(tmp_path: Path, schema: dict[str, Any], tsc: Path) -> None:
+    (tmp_path / "package.json").write_text('{"type": "module"}')
     pyrpc_ts.save_typescript_client(schema, tmp_path)
     write_project(tmp_path, {"good.ts": GOOD}, {"module": "nodenext", "moduleResolution": "nodenext"})
-    (tmp_path / "package.json").write_text('{"type": "module"}')
     assert run_tsc(tsc, tmp_path) == []
 
 
@@ -290,7 +298,8 @@ def test_runtime_module_loads_in_node(project: Path) -> None:
     script = (
         'import * as m from "@pyrpc/types";'
         "console.log(JSON.stringify({color: m.Color, priority: m.Priority, procedures: m.procedures,"
-        " frozen: Object.isFrozen(m.Color) && Object.isFrozen(m.procedures)}));"
+        " meta: m.meta, frozen: Object.isFrozen(m.Color) && Object.isFrozen(m.procedures)"
+        " && Object.isFrozen(m.meta) && Object.isFrozen(m.meta.idempotent)}));"
     )
     completed = subprocess.run(
         ["node", "--input-type=module", "-e", script],
@@ -305,4 +314,6 @@ def test_runtime_module_loads_in_node(project: Path) -> None:
     assert loaded["priority"] == {"LOW": 1, "HIGH": 2}
     assert loaded["procedures"][:3] == ["add", "admin.users.purge", "anything"]
     assert "users.get" in loaded["procedures"]
+    # The zoo's document comes from the registry, without an endpoint's limits.
+    assert loaded["meta"] == {"maxBatch": None, "maxBodyBytes": None, "idempotent": ["users.get"]}
     assert loaded["frozen"] is True

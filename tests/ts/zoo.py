@@ -208,7 +208,7 @@ def zoo_registry() -> Registry:
         """Mutual recursion."""
         return Employee(name="a", department=department)
 
-    @rpc(name="users.get")
+    @rpc(name="users.get", idempotent=True)
     def get_user(id: int) -> User:
         """Fetch one user by id."""
         raise NotImplementedError

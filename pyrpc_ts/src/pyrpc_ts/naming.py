@@ -72,7 +72,7 @@ TYPE_KEYWORDS = frozenset(
 )
 
 # Names the generated file declares or uses itself: a model may not shadow them.
-TAKEN_TYPE_NAMES = frozenset({"Types", "Procedures", "procedures", "Promise"})
+TAKEN_TYPE_NAMES = frozenset({"Types", "Procedures", "procedures", "meta", "Promise"})
 
 _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _NAME_PARTS = re.compile(r"[A-Za-z0-9]+")

@@ -3,9 +3,10 @@
 ``Types`` is what ``createClient<Types>()`` exposes: ``users.get`` becomes
 ``client.users.get(id)``, parameters by position in declaration order (the order the server
 accepts by-position params in), trailing optional ones optional, results as ``Promise<R>``.
-``Procedures`` lists the same procedures flat by wire name with their params as one object,
-for calls by name and for batches. Each procedure's text is built alone (``procedure_text``),
-so ``emit`` can keep it between calls while the procedure does not change.
+``Procedures`` lists the same procedures flat by wire name with their params as one object
+(``params``) and by position (``args``), for calls by wire name (``client.$call``) and batches.
+Each procedure's text is built alone (``procedure_text``), so ``emit`` can keep it between
+calls while the procedure does not change.
 """
 
 from __future__ import annotations
@@ -119,14 +120,20 @@ def procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper) -> Proced
 
 
 def _flat_member(wire_name: str, procedure: Mapping[str, Any], mapper: TypeMapper) -> str:
-    """The member of ``Procedures``: wire name to ``{ params; result }``."""
+    """The member of ``Procedures``: wire name to ``{ params; args; result }``.
+
+    ``params`` are the params by name (one object), ``args`` the same by position (a labelled
+    tuple, the signature's parameters), so that a call by wire name is typed either way.
+    """
     inner = INDENT * 2
     params_type = mapper.map(procedure.get("params", True), inner).text
     if params_type == "{}":
         params_type = "{ [key: string]: never }"
+    args = signature(wire_name, procedure, mapper, inner).parameters
     result = mapper.map(procedure.get("result", True), inner).text
     return (
-        f"{INDENT}{property_key(wire_name)}: {{\n{inner}params: {params_type};\n{inner}result: {result};\n{INDENT}}};\n"
+        f"{INDENT}{property_key(wire_name)}: {{\n{inner}params: {params_type};\n{inner}args: [{args}];\n"
+        f"{inner}result: {result};\n{INDENT}}};\n"
     )
 
 

@@ -6,13 +6,28 @@ export interface Types {
   deep(x: unknown /* nested too deeply */[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]): Promise<unknown /* nested too deeply */[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]>;
 }
 
-/** Every procedure by wire name, with its params as one object and its result. */
+/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */
 export interface Procedures {
   deep: {
     params: { x: unknown /* nested too deeply */[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][] };
+    args: [x: unknown /* nested too deeply */[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]];
     result: unknown /* nested too deeply */[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][];
   };
 }
 
 /** The wire names of every procedure, sorted. */
 export declare const procedures: readonly ["deep"];
+
+/**
+ * What the client needs at run time, from the schema: the server's limits (null when the
+ * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to
+ * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
+ */
+export declare const meta: {
+  /** The most calls in one batch (`limits.max_batch`). */
+  readonly maxBatch: number | null;
+  /** The largest request body, in bytes (`limits.max_body_bytes`). */
+  readonly maxBodyBytes: number | null;
+  /** The wire names of the idempotent procedures, sorted. */
+  readonly idempotent: readonly string[];
+};

@@ -92,7 +92,7 @@ export interface Types {
   };
 }
 
-/** Every procedure by wire name, with its params as one object and its result. */
+/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */
 export interface Procedures {
   Zeta: {
     params: {
@@ -104,14 +104,17 @@ export interface Procedures {
        */
       v: string;
     };
+    args: [v: string];
     result: string;
   };
   a: {
     params: { default: boolean };
+    args: [default_: boolean];
     result: Promise_;
   };
   "a.b": {
     params: { [key: string]: never };
+    args: [];
     result: any_;
   };
   "a.b.c": {
@@ -122,25 +125,44 @@ export interface Procedures {
       /** @default 1 */
       "x-y"?: number;
     };
+    args: [class_: string, class_2: string, _2x: number, x_y?: number];
     result: string;
   };
   "odd name": {
     params: { [key: string]: unknown };
+    args: [...args: unknown[] /* params are not an object schema; arguments are not checked */];
     result: unknown /* unresolved $ref 7 */;
   };
   "rpc-ish": {
     params: { "": string; _: string };
+    args: [_: string, _2: string];
     result: { [K in "x" | "y"]?: number };
   };
   then: {
     params: { [key: string]: never };
+    args: [];
     result: null;
   };
   "ünïcode.naïve": {
     params: { "naïve": string; "日本": number };
+    args: [na_ve: string, __: number];
     result: Caf;
   };
 }
 
 /** The wire names of every procedure, sorted. */
 export declare const procedures: readonly ["Zeta", "a", "a.b", "a.b.c", "odd name", "rpc-ish", "then", "ünïcode.naïve"];
+
+/**
+ * What the client needs at run time, from the schema: the server's limits (null when the
+ * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to
+ * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
+ */
+export declare const meta: {
+  /** The most calls in one batch (`limits.max_batch`). */
+  readonly maxBatch: number | null;
+  /** The largest request body, in bytes (`limits.max_body_bytes`). */
+  readonly maxBodyBytes: number | null;
+  /** The wire names of the idempotent procedures, sorted. */
+  readonly idempotent: readonly string[];
+};

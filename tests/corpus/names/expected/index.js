@@ -11,3 +11,9 @@ export const Digits = Object.freeze({
 });
 
 export const procedures = Object.freeze(["Zeta", "a", "a.b", "a.b.c", "odd name", "rpc-ish", "then", "ünïcode.naïve"]);
+
+export const meta = Object.freeze({
+  maxBatch: null,
+  maxBodyBytes: null,
+  idempotent: Object.freeze([]),
+});

@@ -22,3 +22,9 @@ export const WithNaN = Object.freeze({
 });
 
 export const procedures = Object.freeze(["measure"]);
+
+export const meta = Object.freeze({
+  maxBatch: null,
+  maxBodyBytes: null,
+  idempotent: Object.freeze([]),
+});

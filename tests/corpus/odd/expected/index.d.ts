@@ -60,10 +60,11 @@ export interface Types {
   };
 }
 
-/** Every procedure by wire name, with its params as one object and its result. */
+/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */
 export interface Procedures {
   broken: {
     params: unknown;
+    args: [...args: unknown[] /* params are not an object schema; arguments are not checked */];
     result: unknown;
   };
   gap: {
@@ -72,33 +73,54 @@ export interface Procedures {
       a?: number;
       b: string;
     };
+    args: [a: number /* has a default, but later parameters are required */, b: string];
     result: [string, ...number[]];
   };
   maps: {
     params: { typed_extra: { a?: string; [key: string]: unknown /* extra properties are number */ }; pattern_keys: { [key: string]: string }; enum_keys_and_props: { a?: string; [key: string]: unknown /* keys "a" | "b" */ }; open: { [key: string]: unknown } };
+    args: [typed_extra: { a?: string; [key: string]: unknown /* extra properties are number */ }, pattern_keys: { [key: string]: string }, enum_keys_and_props: { a?: string; [key: string]: unknown /* keys "a" | "b" */ }, open: { [key: string]: unknown }];
     result: never;
   };
   names: {
     params: { "": string; "1st": number; "a b": boolean };
+    args: [_: string, _1st: number, a_b: boolean];
     result: Weird_Name;
   };
   no_params: {
     params: unknown /* not a schema: "nonsense" */;
+    args: [...args: unknown[] /* params are not an object schema; arguments are not checked */];
     result: A & B;
   };
   odd: {
     params: { negated: unknown /* 'not' has no TypeScript form */; dangling: unknown /* unresolved $ref #/$defs/Missing */; external: unknown /* unresolved $ref https://example.com/schema.json */; number_schema: unknown /* not a schema: 42 */; made_up: unknown /* unknown JSON type "frobnicate" */; object_enum: unknown /* enum of values without literal types */; object_const: { [key: string]: unknown } /* constant value */; bad_enum: unknown /* malformed enum */; bad_union: unknown /* malformed union */; empty_all_of: unknown /* malformed allOf */; any_of_with_any: unknown };
+    args: [negated: unknown /* 'not' has no TypeScript form */, dangling: unknown /* unresolved $ref #/$defs/Missing */, external: unknown /* unresolved $ref https://example.com/schema.json */, number_schema: unknown /* not a schema: 42 */, made_up: unknown /* unknown JSON type "frobnicate" */, object_enum: unknown /* enum of values without literal types */, object_const: { [key: string]: unknown } /* constant value */, bad_enum: unknown /* malformed enum */, bad_union: unknown /* malformed union */, empty_all_of: unknown /* malformed allOf */, any_of_with_any: unknown];
     result: string | null;
   };
   users: {
     params: { id: number };
+    args: [id: number];
     result: Json;
   };
   "users.get": {
     params: { id: number };
+    args: [id: number];
     result: Types_;
   };
 }
 
 /** The wire names of every procedure, sorted. */
 export declare const procedures: readonly ["broken", "gap", "maps", "names", "no_params", "odd", "users", "users.get"];
+
+/**
+ * What the client needs at run time, from the schema: the server's limits (null when the
+ * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to
+ * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
+ */
+export declare const meta: {
+  /** The most calls in one batch (`limits.max_batch`). */
+  readonly maxBatch: number | null;
+  /** The largest request body, in bytes (`limits.max_body_bytes`). */
+  readonly maxBodyBytes: number | null;
+  /** The wire names of the idempotent procedures, sorted. */
+  readonly idempotent: readonly string[];
+};

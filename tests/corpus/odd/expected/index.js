@@ -11,3 +11,9 @@ export const Proto = Object.freeze({
 });
 
 export const procedures = Object.freeze(["broken", "gap", "maps", "names", "no_params", "odd", "users", "users.get"]);
+
+export const meta = Object.freeze({
+  maxBatch: null,
+  maxBodyBytes: null,
+  idempotent: Object.freeze([]),
+});

@@ -44,7 +44,7 @@ export interface Types {
   "😀"(): Promise<"😀" | "￿" | "" | "tab\there" | "nul\u0000" | "del" | "quote\"" | "back\\slash">;
 }
 
-/** Every procedure by wire name, with its params as one object and its result. */
+/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */
 export interface Procedures {
   order: {
     params: {
@@ -54,21 +54,39 @@ export interface Procedures {
       "2": number;
       a: boolean;
     };
+    args: [b: number, _10: number, _2: number, a: boolean];
     result: { z: string; "1": string; "0": string };
   };
   "": {
     params: { [key: string]: never };
+    args: [];
     result: unknown /* unresolved $ref {"not": "a string"} */;
   };
   "￿": {
     params: { [key: string]: never };
+    args: [];
     result: " ";
   };
   "😀": {
     params: { [key: string]: never };
+    args: [];
     result: "😀" | "￿" | "" | "tab\there" | "nul\u0000" | "del" | "quote\"" | "back\\slash";
   };
 }
 
 /** The wire names of every procedure, sorted. */
 export declare const procedures: readonly ["order", "", "￿", "😀"];
+
+/**
+ * What the client needs at run time, from the schema: the server's limits (null when the
+ * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to
+ * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
+ */
+export declare const meta: {
+  /** The most calls in one batch (`limits.max_batch`). */
+  readonly maxBatch: number | null;
+  /** The largest request body, in bytes (`limits.max_body_bytes`). */
+  readonly maxBodyBytes: number | null;
+  /** The wire names of the idempotent procedures, sorted. */
+  readonly idempotent: readonly string[];
+};

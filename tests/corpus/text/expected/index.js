@@ -7,3 +7,9 @@ export const Emoji = Object.freeze({
 });
 
 export const procedures = Object.freeze(["order", "", "￿", "😀"]);
+
+export const meta = Object.freeze({
+  maxBatch: null,
+  maxBodyBytes: null,
+  idempotent: Object.freeze([]),
+});

@@ -309,10 +309,11 @@ export interface Types {
   };
 }
 
-/** Every procedure by wire name, with its params as one object and its result. */
+/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */
 export interface Procedures {
   add: {
     params: { a: number; b: number };
+    args: [a: number, b: number];
     result: number;
   };
   "admin.users.purge": {
@@ -322,10 +323,12 @@ export interface Procedures {
       /** @default true */
       dry_run?: boolean;
     };
+    args: [before: string, dry_run?: boolean];
     result: number;
   };
   anything: {
     params: { value: unknown; meta: { [key: string]: unknown } };
+    args: [value: unknown, meta: { [key: string]: unknown }];
     result: unknown;
   };
   collections: {
@@ -339,6 +342,7 @@ export interface Procedures {
       many: number[];
       empty: [];
     };
+    args: [numbers: number[], unique: string[], frozen: number[], pair: [number, string], many: number[], empty: []];
     result: [number, string];
   };
   described: {
@@ -356,6 +360,7 @@ export interface Procedures {
        */
       code?: string;
     };
+    args: [count: number, code?: string];
     result: string;
   };
   enums: {
@@ -364,6 +369,7 @@ export interface Procedures {
       /** @default 1 */
       priority?: Priority;
     };
+    args: [color: Color, priority?: Priority];
     result: Color;
   };
   find: {
@@ -372,10 +378,12 @@ export interface Procedures {
       /** @default null */
       limit?: number | null;
     };
+    args: [query: string | null, limit?: number | null];
     result: number[] | null;
   };
   "get-thing": {
     params: { id: number };
+    args: [id: number];
     result: Point;
   };
   greet: {
@@ -384,6 +392,7 @@ export interface Procedures {
       /** @default false */
       excited?: boolean;
     };
+    args: [name: string, excited?: boolean];
     result: string;
   };
   keywords: {
@@ -394,26 +403,32 @@ export interface Procedures {
       /** @default false */
       new?: boolean;
     };
+    args: [function_: number, delete_?: string, new_?: boolean];
     result: number;
   };
   literals: {
     params: { word: "yes" | "no"; number: 1 | 2 | 3; flag: true; mixed: "a" | 1 | false | null; single: "only" };
+    args: [word: "yes" | "no", number: 1 | 2 | 3, flag: true, mixed: "a" | 1 | false | null, single: "only"];
     result: "ok" | "fail";
   };
   mappings: {
     params: { by_name: { [key: string]: number }; by_literal: { [K in "a" | "b"]?: number }; by_color: { [K in Color]?: number }; by_int: { [key: string]: string } };
+    args: [by_name: { [key: string]: number }, by_literal: { [K in "a" | "b"]?: number }, by_color: { [K in Color]?: number }, by_int: { [key: string]: string }];
     result: { [key: string]: number[] };
   };
   org: {
     params: { department: DepartmentInput };
+    args: [department: DepartmentInput];
     result: Employee;
   };
   ping: {
     params: { [key: string]: never };
+    args: [];
     result: null;
   };
   points: {
     params: { page: Page_PointInput };
+    args: [page: Page_PointInput];
     result: Page_Point;
   };
   scale: {
@@ -422,30 +437,37 @@ export interface Procedures {
       /** @default 2.0 */
       factor?: number;
     };
+    args: [x: number, factor?: number];
     result: number;
   };
   shapes: {
     params: { size: SizeInput; movie: Movie; options: Options };
+    args: [size: SizeInput, movie: Movie, options: Options];
     result: Size;
   };
   stamps: {
     params: { stamps: StampsInput };
+    args: [stamps: StampsInput];
     result: Stamps;
   };
   tree: {
     params: { node: TreeNodeInput };
+    args: [node: TreeNodeInput];
     result: TreeNode;
   };
   unions: {
     params: { value: number | string; pet: Cat | Dog };
+    args: [value: number | string, pet: Cat | Dog];
     result: Pet;
   };
   "users.create": {
     params: { user: UserInput };
+    args: [user: UserInput];
     result: User;
   };
   "users.get": {
     params: { id: number };
+    args: [id: number];
     result: User;
   };
   "users.list": {
@@ -453,9 +475,24 @@ export interface Procedures {
       /** @default 1 */
       page?: number;
     };
+    args: [page?: number];
     result: Page_User;
   };
 }
 
 /** The wire names of every procedure, sorted. */
 export declare const procedures: readonly ["add", "admin.users.purge", "anything", "collections", "described", "enums", "find", "get-thing", "greet", "keywords", "literals", "mappings", "org", "ping", "points", "scale", "shapes", "stamps", "tree", "unions", "users.create", "users.get", "users.list"];
+
+/**
+ * What the client needs at run time, from the schema: the server's limits (null when the
+ * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to
+ * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
+ */
+export declare const meta: {
+  /** The most calls in one batch (`limits.max_batch`). */
+  readonly maxBatch: number | null;
+  /** The largest request body, in bytes (`limits.max_body_bytes`). */
+  readonly maxBodyBytes: number | null;
+  /** The wire names of the idempotent procedures, sorted. */
+  readonly idempotent: readonly string[];
+};

@@ -12,3 +12,9 @@ export const Priority = Object.freeze({
 });
 
 export const procedures = Object.freeze(["add", "admin.users.purge", "anything", "collections", "described", "enums", "find", "get-thing", "greet", "keywords", "literals", "mappings", "org", "ping", "points", "scale", "shapes", "stamps", "tree", "unions", "users.create", "users.get", "users.list"]);
+
+export const meta = Object.freeze({
+  maxBatch: null,
+  maxBodyBytes: null,
+  idempotent: Object.freeze(["users.get"]),
+});

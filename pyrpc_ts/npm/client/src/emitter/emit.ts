@@ -39,6 +39,15 @@ export function generate(schema: Json | unknown): GeneratedFiles {
     .map((name) => quote(name))
     .join(", ");
   const version = document.get("version");
+  const rawLimits = document.get("limits");
+  const limits = isObject(rawLimits) ? rawLimits : new JsonObject();
+  const idempotent = sortedPy(procedures.keys())
+    .filter((name) => {
+      const entry = procedures.get(name);
+      return isObject(entry) && entry.get("idempotent") === true;
+    })
+    .map((name) => quote(name))
+    .join(", ");
 
   const dts =
     `// ${BANNER}\n` +
@@ -46,10 +55,11 @@ export function generate(schema: Json | unknown): GeneratedFiles {
     (declarations.text ? `\n${declarations.text}` : "") +
     "\n/** Every procedure, nested by dotted name: what `createClient<Types>()` exposes. */\n" +
     `export interface Types {\n${typesInterface(procedures, mapper)}}\n` +
-    "\n/** Every procedure by wire name, with its params as one object and its result. */\n" +
+    "\n/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */\n" +
     `export interface Procedures {\n${proceduresInterface(procedures, mapper)}}\n` +
     "\n/** The wire names of every procedure, sorted. */\n" +
-    `export declare const procedures: readonly [${wireNames}];\n`;
+    `export declare const procedures: readonly [${wireNames}];\n` +
+    META_DECLARATION;
 
   const js =
     `// ${BANNER}\n` +
@@ -61,7 +71,12 @@ export function generate(schema: Json | unknown): GeneratedFiles {
           "});\n",
       )
       .join("") +
-    `\nexport const procedures = Object.freeze([${wireNames}]);\n`;
+    `\nexport const procedures = Object.freeze([${wireNames}]);\n` +
+    "\nexport const meta = Object.freeze({\n" +
+    `  maxBatch: ${positiveInt(limits.get("max_batch"))},\n` +
+    `  maxBodyBytes: ${positiveInt(limits.get("max_body_bytes"))},\n` +
+    `  idempotent: Object.freeze([${idempotent}]),\n` +
+    "});\n";
 
   const packageJson =
     "{\n" +
@@ -85,6 +100,27 @@ export function generate(schema: Json | unknown): GeneratedFiles {
     "}\n";
 
   return { "index.d.ts": dts, "index.js": js, "package.json": packageJson };
+}
+
+/** `index.d.ts`'s declaration of `meta` (the same text for every schema). */
+const META_DECLARATION =
+  "\n/**\n" +
+  " * What the client needs at run time, from the schema: the server's limits (null when the\n" +
+  " * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to\n" +
+  " * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.\n" +
+  " */\n" +
+  "export declare const meta: {\n" +
+  "  /** The most calls in one batch (`limits.max_batch`). */\n" +
+  "  readonly maxBatch: number | null;\n" +
+  "  /** The largest request body, in bytes (`limits.max_body_bytes`). */\n" +
+  "  readonly maxBodyBytes: number | null;\n" +
+  "  /** The wire names of the idempotent procedures, sorted. */\n" +
+  "  readonly idempotent: readonly string[];\n" +
+  "};\n";
+
+/** A limit as the schema gives it: a positive integer (not a bool), else `null`. */
+function positiveInt(value: Json | undefined): string {
+  return typeof value === "bigint" && value > 0n ? dumps(value) : "null";
 }
 
 function plainDocument(schema: unknown): JsonObject {

@@ -18,7 +18,7 @@ export const TYPE_KEYWORDS: ReadonlySet<string> = new Set([
   "any", "unknown", "never", "object", "string", "number", "boolean", "bigint", "symbol", "undefined",
 ]);
 
-export const TAKEN_TYPE_NAMES: ReadonlySet<string> = new Set(["Types", "Procedures", "procedures", "Promise"]);
+export const TAKEN_TYPE_NAMES: ReadonlySet<string> = new Set(["Types", "Procedures", "procedures", "meta", "Promise"]);
 
 const ASCII_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const NAME_PARTS = /[A-Za-z0-9]+/g;

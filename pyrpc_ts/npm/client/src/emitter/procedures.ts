@@ -1,4 +1,7 @@
-/** Procedures as TypeScript: `Types` nested by dotted name, `Procedures` flat (port of procedures.py). */
+/**
+ * Procedures as TypeScript: `Types` nested by dotted name, `Procedures` flat with params by
+ * name (`params`) and by position (`args`) (port of procedures.py).
+ */
 
 import * as jsdoc from "./jsdoc.js";
 import { type Json, JsonObject, comparePy, isObject, sortedPy } from "./json.js";
@@ -115,9 +118,10 @@ export function proceduresInterface(procedures: JsonObject, mapper: TypeMapper):
     const params: Json = procedure.has("params") ? (procedure.get("params") as Json) : true;
     let paramsType = mapper.map(params, inner).text;
     if (paramsType === "{}") paramsType = "{ [key: string]: never }";
+    const args = signature(wireName, procedure, mapper, inner).parameters;
     const result = mapper.map(procedure.has("result") ? (procedure.get("result") as Json) : true, inner).text;
     out.push(`${INDENT}${propertyKey(wireName)}: {\n`);
-    out.push(`${inner}params: ${paramsType};\n${inner}result: ${result};\n${INDENT}};\n`);
+    out.push(`${inner}params: ${paramsType};\n${inner}args: [${args}];\n${inner}result: ${result};\n${INDENT}};\n`);
   }
   return out.join("");
 }
