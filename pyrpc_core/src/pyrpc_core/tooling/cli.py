@@ -1,4 +1,4 @@
-"""The ``pyrpc`` command: dev, serve, codegen, inspect, plugins.
+"""The ``pyrpc`` command: dev, serve, codegen, inspect, check, plugins.
 
 Every failure a user can cause ends in one line on stderr, ``pyrpc <command>: error: <message>``,
 and exit status 1 (2 for a command line click cannot parse). A message about a value names
@@ -672,6 +672,48 @@ def type_label(schema: Any) -> str:
         "object": "object",
     }
     return names.get(str(kind), "any") if kind else "any"
+
+
+# -- pyrpc check ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--against",
+    metavar="FILE_OR_URL",
+    help="The saved schema, a file or a server's URL (default: pyrpc.json's client project's pyrpc/schema.json).",
+)
+@_schema_options
+@click.option("--json", "as_json", is_flag=True, help='Print the changes as JSON: {"breaking": [...], "safe": [...]}.')
+def check(against: str | None, url: str | None, entrypoint: str | None, as_json: bool) -> None:
+    """Compare the current API with a saved schema: list what would break its clients; exit 1 if anything does.
+
+    The saved schema is --against, else the client project's snapshot (<client_root>/pyrpc/schema.json,
+    written by pyrpc dev in workspace mode and by npx pyrpc sync). The current API comes from
+    --url, --entrypoint or pyrpc.json's entrypoint.
+    """
+    from .check import CheckError, compare, format_change, load_saved, summary, to_document
+
+    if against is None:
+        if not (Path.cwd() / CONFIG_FILE).exists():
+            raise CommandError(
+                f"no saved schema to check against: give --against FILE_OR_URL, or run in the folder of {CONFIG_FILE} "
+                "(whose client project's pyrpc/schema.json is the default)"
+            )
+        against = str(_load_config(check=False).snapshot_path)
+    try:
+        saved = load_saved(against)
+    except CheckError as exc:
+        raise CommandError(str(exc)) from None
+    changes = compare(saved, _schema(url, entrypoint))
+    if as_json:
+        click.echo(json.dumps(to_document(changes), indent=2, ensure_ascii=False))
+    else:
+        for change in changes:
+            click.secho(format_change(change), fg="red" if change.breaking else None)
+        click.echo(summary(changes))
+    if any(change.breaking for change in changes):
+        raise SystemExit(1)
 
 
 # -- pyrpc plugins ----------------------------------------------------------------------------
