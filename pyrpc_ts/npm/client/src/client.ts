@@ -2,11 +2,14 @@
  * The runtime: a thin Proxy over `fetch`. `client.users.get(1)` becomes the JSON-RPC 2.0
  * request `{"jsonrpc": "2.0", "method": "users.get", "params": [1], "id": n}`, POSTed to
  * the server; the promise resolves with `result` or rejects with an `RpcError`. All the type
- * work happened when `@pyrpc/types` was generated: nothing here knows any procedure.
- * Only `fetch`, `Headers`, `AbortController` and timers are used (browsers, Node 20+, Deno, Bun).
+ * work happened when `@pyrpc/types` was generated: nothing here knows any procedure, except
+ * what the generated `meta` says (the server's limits, the idempotent procedures).
+ * Only `fetch`, `Headers`, `AbortController`, `TextEncoder` and timers are used (browsers,
+ * Node 20+, Deno, Bun).
  */
 
 import { RpcError, TransportError } from "./errors.js";
+import { type RetryOptions, type RetryPolicy, mayRetry, parseRetryAfter, retryDelay, retryPolicy } from "./retry.js";
 
 /** Headers as `fetch` takes them. */
 export type HeaderValues = Headers | Record<string, string> | [string, string][];
@@ -15,11 +18,72 @@ export type HeaderValues = Headers | Record<string, string> | [string, string][]
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface CallOptions {
-  /** Aborts the call: its promise rejects with the signal's reason. */
+  /** Aborts the call: its promise rejects with the signal's reason (retries stop at once). */
   signal?: AbortSignal | undefined;
-  /** Milliseconds before the call fails with a `TransportError` of kind `timeout`. */
+  /** Milliseconds before the call fails with a `TransportError` of kind `timeout`, retries included. */
   timeout?: number | undefined;
+  /** Retries for these calls: `true` for the defaults, options, or `false` for none. */
+  retry?: boolean | RetryOptions | undefined;
 }
+
+/** What `@pyrpc/types` exports as `meta`: the server's limits and the idempotent procedures. */
+export interface ClientMeta {
+  /** The most calls in one batch the server takes: batches are never longer. */
+  readonly maxBatch?: number | null | undefined;
+  /** The largest request body the server takes, in bytes: batches are split to stay below it. */
+  readonly maxBodyBytes?: number | null | undefined;
+  /** Wire names of the procedures marked `@rpc(idempotent=True)`: retried after errors a call may have run into. */
+  readonly idempotent?: readonly string[] | undefined;
+}
+
+/** One JSON-RPC 2.0 request object (`id` absent for a notification). */
+export interface JsonRpcRequest {
+  jsonrpc: "2.0";
+  method: string;
+  params?: unknown;
+  id?: number;
+}
+
+/** One JSON-RPC 2.0 response object: `result`, or `error`. */
+export interface JsonRpcResponse {
+  jsonrpc?: "2.0";
+  id?: number | string | null;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** The HTTP request a middleware sees, and may change or replace before passing it on. */
+export interface RpcRequest {
+  /** The endpoint. */
+  url: string;
+  /** The request headers: `content-type` and `accept` set, the `headers` option applied. */
+  headers: Headers;
+  /** The JSON-RPC payload: one request object, or an array of them (a batch). */
+  body: JsonRpcRequest | JsonRpcRequest[];
+  /** Aborted once every call in the request is settled (aborted, timed out). */
+  signal: AbortSignal;
+  /** The try: 1 for the first, then 2, 3... when the call is retried. */
+  attempt: number;
+}
+
+/** The HTTP answer a middleware gets back from `next` (an HTTP error status rejects with a `TransportError` instead). */
+export interface RpcResponse {
+  /** The HTTP status: 200, or 204 when nothing is answered (notifications only). */
+  status: number;
+  headers: Headers;
+  /** The JSON-RPC answer: one response object, an array of them (a batch), or undefined (204). */
+  body: JsonRpcResponse | JsonRpcResponse[] | undefined;
+}
+
+/** Sends a request on: the next middleware, or `fetch` after the last one. */
+export type Next = (request: RpcRequest) => Promise<RpcResponse>;
+
+/**
+ * Runs around every HTTP request, in the order given (the first is the outermost): change the
+ * request and call `next`, look at the response or the error, call `next` again (a retry after
+ * refreshing a token), or answer without calling it at all.
+ */
+export type Middleware = (request: RpcRequest, next: Next) => Promise<RpcResponse>;
 
 export interface ClientOptions {
   /** The endpoint, e.g. `http://127.0.0.1:8000/rpc` or `/rpc`. */
@@ -32,10 +96,41 @@ export interface ClientOptions {
   timeout?: number | undefined;
   /**
    * Group the calls made in the same tick into one JSON-RPC batch (one HTTP request); the
-   * answers are matched to the calls by id. `maxSize` caps a batch (default 100).
+   * answers are matched to the calls by id. `maxSize` caps a batch (default 100, and never
+   * more than `meta.maxBatch`).
    */
   batch?: boolean | { maxSize?: number | undefined } | undefined;
+  /** Middleware around every HTTP request, outermost first. */
+  middleware?: readonly Middleware[] | undefined;
+  /** Retry failed calls where that is safe: `true` for 3 tries, 100 ms to 5 s apart (full jitter). Off by default. */
+  retry?: boolean | RetryOptions | undefined;
+  /** `meta` from `@pyrpc/types`: the server's batch limits and the idempotent procedures. */
+  meta?: ClientMeta | undefined;
 }
+
+/** One procedure of a `Procedures` map (generated in `@pyrpc/types`). */
+export interface ProcedureEntry {
+  /** The params by name. */
+  params: unknown;
+  /** The params by position. */
+  args: readonly unknown[];
+  result: unknown;
+}
+
+/** The params and options of a call by wire name: params may be left out when every one is optional. */
+export type CallArgs<E extends ProcedureEntry> = [] extends E["args"]
+  ? [params?: Readonly<E["args"]> | E["params"], options?: CallOptions]
+  : [params: Readonly<E["args"]> | E["params"], options?: CallOptions];
+
+/** `client.$call(method, params?, options?)`: typed by `Procedures`, or loose without it. */
+export type CallByName<P> = [P] extends [never]
+  ? <R = unknown>(method: string, params?: readonly unknown[] | Record<string, unknown>, options?: CallOptions) => Promise<R>
+  : <M extends keyof P & string>(method: M, ...rest: P[M] extends ProcedureEntry ? CallArgs<P[M]> : never) => Promise<P[M] extends ProcedureEntry ? P[M]["result"] : never>;
+
+/** `client.$notify(method, params?, options?)`: a notification by wire name. */
+export type NotifyByName<P> = [P] extends [never]
+  ? (method: string, params?: readonly unknown[] | Record<string, unknown>, options?: CallOptions) => Promise<void>
+  : <M extends keyof P & string>(method: M, ...rest: P[M] extends ProcedureEntry ? CallArgs<P[M]> : never) => Promise<void>;
 
 /** `client.$notify.log("x")`: the same procedures, sent as notifications (no id, no answer). */
 export type Notifier<T> = {
@@ -45,33 +140,48 @@ export type Notifier<T> = {
 };
 
 /** Helpers on the client; `$` names cannot clash with a Python procedure's name. */
-export interface ClientHelpers<T> {
+export interface ClientHelpers<T, P = never> {
   /** The same client with options for the calls made through it: `client.$with({ signal }).add(1, 2)`. */
-  $with(options: CallOptions): Client<T>;
-  /** Calls a procedure by wire name, params by position (array) or by name (object). */
-  $call<R = unknown>(method: string, params?: readonly unknown[] | Record<string, unknown>, options?: CallOptions): Promise<R>;
-  /** Notifications: `client.$notify.audit.log("x")` resolves once the server took the request. */
-  $notify: Notifier<T>;
+  $with(options: CallOptions): Client<T, P>;
+  /** Calls a procedure by wire name, params by position (array) or by name (object); typed when the client has `Procedures`. */
+  $call: CallByName<P>;
+  /** Notifications: `client.$notify.audit.log("x")` or `client.$notify("audit.log", ["x"])` resolve once the server took the request. */
+  $notify: Notifier<T> & NotifyByName<P>;
 }
 
-export type Client<T> = T & ClientHelpers<T>;
+/** The client: the procedures of `T` (`Types`), and the helpers, `$call` typed by `P` (`Procedures`) when given. */
+export type Client<T, P = never> = T & ClientHelpers<T, P>;
 
 /** Property names the proxy never turns into procedures, so `await client` and `JSON.stringify` stay harmless. */
 const NOT_PROCEDURES: ReadonlySet<string> = new Set(["then", "toJSON"]);
 
+/** An HTTP request (or a wait before a retry) that some calls share: cancelled once all of them are settled. */
+interface Flight {
+  readonly calls: readonly Pending[];
+  readonly cancel: () => void;
+}
+
 interface Pending {
-  readonly request: { jsonrpc: "2.0"; method: string; params: unknown; id?: number };
+  readonly request: JsonRpcRequest;
   readonly options: CallOptions;
+  readonly retry: RetryPolicy | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
   settled: boolean;
+  attempt: number;
+  flight: Flight | undefined;
   cleanup: () => void;
 }
 
-/** Creates a client: `createClient<Types>({ url })` where `Types` comes from `@pyrpc/types`. */
-export function createClient<T extends object = Record<string, never>>(options: ClientOptions): Client<T> {
+/**
+ * Creates a client: `createClient<Types>({ url })` where `Types` comes from `@pyrpc/types`;
+ * `createClient<Types, Procedures>({ url, meta })` also types `$call` and `$notify` by wire name.
+ */
+export function createClient<T extends object = Record<string, never>, P extends { [K in keyof P]: ProcedureEntry } = never>(
+  options: ClientOptions,
+): Client<T, P> {
   const transport = new Transport(options);
-  return procedureProxy(transport, [], {}, false) as Client<T>;
+  return procedureProxy(transport, [], {}, false) as Client<T, P>;
 }
 
 function procedureProxy(transport: Transport, path: readonly string[], defaults: CallOptions, notify: boolean): unknown {
@@ -102,7 +212,13 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
       return child;
     },
     apply(_target, _this, args: unknown[]) {
-      if (path.length === 0) return Promise.reject(new TypeError("the client is not a procedure: call client.<name>(...)"));
+      if (path.length === 0) {
+        if (!notify) return Promise.reject(new TypeError("the client is not a procedure: call client.<name>(...)"));
+        // client.$notify("audit.log", ["x"], options): a notification by wire name.
+        const [method, params, options] = args as [unknown, unknown, CallOptions | undefined];
+        if (typeof method !== "string") return Promise.reject(new TypeError("$notify(method, params?): method is a wire name"));
+        return transport.call(method, params ?? [], { ...defaults, ...options }, true);
+      }
       return transport.call(path.join("."), positional(args), defaults, notify);
     },
   });
@@ -115,23 +231,46 @@ function positional(args: unknown[]): unknown[] {
   return args.slice(0, end);
 }
 
+const encoder = /* @__PURE__ */ new TextEncoder();
+
 class Transport {
   private nextId = 1;
   private queue: Pending[] = [];
   private flushScheduled = false;
   private readonly maxBatch: number;
+  private readonly maxBodyBytes: number;
+  private readonly idempotent: ReadonlySet<string>;
+  private readonly handler: Next;
 
   constructor(private readonly options: ClientOptions) {
-    const batch = options.batch;
-    this.maxBatch = batch ? Math.max(1, (typeof batch === "object" ? batch.maxSize : undefined) ?? 100) : 0;
+    const { batch, meta } = options;
+    const serverMax = positiveOr(meta?.maxBatch, Infinity);
+    this.maxBatch = batch ? Math.max(1, Math.min((typeof batch === "object" ? batch.maxSize : undefined) ?? 100, serverMax)) : 0;
+    this.maxBodyBytes = positiveOr(meta?.maxBodyBytes, Infinity);
+    this.idempotent = new Set(meta?.idempotent ?? []);
+    // The middleware chain, the first outermost, around the request itself.
+    this.handler = (options.middleware ?? []).reduceRight<Next>(
+      (next, middleware) => (request) => middleware(request, next),
+      (request) => this.fetch(request),
+    );
   }
 
   call(method: string, params: unknown, callOptions: CallOptions, notification: boolean): Promise<unknown> {
-    const request: Pending["request"] = { jsonrpc: "2.0", method, params };
+    const request: JsonRpcRequest = { jsonrpc: "2.0", method, params };
     if (!notification) request.id = this.nextId++;
-    const options: CallOptions = { timeout: this.options.timeout, ...callOptions };
+    const options: CallOptions = { timeout: this.options.timeout, retry: this.options.retry, ...callOptions };
     return new Promise((resolve, reject) => {
-      const pending: Pending = { request, options, resolve, reject, settled: false, cleanup: () => {} };
+      const pending: Pending = {
+        request,
+        options,
+        retry: retryPolicy(options.retry),
+        resolve,
+        reject,
+        settled: false,
+        attempt: 0,
+        flight: undefined,
+        cleanup: () => {},
+      };
       if (!this.watch(pending)) return;
       if (this.maxBatch > 0) {
         this.queue.push(pending);
@@ -173,52 +312,103 @@ class Transport {
     this.flushScheduled = false;
     const waiting = this.queue.filter((p) => !p.settled);
     this.queue = [];
-    for (let start = 0; start < waiting.length; start += this.maxBatch) {
-      const group = waiting.slice(start, start + this.maxBatch);
-      void this.send(group, group.length > 1);
-    }
+    for (const group of this.groups(waiting)) void this.send(group, group.length > 1);
   }
 
-  /** POSTs the calls (one request, or a batch) and settles each from the answer. */
+  /** The calls in batches of at most `maxBatch` calls and (when the server says) `maxBodyBytes` bytes. */
+  private groups(calls: Pending[]): Pending[][] {
+    const groups: Pending[][] = [];
+    let group: Pending[] = [];
+    let bytes = 1; // "[" and "]", less one comma
+    for (const call of calls) {
+      const size = this.maxBodyBytes === Infinity ? 0 : encoder.encode(JSON.stringify(call.request)).length + 1;
+      if (group.length > 0 && (group.length >= this.maxBatch || bytes + size > this.maxBodyBytes)) {
+        groups.push(group);
+        group = [];
+        bytes = 1;
+      }
+      group.push(call);
+      bytes += size;
+    }
+    if (group.length > 0) groups.push(group);
+    return groups;
+  }
+
+  /** Sends the calls (one request, or a batch) through the middleware; settles or retries each from the answer. */
   private async send(calls: Pending[], asBatch: boolean): Promise<void> {
+    const live = calls.filter((c) => !c.settled);
+    if (live.length === 0) return;
     // The HTTP request is abandoned once every call in it is settled (aborted or timed out).
     const controller = new AbortController();
-    const abandon = (): void => {
-      if (calls.every((c) => c.settled)) controller.abort();
-    };
-    for (const call of calls) {
-      const cleanup = call.cleanup;
-      call.cleanup = () => {
-        cleanup();
-        queueMicrotask(abandon);
-      };
-    }
+    board(live, () => controller.abort());
+    let retries: [Pending, unknown][] = [];
     try {
       const headers = new Headers(await this.headers());
       headers.set("content-type", "application/json");
       if (!headers.has("accept")) headers.set("accept", "application/json");
-      const body = JSON.stringify(asBatch ? calls.map((c) => c.request) : calls[0]?.request);
-      const fetchFn = this.options.fetch ?? globalThis.fetch;
-      let response: Response;
-      try {
-        response = await fetchFn(String(this.options.url), { method: "POST", headers, body, signal: controller.signal });
-      } catch (error) {
-        throw controller.signal.aborted
-          ? error
-          : new TransportError("network", `could not reach ${String(this.options.url)}: ${describe(error)}`, { cause: error });
-      }
-      const text = await response.text();
-      if (!response.ok) {
-        throw new TransportError("http", `HTTP ${response.status} from ${String(this.options.url)}`, {
-          status: response.status,
-          body: text.slice(0, 1000),
-        });
-      }
-      const answers = parseAnswers(text, response.status);
-      settleAll(calls, answers);
+      const attempt = Math.max(...live.map((c) => ++c.attempt));
+      const body = asBatch ? live.map((c) => c.request) : (live[0] as Pending).request;
+      const response = await this.handler({ url: String(this.options.url), headers, body, signal: controller.signal, attempt });
+      retries = this.settleAll(live, answersOf(response));
     } catch (error) {
-      for (const call of calls) settle(call, () => call.reject(error));
+      for (const call of live) {
+        if (!call.settled && this.retries(call, error)) retries.push([call, error]);
+        else settle(call, () => call.reject(error));
+      }
     }
+    if (retries.length > 0) await this.retry(retries, asBatch);
+  }
+
+  /** Waits (the longest delay the calls ask for), then sends the calls again; a call that may not wait that long fails now. */
+  private async retry(retries: [Pending, unknown][], asBatch: boolean): Promise<void> {
+    let wait = 0;
+    const again: Pending[] = [];
+    for (const [call, error] of retries) {
+      const delay = retryDelay(call.retry as RetryPolicy, call.attempt, error);
+      if (delay === undefined) {
+        settle(call, () => call.reject(error));
+      } else {
+        wait = Math.max(wait, delay);
+        again.push(call);
+      }
+    }
+    if (again.length === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, wait);
+      board(again, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await this.send(again, asBatch && again.length > 1);
+  }
+
+  /** Whether the call may be tried again after `error`. */
+  private retries(call: Pending, error: unknown): boolean {
+    const policy = call.retry;
+    return policy !== undefined && call.attempt < policy.attempts && mayRetry(error, this.idempotent.has(call.request.method));
+  }
+
+  /** The request itself, after the last middleware: `fetch`, then the HTTP status and the body read. */
+  private async fetch(request: RpcRequest): Promise<RpcResponse> {
+    const { url, headers, body, signal } = request;
+    const fetchFn = this.options.fetch ?? globalThis.fetch;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetchFn(url, { method: "POST", headers, body: JSON.stringify(body), signal });
+      text = await response.text();
+    } catch (error) {
+      throw signal.aborted ? error : new TransportError("network", `could not reach ${url}: ${describe(error)}`, { cause: error });
+    }
+    if (!response.ok) {
+      throw new TransportError("http", `HTTP ${response.status} from ${url}`, {
+        status: response.status,
+        body: text.slice(0, 1000),
+        retryAfter: parseRetryAfter(response.headers.get("retry-after")),
+      });
+    }
+    return { status: response.status, headers: response.headers, body: parseBody(text, response.status) };
   }
 
   private async headers(): Promise<HeaderValues> {
@@ -226,12 +416,62 @@ class Transport {
     if (given === undefined) return {};
     return typeof given === "function" ? await given() : given;
   }
+
+  /** Settles each call from the answers; returns the calls to retry instead, with their errors. */
+  private settleAll(calls: Pending[], answers: JsonRpcResponse[]): [Pending, unknown][] {
+    const retries: [Pending, unknown][] = [];
+    const byId = new Map<unknown, JsonRpcResponse>();
+    let general: JsonRpcResponse | undefined; // an error about the whole request (id null)
+    for (const answer of answers) {
+      if (answer.id === null || answer.id === undefined) {
+        if ("error" in answer) general = answer;
+      } else {
+        byId.set(answer.id, answer);
+      }
+    }
+    for (const call of calls) {
+      if (call.settled) continue;
+      const { id, method } = call.request;
+      let outcome: { value: unknown } | { error: unknown };
+      if (id === undefined) {
+        // A notification: nothing comes back, unless the whole request was refused.
+        outcome = general ? { error: toRpcError(general.error, method) } : { value: undefined };
+      } else {
+        const answer = byId.get(id) ?? (calls.length === 1 ? singleAnswer(answers) : undefined) ?? general;
+        if (answer === undefined) {
+          outcome = { error: new TransportError("protocol", `no answer for call ${id} (${method})`) };
+        } else if ("error" in answer) {
+          outcome = { error: toRpcError(answer.error, answer === general ? undefined : method) };
+        } else if ("result" in answer) {
+          outcome = { value: answer.result };
+        } else {
+          outcome = { error: new TransportError("protocol", `answer ${id} has neither result nor error`) };
+        }
+      }
+      if ("value" in outcome) settle(call, () => call.resolve(outcome.value));
+      else if (this.retries(call, outcome.error)) retries.push([call, outcome.error]);
+      else settle(call, () => call.reject(outcome.error));
+    }
+    return retries;
+  }
+}
+
+function positiveOr(value: number | null | undefined, otherwise: number): number {
+  return typeof value === "number" && value > 0 ? value : otherwise;
+}
+
+/** Puts the calls on a flight: `cancel` runs once every one of them is settled. */
+function board(calls: readonly Pending[], cancel: () => void): void {
+  const flight: Flight = { calls, cancel };
+  for (const call of calls) call.flight = flight;
 }
 
 function settle(pending: Pending, action: () => void): void {
   if (pending.settled) return;
   pending.settled = true;
   pending.cleanup();
+  const flight = pending.flight;
+  if (flight) queueMicrotask(() => flight.calls.every((c) => c.settled) && flight.cancel());
   action();
 }
 
@@ -243,9 +483,9 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-/** The response body as a list of answer objects (none for 204 or an empty body). */
-function parseAnswers(text: string, status: number): Record<string, unknown>[] {
-  if (status === 204 || text.trim() === "") return [];
+/** The response body, parsed: an answer object, a list of them, or undefined (204 or an empty body). */
+function parseBody(text: string, status: number): JsonRpcResponse | JsonRpcResponse[] | undefined {
+  if (status === 204 || text.trim() === "") return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -256,7 +496,17 @@ function parseAnswers(text: string, status: number): Record<string, unknown>[] {
   if (!list.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))) {
     throw new TransportError("protocol", "the server's answer is not a JSON-RPC response", { status, body: text.slice(0, 1000) });
   }
-  return list as Record<string, unknown>[];
+  return parsed as JsonRpcResponse | JsonRpcResponse[];
+}
+
+/** The answers of a response as a list (none for 204), checked again in case a middleware made the response. */
+function answersOf(response: RpcResponse): JsonRpcResponse[] {
+  const body = response.body;
+  const list = body === undefined ? [] : Array.isArray(body) ? body : [body];
+  if (!list.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))) {
+    throw new TransportError("protocol", "the answer is not a JSON-RPC response", { status: response.status });
+  }
+  return list;
 }
 
 function toRpcError(error: unknown, method: string | undefined): RpcError | TransportError {
@@ -272,40 +522,8 @@ function toRpcError(error: unknown, method: string | undefined): RpcError | Tran
   );
 }
 
-function settleAll(calls: Pending[], answers: Record<string, unknown>[]): void {
-  const byId = new Map<unknown, Record<string, unknown>>();
-  let general: Record<string, unknown> | undefined; // an error about the whole request (id null)
-  for (const answer of answers) {
-    if (answer["id"] === null || answer["id"] === undefined) {
-      if ("error" in answer) general = answer;
-    } else {
-      byId.set(answer["id"], answer);
-    }
-  }
-  for (const call of calls) {
-    const id = call.request.id;
-    if (id === undefined) {
-      // A notification: nothing comes back, unless the whole request was refused.
-      settle(call, () => (general ? call.reject(toRpcError(general["error"], call.request.method)) : call.resolve(undefined)));
-      continue;
-    }
-    const answer = byId.get(id) ?? (calls.length === 1 ? singleAnswer(answers) : undefined) ?? general;
-    settle(call, () => {
-      if (answer === undefined) {
-        call.reject(new TransportError("protocol", `no answer for call ${id} (${call.request.method})`));
-      } else if ("error" in answer) {
-        call.reject(toRpcError(answer["error"], answer === general ? undefined : call.request.method));
-      } else if ("result" in answer) {
-        call.resolve(answer["result"]);
-      } else {
-        call.reject(new TransportError("protocol", `answer ${id} has neither result nor error`));
-      }
-    });
-  }
-}
-
 /** For a single call, an answer whose id does not match is still an error about the request. */
-function singleAnswer(answers: Record<string, unknown>[]): Record<string, unknown> | undefined {
+function singleAnswer(answers: JsonRpcResponse[]): JsonRpcResponse | undefined {
   const only = answers.length === 1 ? answers[0] : undefined;
   return only && "error" in only ? only : undefined;
 }

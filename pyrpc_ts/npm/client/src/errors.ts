@@ -8,6 +8,10 @@ export const ErrorCodes = {
   /** Invalid params: `data` holds pydantic's validation errors (`loc`, `msg`, `type`, ...). */
   INVALID_PARAMS: -32602,
   INTERNAL_ERROR: -32603,
+  /** pyRPC: the call ran past its deadline (`@rpc(timeout=...)`, `Limits.timeout`). */
+  TIMEOUT: -32001,
+  /** pyRPC: the server has too much in hand and refused the request before running anything (HTTP 503, `Retry-After`). */
+  OVERLOADED: -32002,
 } as const;
 
 /** The server answered the call with a JSON-RPC error object: `code`, `message`, `data` as sent. */
@@ -47,14 +51,24 @@ export class TransportError extends Error {
   readonly status: number | undefined;
   /** The start of the response body, when there was one. */
   readonly body: string | undefined;
+  /** The response's `Retry-After`, in milliseconds, when it had one (HTTP 429, 503). */
+  readonly retryAfter: number | undefined;
 
-  constructor(kind: TransportErrorKind, message: string, details: { status?: number; body?: string; cause?: unknown } = {}) {
+  constructor(
+    kind: TransportErrorKind,
+    message: string,
+    details: { status?: number; body?: string; retryAfter?: number | undefined; cause?: unknown } = {},
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = kind;
     this.status = details.status;
     this.body = details.body;
+    this.retryAfter = details.retryAfter;
   }
 }
+
+/** What a call rejects with, besides its own signal's abort reason. */
+export type ClientError = RpcError | TransportError;
 
 /** The same class under the name the docs of other RPC clients use. */
 export { TransportError as RpcTransportError };

@@ -11,12 +11,24 @@
  */
 export {
   createClient,
+  type CallArgs,
+  type CallByName,
   type CallOptions,
   type Client,
   type ClientHelpers,
+  type ClientMeta,
   type ClientOptions,
   type FetchLike,
   type HeaderValues,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type Middleware,
+  type Next,
   type Notifier,
+  type NotifyByName,
+  type ProcedureEntry,
+  type RpcRequest,
+  type RpcResponse,
 } from "./client.js";
-export { ErrorCodes, RpcError, RpcTransportError, TransportError, type TransportErrorKind } from "./errors.js";
+export { ErrorCodes, RpcError, RpcTransportError, TransportError, type ClientError, type TransportErrorKind } from "./errors.js";
+export { type RetryOptions } from "./retry.js";

@@ -1,0 +1,123 @@
+// The client's types under tsc --strict, against the zoo's generated @pyrpc/types: $call and
+// $notify typed by the Procedures map (params by position or by name, the result), wrong
+// method names and params refused (each such line carries @ts-expect-error, which tsc
+// reports when the line compiles), middleware and retry options, meta from the package.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { generateFromText } from "../dist/esm/emitter/index.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pkg = path.resolve(here, "..");
+const repository = path.resolve(pkg, "../../..");
+const TSC = path.join(repository, "node_modules/typescript/bin/tsc");
+const scratch = fs.realpathSync(fs.mkdtempSync(path.join(tmpdir(), "pyrpc-types-")));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+const CHECK = `
+import { createClient, RpcError, type Client, type ClientError, type Middleware, type RpcResponse } from "@pyrpc/client";
+import type { Procedures, Types, User } from "@pyrpc/types";
+import { meta } from "@pyrpc/types";
+
+const timing: Middleware = async (request, next) => {
+  const started = Date.now();
+  try {
+    return await next(request);
+  } finally {
+    console.log(request.attempt, Date.now() - started);
+  }
+};
+const auth: Middleware = async (request, next) => {
+  request.headers.set("authorization", "Bearer x");
+  const response: RpcResponse = await next(request);
+  const expired = [response.body].flat().some((answer) => answer?.error?.code === 4001);
+  return expired ? next(request) : response;
+};
+
+const client = createClient<Types, Procedures>({ url: "/rpc", meta, middleware: [timing, auth], retry: { attempts: 4 } });
+const loose = createClient<Types>({ url: "/rpc", retry: true });
+const withOptions: Client<Types, Procedures> = client.$with({ timeout: 10, retry: false });
+
+export async function typed(): Promise<void> {
+  const sum: number = await client.$call("add", [1, 2]);
+  const named: number = await client.$call("add", { a: 1, b: 2 });
+  const user: User = await client.$call("users.get", [1], { timeout: 5 });
+  const purged: number = await client.$call("admin.users.purge", ["2024-01-01"]);
+  await client.$call("admin.users.purge", { before: "2024-01-01", dry_run: false });
+  const pong: null = await client.$call("ping");
+  await client.$call("ping", []);
+  await client.$notify("users.get", [1]);
+  await client.$notify("ping");
+  await client.$notify.users.get(2);
+  await withOptions.$call("add", [1, 2]);
+  void [sum, named, user, purged, pong];
+}
+
+export async function refused(): Promise<void> {
+  // @ts-expect-error: no such procedure
+  await client.$call("users.remove", [1]);
+  // @ts-expect-error: a string where a number goes
+  await client.$call("add", [1, "2"]);
+  // @ts-expect-error: a parameter missing
+  await client.$call("add", [1]);
+  // @ts-expect-error: a parameter missing, by name
+  await client.$call("add", { a: 1 });
+  // @ts-expect-error: params are required when a parameter is
+  await client.$call("users.get");
+  // @ts-expect-error: the result is a User, not a number
+  const wrong: number = await client.$call("users.get", [1]);
+  // @ts-expect-error: no such procedure to notify
+  await client.$notify("nope", []);
+  // @ts-expect-error: wrong params for a notification
+  await client.$notify("users.get", ["1"]);
+  void wrong;
+}
+
+export async function untyped(): Promise<void> {
+  // Without Procedures, $call takes any name, and a result type by hand.
+  const anything: unknown = await loose.$call("users.remove", [1]);
+  const user = await loose.$call<User>("users.get", { id: 1 });
+  const id: number = user.id;
+  await loose.$notify("whatever", { x: 1 });
+  void [anything, id];
+}
+
+export function errors(error: ClientError): number | string {
+  return error instanceof RpcError ? error.code : error.kind;
+}
+`;
+
+test("$call and $notify are typed by Procedures; wrong names and params do not compile", () => {
+  const project = path.join(scratch, "app");
+  const types = path.join(project, "node_modules/@pyrpc/types");
+  fs.mkdirSync(types, { recursive: true });
+  fs.mkdirSync(path.join(project, "node_modules/@pyrpc"), { recursive: true });
+  fs.symlinkSync(pkg, path.join(project, "node_modules/@pyrpc/client"), "dir");
+  const files = generateFromText(fs.readFileSync(path.join(repository, "tests/corpus/zoo/schema.json"), "utf8"));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(types, name), text);
+  fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "types-check", private: true, type: "module" }));
+  fs.writeFileSync(
+    path.join(project, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: "es2022",
+        lib: ["es2022", "dom"],
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        types: [],
+        skipLibCheck: false,
+        exactOptionalPropertyTypes: true,
+      },
+      files: ["check.ts"],
+    }),
+  );
+  fs.writeFileSync(path.join(project, "check.ts"), CHECK);
+  const completed = spawnSync(process.execPath, [TSC, "-p", project, "--pretty", "false"], { cwd: project, encoding: "utf8" });
+  assert.equal(completed.status, 0, `tsc failed\n${completed.stdout}${completed.stderr}`);
+});
