@@ -38,73 +38,40 @@ REMAKE = (
 """How to make a saved schema, for the messages about a missing or broken one."""
 
 # Keywords that describe a schema without changing which values it allows.
-_ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "$comment",
-        "$schema",
-        "$id",
-        "$defs",
-        "definitions",
-        "x-enum-varnames",
-        "discriminator",
-    }
-)
+_ANNOTATIONS = frozenset({"title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly"}) | {
+    "$comment",
+    "$schema",
+    "$id",
+    "$defs",
+    "definitions",
+    "x-enum-varnames",
+    "discriminator",
+}
 # Keywords compared by the rules below; any other keyword that differs is a change it cannot judge.
-_HANDLED = frozenset(
-    {
-        "type",
-        "anyOf",
-        "oneOf",
-        "allOf",
-        "enum",
-        "const",
-        "$ref",
-        "properties",
-        "required",
-        "additionalProperties",
-        "items",
-        "prefixItems",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "minLength",
-        "maxLength",
-        "minProperties",
-        "maxProperties",
-        "pattern",
-        "format",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-    }
-)
+_LOWER_BOUNDS = ("minLength", "minItems", "minProperties")
+_UPPER_BOUNDS = ("maxLength", "maxItems", "maxProperties")
+_NUMBER_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_EXACT = ("pattern", "format", "multipleOf")
+_HANDLED = frozenset({"type", "anyOf", "oneOf", "enum", "const", "$ref", "properties", "required"}) | {
+    "additionalProperties",
+    "items",
+    "prefixItems",
+    "uniqueItems",
+    *_LOWER_BOUNDS,
+    *_UPPER_BOUNDS,
+    *_NUMBER_BOUNDS,
+    *_EXACT,
+}
+# Kinds of changes that leave the shape as it was (a default, a name in generated code).
+_NOTES = frozenset({"type-renamed", "enum-member-renamed", "default-changed"})
 # Procedure keys read by the rules, and those that never matter to a client.
 _PROCEDURE_KEYS = frozenset({"name", "doc", "params", "result", "idempotent", "errors"})
 _PROCEDURE_NOTES = frozenset({"description", "summary", "title", "tags", "deprecated", "examples"})
 
 # Kinds whose message reads ``<where>: <what>``; the others read ``<where> <what>``.
-_AFTER_COLON = frozenset(
-    {
-        "enum-member-added",
-        "enum-member-removed",
-        "enum-member-renamed",
-        "constraint-changed",
-        "keyword-changed",
-        "type-renamed",
-    }
-)
-_LOWER_BOUNDS = ("minLength", "minItems", "minProperties")
-_UPPER_BOUNDS = ("maxLength", "maxItems", "maxProperties")
-_EXACT = ("pattern", "format", "multipleOf")
+_AFTER_COLON = frozenset({"enum-member-added", "enum-member-removed", "enum-member-renamed", "type-renamed"}) | {
+    "constraint-changed"
+}
 _JSON_TYPES: dict[type, str] = {
     type(None): "null",
     bool: "boolean",
@@ -150,8 +117,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     renamed = _pair_renames(
         removed,
         added,
-        lambda before, after: (
-            not _procedure_changes(
+        lambda before, after: _alike(
+            _procedure_changes(
                 after, _object(old_procedures[before]), _object(new_procedures[after]), old_defs, new_defs
             )
         ),
@@ -191,6 +158,11 @@ def _procedure_changes(
                 True,
             )
     return walk.changes
+
+
+def _alike(changes: list[Change]) -> bool:
+    """Whether two things with these differences have the same shape (a rename's hint): notes only."""
+    return all(change.kind in _NOTES for change in changes)
 
 
 def _pair_renames(removed: list[str], added: list[str], same: Callable[[str, str], bool]) -> dict[str, str]:
@@ -322,7 +294,7 @@ class _Walk:
         """Whether two schemas allow the same values (for rename hints)."""
         probe = _Walk(self.procedure, self.old_defs, self.new_defs)
         probe.compare(old, new, ["params"], direction)
-        return not probe.changes
+        return _alike(probe.changes)
 
     # -- schemas
 
@@ -346,36 +318,25 @@ class _Walk:
         gained_literals = [alt for alt in news if alt.kind == "literal" and not _covered(alt.value, olds)]
         lost_types = [alt for alt in lost if alt.kind != "null"]
         gained_types = [alt for alt in gained if alt.kind != "null"]
-        what = f"changed from {self.label(old, 'old')} to {self.label(new, 'new')}"
-        if (lost_types or lost_literals) and (gained_types or gained_literals) and (lost_types or gained_types):
-            self.add("type-changed", path, what, direction, loses=True, gains=True)
+        lost_null = len(lost_types) < len(lost)
+        gained_null = len(gained_types) < len(gained)
+        if lost_types or gained_types:  # one message, the two labels show the rest
+            loses = bool(lost_types or lost_literals or lost_null)
+            gains = bool(gained_types or gained_literals or gained_null)
+            kind = "type-changed" if loses and gains else "type-narrowed" if loses else "type-widened"
+            what = f"changed from {self.label(old, 'old')} to {self.label(new, 'new')}"
+            self.add(kind, path, what, direction, loses=loses, gains=gains)
         else:
-            if lost_types:
-                self.add("type-narrowed", path, what, direction, loses=True, gains=False)
-            for alt in [] if lost_types else lost_literals:
-                self.add(
-                    "enum-member-removed",
-                    path,
-                    f"enum member {_short(alt.value)} removed",
-                    direction,
-                    loses=True,
-                    gains=False,
-                )
-            if gained_types:
-                self.add("type-widened", path, what, direction, loses=False, gains=True)
-            for alt in [] if gained_types else gained_literals:
-                self.add(
-                    "enum-member-added",
-                    path,
-                    f"enum member {_short(alt.value)} added",
-                    direction,
-                    loses=False,
-                    gains=True,
-                )
-            if any(alt.kind == "null" for alt in lost):
+            for alt in lost_literals:
+                what = f"enum member {_short(alt.value)} removed"
+                self.add("enum-member-removed", path, what, direction, loses=True, gains=False)
+            for alt in gained_literals:
+                what = f"enum member {_short(alt.value)} added"
+                self.add("enum-member-added", path, what, direction, loses=False, gains=True)
+            if lost_null:
                 what = "no longer accepts null" if direction == "input" else "is never null now"
                 self.add("null-removed", path, what, direction, loses=True, gains=False)
-            if any(alt.kind == "null" for alt in gained):
+            if gained_null:
                 what = "accepts null now" if direction == "input" else "may now be null"
                 self.add("null-added", path, what, direction, loses=False, gains=True)
         for old_alt, new_alt in pairs:
@@ -453,7 +414,7 @@ class _Walk:
                 continue
             upper = key in _UPPER_BOUNDS
             if before is None or after is None:
-                what = f"{key} {after} added" if before is None else f"{key} removed (was {before})"
+                what = f"{key} {after} added" if before is None else f"{key} {before} removed"
                 tighter = before is None
             elif not _is_number(before) or not _is_number(after):
                 what = f"{key} changed from {_short(before)} to {_short(after)}"
@@ -473,7 +434,7 @@ class _Walk:
                 what = (
                     f"{side} {_show_bound(after_bound, lower)} added"
                     if before_bound is None
-                    else f"{side} removed (was {_show_bound(before_bound, lower)})"
+                    else f"{side} {_show_bound(before_bound, lower)} removed"
                 )
             else:
                 (before_value, _), (after_value, after_open) = before_bound, after_bound
@@ -490,7 +451,7 @@ class _Walk:
             if before is None:
                 what, loses, gains = f"{key} {_short(after)} added", True, False
             elif after is None:
-                what, loses, gains = f"{key} removed (was {_short(before)})", False, True
+                what, loses, gains = f"{key} {_short(before)} removed", False, True
             else:
                 what, loses, gains = f"{key} changed from {_short(before)} to {_short(after)}", True, True
             self.add("constraint-changed", path, what, "input", loses=loses, gains=gains)
@@ -569,7 +530,8 @@ class _Walk:
             self.compare(old_props[name], new_props[name], field_path, direction)
 
     def label(self, schema: Any, side: Literal["old", "new"]) -> str:
-        return _label(schema, self.old_defs if side == "old" else self.new_defs, set())
+        label = _label(schema, self.old_defs if side == "old" else self.new_defs)
+        return label if len(label) <= 80 else label[:77] + "..."
 
 
 # -- schema helpers --------------------------------------------------------------------------
@@ -749,7 +711,7 @@ def _show_bound(bound: tuple[float, bool] | None, lower: bool) -> str:
     return f"{sign} {value}"
 
 
-def _label(schema: Any, defs: dict[str, Any], expanding: set[str]) -> str:
+def _label(schema: Any, defs: dict[str, Any]) -> str:
     """A short name for a schema, for messages: ``integer``, ``User``, ``"a" | "b"``, ``string[]``."""
     if schema is True or schema is None:
         return "any"
@@ -761,7 +723,7 @@ def _label(schema: Any, defs: dict[str, Any], expanding: set[str]) -> str:
     resolved, _ = _resolve(schema, defs)
     members = resolved.get("anyOf", resolved.get("oneOf"))
     if isinstance(members, list) and members:
-        return " | ".join(_label(member, defs, expanding) for member in members)
+        return " | ".join(_label(member, defs) for member in members)
     if isinstance(resolved.get("enum"), list):
         return " | ".join(_short(value) for value in resolved["enum"]) or "nothing"
     if "const" in resolved:
@@ -772,12 +734,12 @@ def _label(schema: Any, defs: dict[str, Any], expanding: set[str]) -> str:
     if kind == "array" or (kind is None and ("items" in resolved or "prefixItems" in resolved)):
         prefix = resolved.get("prefixItems")
         if isinstance(prefix, list):
-            return "[" + ", ".join(_label(item, defs, expanding) for item in prefix) + "]"
-        item = _label(resolved.get("items", {}), defs, expanding)
+            return "[" + ", ".join(_label(item, defs) for item in prefix) + "]"
+        item = _label(resolved.get("items", {}), defs)
         return f"({item})[]" if " | " in item else f"{item}[]"
     extra = resolved.get("additionalProperties")
     if isinstance(extra, dict) and not resolved.get("properties"):
-        return f"{{[key]: {_label(extra, defs, expanding)}}}"
+        return f"{{[key]: {_label(extra, defs)}}}"
     if isinstance(kind, str):
         return kind
     if resolved == {"not": {}}:
