@@ -85,7 +85,8 @@ def test_schema_matches_build_schema() -> None:
     registry = Registry()
     registry.rpc(name="x")(lambda a: a)
     app = create_app(registry)
-    assert json.loads(app.endpoint.schema_json()) == build_schema(registry)
+    limits = {"limits": {"max_batch": 1000, "max_body_bytes": 4 * 1024 * 1024}}
+    assert json.loads(app.endpoint.schema_json()) == {**build_schema(registry), **limits}
 
 
 def test_schema_follows_registry_changes() -> None:

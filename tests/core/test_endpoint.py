@@ -312,7 +312,8 @@ def test_get_serves_the_introspection_document(sync: bool) -> None:
     assert (reply.status, reply.close) == (200, False)
     assert header_dict(reply) == {"content-type": "application/json"}
     assert reply.body == endpoint.schema_json()
-    assert json.loads(reply.body) == build_schema(registry, PluginManager()) == endpoint.schema()
+    limits = {"max_batch": endpoint.limits.max_batch, "max_body_bytes": endpoint.limits.max_body_bytes}
+    assert json.loads(reply.body) == {**build_schema(registry, PluginManager()), "limits": limits} == endpoint.schema()
 
 
 def test_head_is_get_without_the_body(sync: bool) -> None:
