@@ -501,6 +501,30 @@ def input_model_field_became_required() -> tuple[Document, Document]:
     return before(), after()
 
 
+@pair(
+    "BREAKING users.get: result.mail removed (renamed to 'email'?) (clients read it)",
+    "safe users.get: result.email added (renamed from 'mail'?)",
+)
+def output_field_renamed() -> tuple[Document, Document]:
+    def before() -> Document:
+        class User(BaseModel):
+            mail: str
+
+        def get(id: int) -> User: ...
+
+        return api(**{"users.get": get})
+
+    def after() -> Document:
+        class User(BaseModel):
+            email: str
+
+        def get(id: int) -> User: ...
+
+        return api(**{"users.get": get})
+
+    return before(), after()
+
+
 @pair("BREAKING users.get: result.email removed (clients read it)")
 def output_required_field_removed() -> tuple[Document, Document]:
     def before() -> Document:

@@ -488,30 +488,40 @@ class _Walk:
             forbidden = new_extra is False
             what = "refuses unknown fields now" if forbidden else "accepts unknown fields now"
             self.add("extra-fields", path, what, direction, loses=forbidden, gains=not forbidden)
-        for name in old_props:
-            if name in new_props:
-                continue
-            field_path = [*path, name]
+        removed = [name for name in old_props if name not in new_props]
+        added = [name for name in new_props if name not in old_props]
+        renamed = _pair_renames(
+            removed,
+            added,
+            lambda before, after: (
+                (before in old_required) == (after in new_required)
+                and self.same(old_props[before], new_props[after], direction)
+            ),
+        )
+        renamed_from = {after: before for before, after in renamed.items()}
+        for name in removed:
+            what = f"removed (renamed to {renamed[name]!r}?)" if name in renamed else "removed"
             if direction == "input":
                 refused = new_extra is False
                 why = "the server refuses it now" if refused else "the server ignores it when sent"
-                self.add("field-removed", field_path, "removed", direction, loses=refused, gains=False, why=why)
+                self.add("field-removed", [*path, name], what, direction, loses=refused, gains=False, why=why)
             elif name in old_required:
-                why = "clients read it"
-                self.add("field-removed", field_path, "removed", direction, loses=False, gains=True, why=why)
+                self.add(
+                    "field-removed", [*path, name], what, direction, loses=False, gains=True, why="clients read it"
+                )
             else:
                 why = "it was optional"
-                self.add("field-removed", field_path, "removed", direction, loses=False, gains=False, why=why)
-        for name in new_props:
-            if name in old_props:
-                continue
-            field_path = [*path, name]
+                self.add("field-removed", [*path, name], what, direction, loses=False, gains=False, why=why)
+        for name in added:
+            hint = f" (renamed from {renamed_from[name]!r}?)" if name in renamed_from else ""
             if direction == "output":
-                self.add("field-added", field_path, "added", direction, loses=False, gains=False)
+                self.add("field-added", [*path, name], f"added{hint}", direction, loses=False, gains=False)
             elif name in new_required:
-                self.add("field-added", field_path, "added as a required field", direction, loses=True, gains=False)
+                what = f"added as a required field{hint}"
+                self.add("field-added", [*path, name], what, direction, loses=True, gains=False)
             else:
-                self.add("field-added", field_path, "added as an optional field", direction, loses=False, gains=True)
+                what = f"added as an optional field{hint}"
+                self.add("field-added", [*path, name], what, direction, loses=False, gains=True)
         for name in old_props:
             if name not in new_props:
                 continue
