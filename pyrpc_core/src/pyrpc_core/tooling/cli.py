@@ -686,9 +686,10 @@ def type_label(schema: Any) -> str:
 @_schema_options
 @click.option("--json", "as_json", is_flag=True, help='Print the changes as JSON: {"breaking": [...], "safe": [...]}.')
 def check(against: str | None, url: str | None, entrypoint: str | None, as_json: bool) -> None:
-    """Compare the current API with a saved schema: list what would break its clients; exit 1 if anything does.
+    """Compare the API with a saved schema: what breaks its clients.
 
-    The saved schema is --against, else the client project's snapshot (<client_root>/pyrpc/schema.json,
+    Lists each change, breaking or safe, and exits with status 1 when one is breaking. The
+    saved schema is --against, else the client project's snapshot (<client_root>/pyrpc/schema.json,
     written by pyrpc dev in workspace mode and by npx pyrpc sync). The current API comes from
     --url, --entrypoint or pyrpc.json's entrypoint.
     """
