@@ -16,16 +16,14 @@ import pyrpc_asgi
 import pyrpc_fastapi
 import pyrpc_flask
 from pyrpc_core import Registry
-from pyrpc_core.testing import HardeningConformance, serve_asgi
+from pyrpc_core.testing import AsgiHardeningConformance, HardeningConformance, serve_asgi
 
 from .servers import serve_wsgi
 
 Serve = Callable[..., str]
 
 
-class TestAsgiHardening(HardeningConformance):
-    cancels_on_disconnect = True
-
+class TestAsgiHardening(AsgiHardeningConformance):
     @pytest.fixture(scope="class")
     def serve_rpc(self) -> Iterator[Serve]:
         with ExitStack() as stack:
@@ -37,9 +35,7 @@ class TestAsgiHardening(HardeningConformance):
             yield serve
 
 
-class TestFastAPIHardening(HardeningConformance):
-    cancels_on_disconnect = True
-
+class TestFastAPIHardening(AsgiHardeningConformance):
     @pytest.fixture(scope="class")
     def serve_rpc(self) -> Iterator[Serve]:
         with ExitStack() as stack:

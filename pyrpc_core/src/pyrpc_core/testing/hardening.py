@@ -417,10 +417,10 @@ class HardeningConformance:
     passing ``options`` (``limits``, ``introspection``, ``cors``) to its ``create_app`` or
     ``mount``, on a real HTTP server, and returns the endpoint's URL. Set
     ``server_buffers_bodies = True`` when the HTTP server reads a whole request body before
-    the app sees it (waitress does): the test that the body is refused before it is sent in
-    full then skips, since only the server's own limit can do that. Set
-    ``cancels_on_disconnect = True`` for an ASGI adapter that passes ``disconnected=`` to
-    ``Endpoint.respond``: the tests that a client leaving cancels its calls then run.
+    the app sees it (waitress does): the body is then refused once it came, since only the
+    server's own limit could refuse it earlier. An ASGI adapter subclasses
+    ``AsgiHardeningConformance`` instead, which adds the tests of its worker threads and of
+    clients that leave.
     """
 
     server_buffers_bodies = False
@@ -501,7 +501,14 @@ class HardeningConformance:
 
     def test_body_is_refused_before_it_is_sent_in_full(self, hardened_url: str) -> None:
         if self.server_buffers_bodies:
-            pytest.skip("the HTTP server reads whole bodies before the app sees them")
+            # The server reads the whole body before the app: the app can only refuse it after
+            # it came, and it does, from the declared length, without parsing it.
+            body = b"[" + b" " * HARDENED_LIMITS.max_body_bytes + b"]"
+            headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+            response = raw_request(hardened_url, "POST", headers, [body], timeout=10)
+            assert response.status == 413
+            self.assert_limit(response, "max_body_bytes")
+            return
         declared = 512 * 1024 * 1024  # never sent: the answer must come from the declared length
         headers = {"Content-Type": "application/json", "Content-Length": str(declared)}
         started = time.monotonic()
@@ -842,22 +849,6 @@ class HardeningConformance:
         again = self.burst(overload_url, "slow_async", "again", MAX_IN_FLIGHT, 0.05)
         assert [response.status for response, _ in again] == [200] * MAX_IN_FLIGHT
 
-    def test_beyond_max_waiting_sync_calls_get_503_at_once(self, waiting_url: str) -> None:
-        if not call(waiting_url, "thread")["result"].startswith("pyrpc-sync"):
-            pytest.skip("sync procedures run in the server's threads (WSGI): Limits.threads, max_waiting do not apply")
-        threads, waiting = WAITING_LIMITS.threads, WAITING_LIMITS.max_waiting
-        count = (threads + waiting) * 3
-        answers = self.burst(waiting_url, "slow_sync", "waiting", count, 0.5)
-        served = [n for n, (response, _) in enumerate(answers) if response.status == 200]
-        assert threads <= len(served) <= threads + waiting, [response.status for response, _ in answers]
-        for response, elapsed in answers:
-            if response.status != 200:
-                self.assert_overloaded(response, elapsed)
-        if len(served) > threads:  # the calls that waited ran after the first ones, not alongside
-            assert max(answers[n][1] for n in served) >= 2 * 0.5
-        again = self.burst(waiting_url, "slow_sync", "waiting-again", threads, 0.05)
-        assert [response.status for response, _ in again] == [200] * threads
-
     # -- faults: answered, logged, and the server goes on ----------------------------------
 
     @pytest.mark.parametrize("method", sorted(FAULTS))
@@ -890,23 +881,39 @@ class HardeningConformance:
         assert [answer.get("error", {}).get("code") for answer in answers] == [-32603] * len(FAULTS) + [None]
         assert answers[-1]["result"] == "alive"
 
+
+class AsgiHardeningConformance(HardeningConformance):
+    """``HardeningConformance`` and what only an ASGI adapter can do; subclass it for one.
+
+    Sync procedures run in the endpoint's own worker threads (``Limits.threads``, with
+    ``max_waiting`` calls waiting at most), and the adapter passes ``disconnected=`` to
+    ``Endpoint.respond``, so the calls of a client that leaves are cancelled.
+    """
+
+    def test_beyond_max_waiting_sync_calls_get_503_at_once(self, waiting_url: str) -> None:
+        assert call(waiting_url, "thread")["result"].startswith("pyrpc-sync")  # the endpoint's own threads
+        threads, waiting = WAITING_LIMITS.threads, WAITING_LIMITS.max_waiting
+        count = (threads + waiting) * 3
+        answers = self.burst(waiting_url, "slow_sync", "waiting", count, 0.5)
+        served = [n for n, (response, _) in enumerate(answers) if response.status == 200]
+        assert threads <= len(served) <= threads + waiting, [response.status for response, _ in answers]
+        for response, elapsed in answers:
+            if response.status != 200:
+                self.assert_overloaded(response, elapsed)
+        if len(served) > threads:  # the calls that waited ran after the first ones, not alongside
+            assert max(answers[n][1] for n in served) >= 2 * 0.5
+        again = self.burst(waiting_url, "slow_sync", "waiting-again", threads, 0.05)
+        assert [response.status for response, _ in again] == [200] * threads
+
     # -- disconnects (ASGI) ----------------------------------------------------------------
 
-    cancels_on_disconnect = False
-    """Set True when the adapter passes ``disconnected=`` to ``Endpoint.respond`` (ASGI adapters do):
-    the calls of a client that leaves are then cancelled. Else the disconnect tests skip."""
-
     def test_a_client_leaving_cancels_its_call(self, production_url: str) -> None:
-        if not self.cancels_on_disconnect:
-            pytest.skip("the adapter does not report disconnects (cancels_on_disconnect = False)")
         with recording_logs("pyrpc", "uvicorn.error") as records:
             hang_up(production_url, {"jsonrpc": "2.0", "method": "slow_async", "params": ["gone", 30], "id": 1}, 0.3)
             self.recorded(production_url, "gone", ["started", "finally"], 1.0)
         assert not records, [record.getMessage() for record in records]
 
     def test_a_client_leaving_cancels_the_calls_of_its_batch(self, production_url: str) -> None:
-        if not self.cancels_on_disconnect:
-            pytest.skip("the adapter does not report disconnects (cancels_on_disconnect = False)")
         keys = ["gone-batch-1", "gone-batch-2", "gone-batch-3"]
         batch: list[dict[str, Any]] = [
             {"jsonrpc": "2.0", "method": "slow_async", "params": [key, 30], "id": n} for n, key in enumerate(keys)
