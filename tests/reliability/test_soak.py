@@ -1,10 +1,11 @@
 """A soak run: ``pyrpc serve --workers 4`` under mixed load, with every worker's memory watched.
 
-Opt-in, with the switch of the long load run (test_load.py)::
+In the suite, a short run of 3,000 requests; the full run with the switch of the long load
+run (test_load.py)::
 
     PYRPC_LOAD_SECONDS=60 .venv/bin/pytest -s tests/reliability/test_soak.py
 
-It sends ``PYRPC_SOAK_REQUESTS`` requests (50,000 by default) or runs for
+It then sends ``PYRPC_SOAK_REQUESTS`` requests (50,000 by default) or runs for
 ``PYRPC_LOAD_SECONDS`` seconds, whichever comes first, from ``CLIENTS`` keep-alive connections
 that reconnect now and then (so that the kernel spreads them over the workers): sync and async
 calls, batches (with a crash, an ``RpcError``, a notification in them), notifications alone,
