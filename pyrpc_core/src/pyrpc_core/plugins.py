@@ -215,6 +215,7 @@ class CallHook:
     ) -> Any:
         """Await ``run()`` (the procedure's coroutine) inside the wrappers."""
         import asyncio  # here: listing plugins (every pyrpc command) needs no event loop
+
         arguments = {"procedure": procedure, "params": params, "context": context, "call": _not_for_wrappers}
         variables = contextvars.copy_context()
         teardowns: list[Generator[None, Any, Any]] = []
