@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import enum
 import json
+import random
 import subprocess
 import sys
 from collections.abc import Callable
@@ -769,6 +770,21 @@ def cycle_through_a_union() -> tuple[Document, Document]:
     return doc("integer"), doc("string")
 
 
+@pair("BREAKING p: parameter 'x' changed from A | null | string to A | null | integer (input narrowed)")
+def refs_to_themselves() -> tuple[Document, Document]:
+    """A union that holds itself, a model that is all of itself: both end."""
+
+    def doc(scalar: str) -> Document:
+        params = {"type": "object", "properties": {"x": {"$ref": "#/$defs/A"}}, "required": ["x"]}
+        defs = {
+            "A": {"anyOf": [{"$ref": "#/$defs/A"}, {"type": "null"}, {"type": scalar}]},
+            "B": {"allOf": [{"$ref": "#/$defs/B"}]},
+        }
+        return document({"p": {"params": params, "result": {"$ref": "#/$defs/B"}}}, defs)
+
+    return doc("string"), doc("integer")
+
+
 @pair(
     "BREAKING get: result changed from string to any (output widened)",
     "safe get: parameter 'id' changed from integer to any (input widened)",
@@ -919,6 +935,63 @@ def test_broken_documents_do_not_crash_it() -> None:
     compare(broken, broken)
     compare(broken, document({"a": {}, "b": {}, "c": {}}))
     compare({"version": 1, "procedures": {}}, broken)
+
+
+_ODD_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    2.5,
+    "",
+    "#/$defs/Nope",
+    [],
+    {},
+    [1, "a"],
+    {"not": {}},
+    {"anyOf": []},
+    {"enum": []},
+    {"type": ["string", "null"]},
+    {"$ref": "#/$defs/User"},
+    {"$ref": "#/$defs/A"},
+]
+_ODD_KEYS = ["anyOf", "oneOf", "allOf", "enum", "const", "$ref", "additionalProperties", "prefixItems", "items"]
+_ODD_KEYS += ["required", "properties", "minimum", "maxLength", "errors", "idempotent"]
+
+
+def _mutated(document: Document, rng: random.Random) -> Document:
+    """``document`` with a few values replaced, removed or added anywhere."""
+    document = copy.deepcopy(document)
+    for _ in range(rng.randint(1, 4)):
+        places: list[tuple[Any, Any]] = []
+        stack: list[Any] = [document]
+        while stack:
+            node = stack.pop()
+            items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+            for key, value in items:
+                places.append((node, key))
+                stack.append(value)
+        parent, key = rng.choice(places)
+        roll = rng.random()
+        if roll < 0.6:
+            parent[key] = copy.deepcopy(rng.choice(_ODD_VALUES))
+        elif isinstance(parent, dict) and roll < 0.8:
+            del parent[key]
+        elif isinstance(parent, dict):
+            parent[rng.choice(_ODD_KEYS)] = copy.deepcopy(rng.choice(_ODD_VALUES))
+    return document
+
+
+def test_odd_documents_never_crash_it() -> None:
+    """Hand-edited or damaged snapshots: every comparison ends, with changes or none, never an exception."""
+    rng = random.Random(16)
+    documents = [document for build, _ in CORPUS.values() for document in build()]
+    for _ in range(1000):
+        old = rng.choice(documents)
+        new = _mutated(rng.choice([old, rng.choice(documents)]), rng)
+        compare(old, new)
+        compare(new, old)
 
 
 # -- the saved schema ------------------------------------------------------------------------

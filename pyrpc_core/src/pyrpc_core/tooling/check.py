@@ -309,7 +309,7 @@ class _Walk:
         new_any = any(alt.kind == "any" for alt in news)
         if old_any or new_any:
             if old_any != new_any:
-                what = f"changed from {self.label(old, 'old')} to {self.label(new, 'new')}"
+                what = self.changed(old, new)
                 kind = "type-widened" if new_any else "type-narrowed"
                 self.add(kind, path, what, direction, loses=old_any, gains=new_any)
             return
@@ -324,7 +324,7 @@ class _Walk:
             loses = bool(lost_types or lost_literals or lost_null)
             gains = bool(gained_types or gained_literals or gained_null)
             kind = "type-changed" if loses and gains else "type-narrowed" if loses else "type-widened"
-            what = f"changed from {self.label(old, 'old')} to {self.label(new, 'new')}"
+            what = self.changed(old, new)
             self.add(kind, path, what, direction, loses=loses, gains=gains)
         else:
             for alt in lost_literals:
@@ -345,7 +345,7 @@ class _Walk:
     def compare_pair(self, old: _Alt, new: _Alt, path: list[str], direction: Direction) -> None:
         if old.kind == "opaque" or new.kind == "opaque":
             if old.kind != new.kind or old.schema.get("$ref") != new.schema.get("$ref"):
-                what = f"changed from {self.label(old.schema, 'old')} to {self.label(new.schema, 'new')}"
+                what = self.changed(old.schema, new.schema)
                 self.add("type-changed", path, what, direction, loses=True, gains=True)
             return
         if old.name is not None and new.name is not None:
@@ -466,10 +466,10 @@ class _Walk:
             for index, (before, after) in enumerate(zip(old_prefix, new_prefix, strict=False)):
                 self.compare(before, after, [*path, f"[{index}]"], direction)
             if len(old_prefix) != len(new_prefix):
-                what = f"changed from {self.label(old.schema, 'old')} to {self.label(new.schema, 'new')}"
+                what = self.changed(old.schema, new.schema)
                 self.add("type-changed", path, what, direction, loses=True, gains=True)
         elif isinstance(old_prefix, list) or isinstance(new_prefix, list):
-            what = f"changed from {self.label(old.schema, 'old')} to {self.label(new.schema, 'new')}"
+            what = self.changed(old.schema, new.schema)
             self.add("type-changed", path, what, direction, loses=True, gains=True)
         else:
             self.compare(old.schema.get("items", {}), new.schema.get("items", {}), [*path, "[]"], direction)
@@ -482,7 +482,7 @@ class _Walk:
             if old_extra is not False and new_extra is not False:
                 self.compare(_as_schema(old_extra), _as_schema(new_extra), [*path, "{}"], direction)
             else:
-                what = f"changed from {self.label(old.schema, 'old')} to {self.label(new.schema, 'new')}"
+                what = self.changed(old.schema, new.schema)
                 self.add("type-changed", path, what, direction, loses=new_extra is False, gains=old_extra is False)
         elif direction == "input" and (old_extra is False) != (new_extra is False):
             forbidden = new_extra is False
@@ -539,9 +539,12 @@ class _Walk:
                 self.default(old_props[name], new_props[name], field_path)
             self.compare(old_props[name], new_props[name], field_path, direction)
 
-    def label(self, schema: Any, side: Literal["old", "new"]) -> str:
-        label = _label(schema, self.old_defs if side == "old" else self.new_defs)
-        return label if len(label) <= 80 else label[:77] + "..."
+    def changed(self, old: Any, new: Any) -> str:
+        """``changed from integer to string``; a model named alike on both sides is shown by its content."""
+        before, after = _label(old, self.old_defs), _label(new, self.new_defs)
+        if before == after:
+            before, after = _label(old, self.old_defs, expand=True), _label(new, self.new_defs, expand=True)
+        return f"changed from {_cut(before)} to {_cut(after)}"
 
 
 # -- schema helpers --------------------------------------------------------------------------
@@ -721,14 +724,15 @@ def _show_bound(bound: tuple[float, bool] | None, lower: bool) -> str:
     return f"{sign} {value}"
 
 
-def _label(schema: Any, defs: dict[str, Any]) -> str:
-    """A short name for a schema, for messages: ``integer``, ``User``, ``"a" | "b"``, ``string[]``."""
+def _label(schema: Any, defs: dict[str, Any], expand: bool = False) -> str:
+    """A short name for a schema, for messages: ``integer``, ``User``, ``"a" | "b"``, ``string[]``;
+    ``expand``: a ``$ref`` at the top by what it points to."""
     if schema is True or schema is None:
         return "any"
     if not isinstance(schema, dict):
         return "nothing"
     ref = schema.get("$ref")
-    if isinstance(ref, str):
+    if isinstance(ref, str) and not expand:
         return _base(ref.rsplit("/", 1)[-1])
     resolved, _ = _resolve(schema, defs)
     members = resolved.get("anyOf", resolved.get("oneOf"))
@@ -755,6 +759,10 @@ def _label(schema: Any, defs: dict[str, Any]) -> str:
     if resolved == {"not": {}}:
         return "nothing"
     return "object" if "properties" in resolved else "any"
+
+
+def _cut(label: str) -> str:
+    return label if len(label) <= 80 else label[:77] + "..."
 
 
 def _short(value: Any) -> str:
