@@ -132,3 +132,50 @@ async def slow(ms: int) -> int:
 @registry.rpc
 def whoami(ctx: Context) -> str:
     return ctx.headers.get("authorization") or "anonymous"
+
+
+# -- the client toolkit (tests/npm/test_toolkit.py): retries, middleware, cursors ----------------
+
+RUNS: dict[str, int] = {}
+
+
+@registry.rpc(name="flaky.read", idempotent=True, timeout=0.2)
+async def flaky_read(key: str, failures: int) -> int:
+    """Idempotent: past its deadline (-32001) on its first ``failures`` calls for ``key``; then how often it ran."""
+    RUNS[key] = RUNS.get(key, 0) + 1
+    if RUNS[key] <= failures:
+        await asyncio.sleep(5)  # cancelled at the deadline
+    return RUNS[key]
+
+
+@registry.rpc(name="flaky.write", timeout=0.2)
+async def flaky_write(key: str, failures: int) -> int:
+    """The same, not idempotent: a client never retries it after a deadline."""
+    return await flaky_read(key, failures)
+
+
+@registry.rpc(name="flaky.runs")
+def flaky_runs(key: str) -> int:
+    """How often ``flaky.*`` ran for ``key`` (the calls that reached the server)."""
+    return RUNS.get(key, 0)
+
+
+@registry.rpc
+def secret(ctx: Context) -> str:
+    """Answers only the fresh token: a stale one gets RpcError 4001, which a middleware refreshes."""
+    if ctx.headers.get("authorization") != "Bearer fresh":
+        raise RpcError(4001, "token expired")
+    return "the secret"
+
+
+class NumberPage(BaseModel):
+    items: list[int]
+    next: str | None
+
+
+@registry.rpc(name="numbers.page", idempotent=True)
+def numbers_page(limit: int = 3, cursor: str | None = None) -> NumberPage:
+    """0 to 7, ``limit`` at a time: the cursor convention of infinite queries (``cursor`` in, ``next`` out)."""
+    start = int(cursor or 0)
+    end = min(start + limit, 8)
+    return NumberPage(items=list(range(start, end)), next=str(end) if end < 8 else None)

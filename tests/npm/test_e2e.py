@@ -18,7 +18,8 @@ from pyrpc_ts.emit import generate
 from .conftest import NODE, TSC, new_project, run
 
 HERE = Path(__file__).resolve().parent
-TYPES = Path("node_modules/@pyrpc/types")
+TYPES = Path("node_modules/@pyrpc/types")  # a link to pyrpc/types, the package both modes write
+PACKAGE = Path("pyrpc/types")
 
 
 def _types(folder: Path) -> dict[str, bytes]:
@@ -71,6 +72,16 @@ def test_esm_and_commonjs_in_the_installed_project(project: Path) -> None:
     assert cjs.stdout.split() == ["function", "function", "function"]
 
 
+def _remove_types(project: Path) -> None:
+    """No types in ``project``: neither the package nor its link (nor an old copy of the package)."""
+    link = project / TYPES
+    if link.is_symlink():
+        link.unlink()
+    else:
+        shutil.rmtree(link, ignore_errors=True)
+    shutil.rmtree(project / PACKAGE, ignore_errors=True)
+
+
 def _compile_and_run(project: Path, server: str) -> str:
     """Compile tests/npm/app.ts in ``project`` with tsc --strict and run it against ``server``."""
     shutil.copy(HERE / "app.ts", project / "app.ts")
@@ -99,14 +110,14 @@ def test_workspace_and_sync_agree_and_the_program_passes(project: Path, server: 
     schema = json.loads(http_request(server, "GET").body)
 
     # Workspace mode: the Python side writes into the client project.
-    shutil.rmtree(project / TYPES, ignore_errors=True)
+    _remove_types(project)
     save_typescript_client(schema, project)
     workspace = _types(project)
     assert workspace == {name: text.encode() for name, text in generate(schema).items()}
     _compile_and_run(project, server)
 
     # Server mode: npx pyrpc sync in the client project, no Python involved.
-    shutil.rmtree(project / TYPES)
+    _remove_types(project)
     completed = run(["npx", "--no-install", "pyrpc", "sync", "--url", server], cwd=project)
     assert "3 file(s) updated" in completed.stdout
     assert _types(project) == workspace

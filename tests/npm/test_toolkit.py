@@ -1,0 +1,124 @@
+"""The client toolkit against live servers: tests/npm/toolkit/*.test.ts (node's test runner),
+compiled with ``tsc --strict`` against the ``@pyrpc/types`` generated from the live server's
+schema, use @pyrpc/client (retries, middleware, meta, typed ``$call``) and @pyrpc/tanstack-query
+(with TanStack Query's QueryClient) as built in the workspace.
+
+Three servers of ``tests/npm/procedures.py``: the default limits; one that takes a single request
+at a time (a second gets 503 with Retry-After); one whose batches hold at most 3 calls (the
+limit its schema publishes, which the generated ``meta`` carries).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import pyrpc_ts
+from pyrpc_asgi import create_app
+from pyrpc_core import Limits
+from pyrpc_core.testing import http_request, serve_asgi
+
+from .conftest import NODE, ROOT, TSC, run
+from .procedures import registry
+
+HERE = Path(__file__).resolve().parent
+PACKAGES = {
+    "@pyrpc/client": ROOT / "pyrpc_ts" / "npm" / "client",
+    "@pyrpc/tanstack-query": ROOT / "pyrpc_ts" / "npm" / "tanstack-query",
+    "@tanstack/query-core": ROOT / "node_modules" / "@tanstack" / "query-core",
+    "@types/node": ROOT / "node_modules" / "@types" / "node",
+}
+
+
+@pytest.fixture(scope="module")
+def busy_server() -> Iterator[str]:
+    with serve_asgi(create_app(registry, limits=Limits(max_in_flight=1))) as base:
+        yield f"{base}/rpc"
+
+
+@pytest.fixture(scope="module")
+def limited_server() -> Iterator[str]:
+    with serve_asgi(create_app(registry, limits=Limits(max_batch=3))) as base:
+        yield f"{base}/rpc"
+
+
+def _closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then closed): connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _schema(url: str) -> dict[str, object]:
+    document: dict[str, object] = json.loads(http_request(url, "GET").body)
+    return document
+
+
+def _project(folder: Path, server: str) -> Path:
+    """A client project: the workspace's packages linked, the types of ``server`` written, the tests compiled."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "package.json").write_text(json.dumps({"name": "toolkit", "private": True, "type": "module"}) + "\n")
+    for name, source in PACKAGES.items():
+        link = folder / "node_modules" / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(source, target_is_directory=True)
+    pyrpc_ts.save_typescript_client(_schema(server), folder)
+    sources = sorted(HERE.glob("toolkit/*.test.ts"))
+    for source in sources:
+        shutil.copy(source, folder / source.name)
+    config = {
+        "compilerOptions": {
+            "strict": True,
+            "target": "es2022",
+            "lib": ["es2022", "dom"],
+            "module": "nodenext",
+            "moduleResolution": "nodenext",
+            "types": ["node"],
+            "skipLibCheck": False,
+            "outDir": "out",
+        },
+        "files": [source.name for source in sources],
+    }
+    (folder / "tsconfig.json").write_text(json.dumps(config, indent=2))
+    run([str(TSC), "-p", "tsconfig.json", "--pretty", "false"], cwd=folder)
+    return folder
+
+
+def test_toolkit_against_live_servers(
+    npm: str, server: str, busy_server: str, limited_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(tmp_path / "app", server)
+    limited_meta = tmp_path / "limited" / "index.js"
+    limited_meta.parent.mkdir()
+    limited_meta.write_text(pyrpc_ts.generate(_schema(limited_server))["index.js"])
+    assert NODE is not None
+    env = {
+        "PYRPC_URL": server,
+        "PYRPC_BUSY_URL": busy_server,
+        "PYRPC_LIMITED_URL": limited_server,
+        "PYRPC_LIMITED_META": str(limited_meta),
+        "PYRPC_CLOSED_URL": f"http://127.0.0.1:{_closed_port()}/rpc",
+    }
+    tests = sorted(str(p.relative_to(project)) for p in (project / "out").glob("*.test.js"))
+    assert len(tests) == 2
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)  # run() passes os.environ on
+    completed = run([NODE, "--test", *tests], cwd=project, timeout=120)
+    assert "# fail 0" in completed.stdout, completed.stdout
+    assert "# pass 12" in completed.stdout, completed.stdout
+
+
+def test_tanstack_query_npm_test_passes(npm: str) -> None:
+    completed = run([npm, "test", "--workspace", "@pyrpc/tanstack-query"], cwd=ROOT, timeout=300)
+    assert "# fail 0" in completed.stdout
+    assert "# pass" in completed.stdout
+
+
+def test_tanstack_query_sources_pass_tsc_strict(npm: str) -> None:
+    run([npm, "run", "typecheck", "--workspace", "@pyrpc/tanstack-query"], cwd=ROOT)
