@@ -1,10 +1,12 @@
 // The page: every call below is typed by @pyrpc/types, which `pyrpc dev` generates from the
 // Python procedures in ../backend/main.py. Change a procedure there and `tsc` points here.
 import { createClient, RpcError, TransportError } from "@pyrpc/client";
-import type { Todo, TodoPatch, Types } from "@pyrpc/types";
-import { Priority } from "@pyrpc/types";
+import type { Procedures, Todo, TodoPatch, Types } from "@pyrpc/types";
+import { meta, Priority } from "@pyrpc/types";
 
-const client = createClient<Types>({ url: "/rpc" });
+// meta: the server's limits and idempotent procedures (generated with the types); with
+// Procedures, calls by wire name (client.$call("todos.list", [null])) are typed too.
+const client = createClient<Types, Procedures>({ url: "/rpc", meta });
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);

@@ -71,7 +71,7 @@ export interface Types {
   };
 }
 
-/** Every procedure by wire name, with its params as one object and its result. */
+/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */
 export interface Procedures {
   "todos.create": {
     params: {
@@ -88,6 +88,7 @@ export interface Procedures {
        */
       due?: string | null;
     };
+    args: [title: string, priority?: Priority, due?: string | null];
     result: Todo;
   };
   "todos.list": {
@@ -95,17 +96,34 @@ export interface Procedures {
       /** @default null */
       done?: boolean | null;
     };
+    args: [done?: boolean | null];
     result: Todo[];
   };
   "todos.summary": {
     params: { [key: string]: never };
+    args: [];
     result: Summary;
   };
   "todos.update": {
     params: { id: number; patch: TodoPatch };
+    args: [id: number, patch: TodoPatch];
     result: Todo;
   };
 }
 
 /** The wire names of every procedure, sorted. */
 export declare const procedures: readonly ["todos.create", "todos.list", "todos.summary", "todos.update"];
+
+/**
+ * What the client needs at run time, from the schema: the server's limits (null when the
+ * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to
+ * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
+ */
+export declare const meta: {
+  /** The most calls in one batch (`limits.max_batch`). */
+  readonly maxBatch: number | null;
+  /** The largest request body, in bytes (`limits.max_body_bytes`). */
+  readonly maxBodyBytes: number | null;
+  /** The wire names of the idempotent procedures, sorted. */
+  readonly idempotent: readonly string[];
+};

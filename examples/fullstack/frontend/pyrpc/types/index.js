@@ -7,3 +7,9 @@ export const Priority = Object.freeze({
 });
 
 export const procedures = Object.freeze(["todos.create", "todos.list", "todos.summary", "todos.update"]);
+
+export const meta = Object.freeze({
+  maxBatch: 1000,
+  maxBodyBytes: 4194304,
+  idempotent: Object.freeze([]),
+});
