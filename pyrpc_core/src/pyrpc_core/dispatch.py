@@ -284,6 +284,8 @@ class Dispatcher:
             return await self._around_async(call)
         if procedure.is_async:
             return await procedure.func(*call.args, **call.kwargs)
+        if not procedure.thread:  # @rpc(thread=False): it only computes, quickly
+            return procedure.func(*call.args, **call.kwargs)
         return await self._in_thread(procedure.func, *call.args, **call.kwargs)
 
     async def _answer_by(self, call: _Call, timeout: float) -> bytes | None:
@@ -392,7 +394,10 @@ class Dispatcher:
         """
         procedure = call.procedure
         if not procedure.is_async:
-            return await self._in_thread(self._around, call, lambda: procedure.func(*call.args, **call.kwargs))
+            direct = lambda: procedure.func(*call.args, **call.kwargs)  # noqa: E731
+            if not procedure.thread:
+                return self._around(call, direct)
+            return await self._in_thread(self._around, call, direct)
         run_async = getattr(self.around_call, "run_async", None)
         if run_async is not None:
             params = self._params(call)

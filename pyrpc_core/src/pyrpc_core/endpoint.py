@@ -40,7 +40,7 @@ from .limits import Limits, limit_error
 from .procedure import Procedure
 from .registry import Registry
 from .schema import build_schema, dump_schema
-from .timers import TICK, timers
+from .timers import TICK
 
 if TYPE_CHECKING:
     from .plugins import PluginManager
@@ -252,6 +252,7 @@ class Endpoint:
         self.in_flight = 0
         """Requests being answered now (``Limits.max_in_flight``)."""
         self._in_flight_lock = threading.Lock()  # respond_sync runs in many threads
+        self._clients = _Clients()
 
     def __repr__(self) -> str:
         return f"<Endpoint {self.path} serving {self.registry!r}>"
@@ -326,64 +327,35 @@ class Endpoint:
         the answer is None: nothing is to be sent.
         """
         self.in_flight += 1
+        task = None
+        if disconnected is not None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._clients.enter(task, disconnected)
         try:
             if request.wants_body and self._overloaded():  # others came in while this body was read
                 return _with(_OVERLOADED, request.cors)
-            if disconnected is None:
-                return await self._respond(request, body, context)
-            return await self._respond_unless_gone(request, body, context, disconnected)
-        finally:
-            self.in_flight -= 1
-
-    async def _respond(self, request: Accepted, body: bytes | None, context: ContextSource) -> Reply:
-        if not request.wants_body:
-            try:
-                await self.dispatcher.run_guards(DISCOVER_PROCEDURE, context)
-                reply = Reply(200, self.schema_json())
-            except Exception as exc:
-                reply = self._introspection_failure(exc)
-        elif body is None:
-            reply = self._too_large
-        else:
-            answer = await self.dispatcher.dispatch(body, context)
-            reply = _NO_CONTENT if answer is None else Reply(200, answer)
-        return _with(reply, request.cors) if request.cors else reply
-
-    async def _respond_unless_gone(
-        self,
-        request: Accepted,
-        body: bytes | None,
-        context: ContextSource,
-        disconnected: Callable[[], Awaitable[bool]],
-    ) -> Reply | None:
-        task = asyncio.current_task()
-        assert task is not None
-        gone = False
-        listener: asyncio.Task[None] | None = None
-
-        async def listen() -> None:
-            nonlocal gone
-            if await disconnected():
-                gone = True
-                task.cancel()
-
-        def slow() -> None:  # most requests are answered before this: they never listen
-            nonlocal listener
-            listener = asyncio.get_running_loop().create_task(listen())
-
-        clock = timers()
-        clock.add(task, TICK, slow)
-        try:
-            return await self._respond(request, body, context)
+            if not request.wants_body:
+                try:
+                    await self.dispatcher.run_guards(DISCOVER_PROCEDURE, context)
+                    reply = Reply(200, self.schema_json())
+                except Exception as exc:
+                    reply = self._introspection_failure(exc)
+            elif body is None:
+                reply = self._too_large
+            else:
+                answer = await self.dispatcher.dispatch(body, context)
+                reply = _NO_CONTENT if answer is None else Reply(200, answer)
+            return _with(reply, request.cors) if request.cors else reply
         except asyncio.CancelledError:
-            if not gone:
+            if task is None or not self._clients.gone(task):
                 raise
-            task.uncancel()
+            task.uncancel()  # the client left: nothing to send, and no one to tell
             return None
         finally:
-            clock.discard(task)
-            if listener is not None:
-                listener.cancel()
+            self.in_flight -= 1
+            if task is not None:
+                self._clients.leave(task)
 
     def respond_sync(self, request: Accepted, body: bytes | None, context: ContextSource = None) -> Reply:
         """``respond`` from a worker thread (WSGI): sync procedures run in it, async ones on the dispatcher's loop."""
@@ -443,6 +415,58 @@ class Endpoint:
             except Exception as unsendable:  # data JSON cannot carry
                 exc = unsendable
         return Reply(500, self.dispatcher.internal_error(b"null", exc, "introspection (GET) failed"))
+
+
+class _Clients:
+    """The clients of the requests in flight, listened to once a request has run a ``TICK``:
+    when one leaves (``disconnected()`` returns True), its request's task is cancelled.
+
+    A request costs a dict entry; one timer per endpoint runs while requests are in flight.
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[asyncio.Task[Any], _Client] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    def enter(self, task: asyncio.Task[Any], disconnected: Callable[[], Awaitable[bool]]) -> None:
+        self._running[task] = _Client(disconnected)
+        if self._timer is None:
+            self._timer = task.get_loop().call_later(TICK, self._tick)
+
+    def gone(self, task: asyncio.Task[Any]) -> bool:
+        client = self._running.get(task)
+        return client is not None and client.gone
+
+    def leave(self, task: asyncio.Task[Any]) -> None:
+        client = self._running.pop(task)
+        if client.listener is not None:
+            client.listener.cancel()
+
+    def _tick(self) -> None:
+        self._timer = None
+        for task, client in list(self._running.items()):
+            if not client.seen:  # it began within the last tick: most are answered before the next
+                client.seen = True
+            elif client.listener is None:
+                client.listener = task.get_loop().create_task(self._listen(task, client))
+        if self._running:
+            self._timer = next(iter(self._running)).get_loop().call_later(TICK, self._tick)
+
+    @staticmethod
+    async def _listen(task: asyncio.Task[Any], client: _Client) -> None:
+        if await client.disconnected():
+            client.gone = True
+            task.cancel()
+
+
+class _Client:
+    __slots__ = ("disconnected", "gone", "listener", "seen")
+
+    def __init__(self, disconnected: Callable[[], Awaitable[bool]]) -> None:
+        self.disconnected = disconnected
+        self.seen = False
+        self.gone = False
+        self.listener: asyncio.Task[None] | None = None
 
 
 def _unsupported(content_type: str | None) -> Reply:

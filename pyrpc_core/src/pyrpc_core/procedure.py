@@ -73,6 +73,8 @@ class Procedure:
     """Seconds a call may take, guards included (``@rpc(timeout=...)``); None: the endpoint's ``Limits.timeout``."""
     idempotent: bool = False
     """Calling it twice does what calling it once does (``@rpc(idempotent=True)``): clients may retry it."""
+    thread: bool = True
+    """A sync procedure runs in a worker thread under ASGI; ``@rpc(thread=False)`` runs it on the event loop."""
 
     @classmethod
     def from_function(

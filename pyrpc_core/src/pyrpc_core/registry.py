@@ -51,7 +51,7 @@ class Registry:
 
     @overload
     def rpc(
-        self, *, name: str | None = None, timeout: float | None = None, idempotent: bool = False
+        self, *, name: str | None = None, timeout: float | None = None, idempotent: bool = False, thread: bool = True
     ) -> Callable[[F], F]: ...
 
     def rpc(
@@ -61,6 +61,7 @@ class Registry:
         name: str | None = None,
         timeout: float | None = None,
         idempotent: bool = False,
+        thread: bool = True,
     ) -> F | Callable[[F], F]:
         """Register a function as a procedure and return it unchanged.
 
@@ -70,6 +71,10 @@ class Registry:
         past it is cancelled, a sync one answered while its thread runs on. ``idempotent=True``
         says that calling it twice does what calling it once does; the schema says so, and
         clients retry only such procedures after an error that may come from a call that ran.
+        ``thread=False`` runs a sync procedure on the event loop instead of a worker thread
+        (ASGI): for functions that only compute, and quickly, it saves the thread hop, which
+        costs far more than they do; one that blocks (I/O, a lock, a long computation) would
+        stall every other request of the worker meanwhile, and its deadline cannot cut it short.
         """
         check_timeout(timeout, "@rpc(timeout=...)")
         # The caller's locals resolve annotations of types defined beside the function
@@ -82,8 +87,8 @@ class Registry:
 
         def decorate(function: F) -> F:
             procedure = Procedure.from_function(function, name=name, localns=localns)
-            if timeout is not None or idempotent:
-                procedure = replace(procedure, timeout=timeout, idempotent=idempotent)
+            if timeout is not None or idempotent or not thread:
+                procedure = replace(procedure, timeout=timeout, idempotent=idempotent, thread=thread)
             self.add(procedure)
             return function
 

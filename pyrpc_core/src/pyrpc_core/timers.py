@@ -48,10 +48,18 @@ class Timers:
 _timers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Timers] = weakref.WeakKeyDictionary()
 
 
+_last: Timers | None = None  # nearly always the one loop of the process: no dict look-up per call
+
+
 def timers() -> Timers:
     """The ``Timers`` of the running event loop."""
+    global _last
     loop = asyncio.get_running_loop()
+    last = _last
+    if last is not None and last._loop is loop:
+        return last
     found = _timers.get(loop)
     if found is None:
         found = _timers[loop] = Timers(loop)
+    _last = found
     return found
