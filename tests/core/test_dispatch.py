@@ -610,3 +610,29 @@ def test_a_call_past_its_deadline_is_answered_timeout(path: str, kind: str) -> N
     quick = b'{"jsonrpc":"2.0","method":"in_time","id":2}'
     answer = asyncio.run(dispatcher.dispatch(quick)) if path == "async" else dispatcher.dispatch_sync(quick)
     assert answer == b'{"jsonrpc":"2.0","result":"in time","id":2}'
+
+
+def test_a_sync_procedure_runs_in_a_worker_thread_unless_it_says_thread_false() -> None:
+    registry = Registry()
+    threads: dict[str, threading.Thread] = {}
+
+    @registry.rpc
+    def threaded() -> None:
+        threads["threaded"] = threading.current_thread()
+
+    @registry.rpc(thread=False)
+    def inline() -> None:
+        threads["inline"] = threading.current_thread()
+
+    dispatcher = Dispatcher(registry)
+
+    async def run() -> threading.Thread:
+        for name in ("threaded", "inline"):
+            body = b'{"jsonrpc":"2.0","method":"%s","id":1}' % name.encode()
+            assert await dispatcher.dispatch(body) == b'{"jsonrpc":"2.0","result":null,"id":1}'
+        return threading.current_thread()
+
+    loop_thread = asyncio.run(run())
+    assert threads["inline"] is loop_thread
+    assert threads["threaded"] is not loop_thread
+    assert threads["threaded"].name.startswith("pyrpc-sync")
