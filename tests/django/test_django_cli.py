@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli.conftest import Running
+from core.tooling.cli.conftest import Running
 
 from pyrpc_core import RPCClient
 from pyrpc_core.testing import http_request

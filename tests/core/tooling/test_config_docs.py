@@ -8,7 +8,7 @@ from pathlib import Path
 from pyrpc_core.tooling import cli
 from pyrpc_core.tooling.config import file_model
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+PAGE = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
 
 
 def _table_fields(section: str) -> list[str]:

@@ -15,7 +15,7 @@ import pyrpc_flask
 from pyrpc_core import Context, Procedure, Registry, RpcError
 from pyrpc_core.testing import post
 
-from .servers import serve_wsgi
+from adapters.servers import serve_wsgi
 
 
 def make_app() -> flask.Flask:
