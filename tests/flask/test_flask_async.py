@@ -10,12 +10,11 @@ from collections.abc import Iterator
 
 import flask
 import pytest
+from adapters.servers import serve_wsgi
 
 import pyrpc_flask
 from pyrpc_core import Context, Procedure, Registry, RpcError
 from pyrpc_core.testing import post
-
-from adapters.servers import serve_wsgi
 
 
 def make_app() -> flask.Flask:
