@@ -119,7 +119,7 @@ def test_workspace_and_sync_agree_and_the_program_passes(project: Path, server: 
     # Server mode: npx pyrpc sync in the client project, no Python involved.
     _remove_types(project)
     completed = run(["npx", "--no-install", "pyrpc", "sync", "--url", server], cwd=project)
-    assert "3 file(s) updated" in completed.stdout
+    assert "3 files updated" in completed.stdout
     assert _types(project) == workspace
     output = _compile_and_run(project, server)
     assert "e2e: all" in output

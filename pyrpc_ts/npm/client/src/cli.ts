@@ -121,13 +121,18 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   }
 }
 
+/** `1 procedure`, `2 procedures`, as the Python CLI says them. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** The lines printed after a successful sync or generate. */
 export function report(result: WriteResult, source: string): string[] {
   const parts: string[] = [];
-  if (result.typesChanged.length) parts.push(`${result.typesChanged.length} file(s) updated`);
+  if (result.typesChanged.length) parts.push(`${plural(result.typesChanged.length, "file")} updated`);
   else parts.push(result.snapshotChanged ? "types unchanged" : "already up to date");
   if (result.snapshotChanged) parts.push(`schema snapshot ${SNAPSHOT_FILE} updated`);
-  const lines = [`pyrpc: ${result.procedures} procedure(s) from ${source} -> ${result.typesFolder} (${parts.join("; ")})`];
+  const lines = [`pyrpc: ${plural(result.procedures, "procedure")} from ${source} -> ${result.typesFolder} (${parts.join("; ")})`];
   const change = result.dependency;
   if (change !== undefined) {
     const manager = result.packageManager;

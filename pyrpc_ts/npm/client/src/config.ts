@@ -6,6 +6,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { JsonParseError, parse } from "./emitter/json.js";
 import { writeAtomic } from "./files.js";
 
 export const CONFIG_FILE = "pyrpc.client.json";
@@ -62,7 +63,13 @@ export function readConfig(root: string): ClientConfig | undefined {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new ConfigError(`${file} is not valid JSON`);
+    let where = "";
+    try {
+      parse(text); // the project's own reader says where
+    } catch (error) {
+      if (error instanceof JsonParseError) where = ` (${error.reason} at line ${error.line}, column ${error.column})`;
+    }
+    throw new ConfigError(`${file} is not valid JSON${where}; fix it, or delete it and run 'npx pyrpc sync --url URL'`);
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new ConfigError(`${file}: expected an object`);
   const { url, distribution } = data as Record<string, unknown>;

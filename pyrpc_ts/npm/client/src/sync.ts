@@ -43,7 +43,10 @@ export async function fetchSchema(url: string, options: Pick<SyncOptions, "fetch
     text = await response.text();
   } catch (error) {
     const reason = controller.signal.aborted ? "no answer in time" : describe(error);
-    throw new SyncError(`cannot reach the pyRPC server at ${url}: ${reason}`);
+    throw new SyncError(
+      `cannot reach the pyRPC server at ${url}: ${reason}; is it running? Start it with 'pyrpc dev' or ` +
+        `'pyrpc serve', or give its URL with --url (or "url" in pyrpc.client.json)`,
+    );
   } finally {
     clearTimeout(timer);
   }

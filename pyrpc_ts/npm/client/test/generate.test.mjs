@@ -57,7 +57,7 @@ describe("pyrpc generate", () => {
     const result = await generate(root);
     assert.equal(result.code, 0, result.err.join("\n"));
     assert.deepEqual(result.out, [
-      `pyrpc: 23 procedure(s) from ${path.join(root, "pyrpc/schema.json")} -> ${types(root)} (3 file(s) updated)`,
+      `pyrpc: 23 procedures from ${path.join(root, "pyrpc/schema.json")} -> ${types(root)} (3 files updated)`,
       `pyrpc: added "@pyrpc/types": "file:pyrpc/types" to the dependencies in ${path.join(root, "package.json")}; run 'npm install' once so package-lock.json records it ('npm ci' refuses a lock file out of step)`,
     ]);
     for (const [name, text] of Object.entries(generateFromText(zooSchema))) {
@@ -69,7 +69,7 @@ describe("pyrpc generate", () => {
     assert.equal(fs.readlinkSync(link(root)), "../../pyrpc/types");
 
     const again = await generate(root);
-    assert.deepEqual(again.out, [`pyrpc: 23 procedure(s) from ${path.join(root, "pyrpc/schema.json")} -> ${types(root)} (already up to date)`]);
+    assert.deepEqual(again.out, [`pyrpc: 23 procedures from ${path.join(root, "pyrpc/schema.json")} -> ${types(root)} (already up to date)`]);
   });
 
   test("a changed snapshot shows through the link at once", async () => {
@@ -78,7 +78,7 @@ describe("pyrpc generate", () => {
     fs.writeFileSync(path.join(root, "pyrpc/schema.json"), numbersSchema);
     const result = await generate(root);
     assert.equal(result.code, 0);
-    assert.match(result.out[0], /^pyrpc: 1 procedure\(s\) from .* \(\d file\(s\) updated\)$/);
+    assert.match(result.out[0], /^pyrpc: 1 procedure from .* \(\d files updated\)$/);
     assert.ok(fs.readFileSync(path.join(link(root), "index.d.ts")).equals(fs.readFileSync(path.join(corpus, "numbers/expected/index.d.ts"))));
   });
 

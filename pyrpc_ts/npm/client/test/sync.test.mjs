@@ -69,7 +69,7 @@ describe("pyrpc sync", () => {
     const real = fs.realpathSync(root);
     assert.equal(
       result.out[0],
-      `pyrpc: 23 procedure(s) from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (3 file(s) updated; schema snapshot pyrpc/schema.json updated)`,
+      `pyrpc: 23 procedures from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (3 files updated; schema snapshot pyrpc/schema.json updated)`,
     );
     assert.equal(
       result.out[1],
@@ -93,7 +93,7 @@ describe("pyrpc sync", () => {
     await new Promise((r) => setTimeout(r, 20));
     const again = await run(["sync", "--url", `${base}/rpc`], root);
     assert.equal(again.code, 0);
-    assert.deepEqual(again.out, [`pyrpc: 23 procedure(s) from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (already up to date)`]);
+    assert.deepEqual(again.out, [`pyrpc: 23 procedures from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (already up to date)`]);
     assert.deepEqual(mtimes(files), before);
   });
 
@@ -102,7 +102,7 @@ describe("pyrpc sync", () => {
     assert.equal((await run(["sync", "--url", `${base}/rpc`], root)).code, 0);
     const result = await run(["sync", "--url", `${base}/api/rpc`], root);
     assert.equal(result.code, 0, result.err.join("\n"));
-    assert.match(result.out[0], /^pyrpc: 1 procedure\(s\) from .* \(\d file\(s\) updated; schema snapshot pyrpc\/schema\.json updated\)$/);
+    assert.match(result.out[0], /^pyrpc: 1 procedure from .* \(\d files updated; schema snapshot pyrpc\/schema\.json updated\)$/);
     assert.equal(result.out.length, 1);
     const expected = fs.readFileSync(path.join(corpus, "numbers/expected/index.d.ts"));
     assert.ok(fs.readFileSync(path.join(link(root), "index.d.ts")).equals(expected));
@@ -224,7 +224,7 @@ describe("pyrpc sync", () => {
     child.stdout.on("data", (d) => (stdout += d));
     const code = await new Promise((resolve) => child.on("close", resolve));
     assert.equal(code, 0);
-    assert.match(stdout, /pyrpc: \d+ procedure\(s\)/);
+    assert.match(stdout, /pyrpc: \d+ procedures?/);
     assert.ok(fs.existsSync(path.join(typesDir(root), "index.js")));
     const failed = spawnSync(process.execPath, [path.join(packageDir, "bin/pyrpc.cjs"), "sync", "--url", "http://127.0.0.1:1/rpc"], { cwd: root, encoding: "utf8" });
     assert.equal(failed.status, 1);
