@@ -5,11 +5,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pyrpc_command import Running
 
 from pyrpc_core.testing import serve_asgi as serve_app
+
+
+@pytest.fixture
+def start() -> Iterator[type[Running]]:
+    started: list[Running] = []
+
+    class Tracked(Running):
+        def __init__(self, args: list[str], cwd: Path, stdin: str | None = None) -> None:
+            super().__init__(args, cwd, stdin)
+            started.append(self)
+
+    yield Tracked
+    for running in started:
+        running.stop()
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from core.tooling.cli.conftest import Running
+from pyrpc_command import Running
 
 from pyrpc_core import RPCClient
 from pyrpc_core.testing import http_request
@@ -81,20 +80,6 @@ MUL = """
 def mul(a: int, b: int) -> int:
     return a * b
 """
-
-
-@pytest.fixture
-def start() -> Iterator[type[Running]]:
-    started: list[Running] = []
-
-    class Tracked(Running):
-        def __init__(self, args: list[str], cwd: Path, stdin: str | None = None) -> None:
-            super().__init__(args, cwd, stdin)
-            started.append(self)
-
-    yield Tracked
-    for running in started:
-        running.stop()
 
 
 def backend(tmp_path: Path, source: str) -> Path:
