@@ -287,7 +287,7 @@ def dev(
         raise CommandError(f"writing the types failed: {_describe_error(exc, config.root)}") from None
     watcher = SourceWatcher(config.root, session.regenerate, ignored=[out_path] if out_path is not None else [])
     watcher.start()  # before saying "serving", so that every save after that line is seen
-    url = url_of(sock)
+    url = url_of(sock, loaded.app.endpoint.path)
     click.echo(f"pyrpc dev: {config.distribution} mode, watching {config.root}")
     if chosen is not None and out_path is not None:
         click.echo(f"pyrpc dev: {chosen.name} client in {out_path}")
@@ -541,7 +541,8 @@ def serve(host: str, port: int, workers: int) -> None:
     from .serve import run_asgi, run_wsgi, url_of
 
     sock = _bind(host, port)
-    click.echo(f"pyrpc serve: {config.framework} at {url_of(sock)}" + (f", {workers} workers" if workers > 1 else ""))
+    url = url_of(sock, loaded.endpoint.path)  # where the app serves it, not where pyRPC would
+    click.echo(f"pyrpc serve: {config.framework} at {url}" + (f", {workers} workers" if workers > 1 else ""))
     os.environ[CONFIG_ENV] = str(config.path)
     if interface == "asgi":
         run_asgi(loaded.app, sock, workers=workers, app_factory=f"{__name__}:app_from_environment")

@@ -125,6 +125,21 @@ def test_serve_answers_over_http(tmp_path: Path, start: Any) -> None:
         assert client.users.get(7) == {"id": 7, "name": "Ada"}
 
 
+def test_serve_prints_where_the_app_serves_the_endpoint(tmp_path: Path, start: Any) -> None:
+    (tmp_path / "main.py").write_text(
+        "from fastapi import FastAPI\n\nimport pyrpc_fastapi\nfrom pyrpc_core import Registry\n\n"
+        "api = Registry()\n\n\n@api.rpc\ndef ping() -> str:\n    return 'pong'\n\n\n"
+        "app = FastAPI()\npyrpc_fastapi.mount(app, api, path='/api/rpc')\n"
+    )
+    config = {"version": 1, "framework": "fastapi", "entrypoint": "main"}
+    (tmp_path / "pyrpc.json").write_text(json.dumps({**config, "client_root": "web", "distribution": "server"}))
+    server = start(["serve", "--port", "0"], tmp_path)
+    url = server.wait_for(r"pyrpc serve: fastapi at (http://\S+)").group(1)
+    assert url.endswith("/api/rpc")
+    with RPCClient(url) as client:
+        assert client.ping() == "pong"
+
+
 def test_serve_with_worker_processes(tmp_path: Path, start: Any) -> None:
     root = project(tmp_path)
     server = start(["serve", "--port", "0", "--workers", "2"], root)
