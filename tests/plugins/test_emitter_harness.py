@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,8 @@ from pyrpc_ts.emit import generate as generate_typescript
 
 
 class TestTypeScriptEmitter(EmitterHarness):
+    snapshot_dir = Path(__file__).parent / "snapshots" / "typescript"
+
     @pytest.fixture(scope="class")
     @classmethod
     def emitter(cls) -> Emitter:
