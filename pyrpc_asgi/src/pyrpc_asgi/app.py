@@ -90,9 +90,12 @@ def _route_path(scope: Scope) -> str:
     return path
 
 
+_KEYS = {name: name.encode("latin-1") for name in ("content-type", "content-length", "origin")}
+
+
 def _header(headers: list[tuple[bytes, bytes]], name: str) -> str | None:
     """The value of header ``name`` (lower-case), or None."""
-    key = name.encode("latin-1")
+    key = _KEYS.get(name) or name.encode("latin-1")
     for header, value in headers:
         if header == key:
             return value.decode("latin-1")

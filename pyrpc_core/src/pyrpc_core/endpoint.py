@@ -273,7 +273,9 @@ class Endpoint:
             cors = self.cors.headers_for(origin)
         if method == "POST":
             content_type = header("content-type")
-            if content_type is None or content_type.partition(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
+            if content_type != "application/json" and (  # the usual one, at once
+                content_type is None or content_type.partition(";")[0].strip().lower() not in JSON_CONTENT_TYPES
+            ):
                 return _with(_unsupported(content_type), cors)
             length = header("content-length")
             # isascii: "²".isdigit() is True too; more than 18 digits is over any limit (and int() may refuse it).
@@ -333,7 +335,10 @@ class Endpoint:
             assert task is not None
             self._clients.enter(task, disconnected)
         try:
-            if request.wants_body and self._overloaded():  # others came in while this body was read
+            limits = self.limits
+            if request.wants_body and (  # others came in while this body was read
+                self.in_flight > limits.max_in_flight or self.dispatcher.waiting >= limits.max_waiting
+            ):
                 return _with(_OVERLOADED, request.cors)
             if not request.wants_body:
                 try:

@@ -17,7 +17,7 @@ from werkzeug.exceptions import NotFound
 
 from pyrpc_core import Context, Headers, Registry
 from pyrpc_core import registry as default_registry
-from pyrpc_core.endpoint import NOT_FOUND, Endpoint, Options, Reply
+from pyrpc_core.endpoint import JSON_HEADERS, NOT_FOUND, Endpoint, Options, Reply
 from pyrpc_core.tooling.loading import find_framework_app
 
 if TYPE_CHECKING:
@@ -86,6 +86,8 @@ def _read_body(incoming: Request, limit: int) -> bytes | None:
 
 
 def _response(reply: Reply) -> Response:
+    if reply.headers is JSON_HEADERS:  # nearly every answer: werkzeug's own content type argument is its fast path
+        return Response(reply.body, status=reply.status, content_type="application/json")
     response = Response(reply.body, status=reply.status, headers=list(reply.headers))
     if not any(name == "content-type" for name, _ in reply.headers):
         del response.headers["Content-Type"]  # werkzeug's default text/html, on a reply that has no body
