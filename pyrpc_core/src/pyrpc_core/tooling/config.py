@@ -38,8 +38,6 @@ TYPES_FOLDER = Path("pyrpc", "types")
 """Where workspace mode writes the ``@pyrpc/types`` package, below the client project."""
 SNAPSHOT_FILE = Path("pyrpc", "schema.json")
 """Where workspace mode writes the schema snapshot, below the client project."""
-# Where the package manager links the types package (from "@pyrpc/types": "file:pyrpc/types").
-TYPES_PACKAGE = Path("node_modules", "@pyrpc", "types")
 
 Distribution = Literal["workspace", "server"]
 

@@ -37,7 +37,7 @@ from ..registry import Guard, Registry
 from ..registry import registry as default_registry
 from .config import Config, ConfigError
 from .imports import Graph, StaticImports, dependency_graph, dependency_order, file_stat, importers, reachable
-from .loading import LoadedApp, LoadError, import_entrypoint, load_app, module_registry
+from .loading import LoadedApp, LoadError, load_app
 from .watch import in_project
 
 ToolingError = (LoadError, ConfigError, PluginError)
@@ -55,18 +55,6 @@ class Loaded:
     app: LoadedApp
     registry: Registry
     schema: dict[str, Any]
-
-
-def find_registry(module: ModuleType, attr: str = "") -> Registry:
-    """The registry an entrypoint serves: ``module:attr`` naming a ``Registry``, else ``module_registry``."""
-    named = getattr(module, attr, None) if attr else None
-    return named if isinstance(named, Registry) else module_registry(module)
-
-
-def load_registry(entrypoint: str, root: Path) -> Registry:
-    """Import ``entrypoint`` (``module`` or ``module:attr``) from ``root`` and find its registry."""
-    module_name, _, attr = entrypoint.partition(":")
-    return find_registry(import_entrypoint(module_name, str(root)), attr)
 
 
 class _Fallback(Exception):
