@@ -46,7 +46,7 @@ class RpcApp:
             return  # websockets are not served; the server closes the connection
         endpoint = self.endpoint
         headers = scope["headers"]
-        step = endpoint.receive(scope["method"], _route_path(scope), lambda name: _header(headers, name))
+        step = endpoint.receive(scope["method"], route_path(scope), lambda name: _header(headers, name))
         if isinstance(step, Reply):
             await _send(send, step)
             return
@@ -81,7 +81,7 @@ def create_app(registry: Registry | None = None, path: str = "/rpc", **options: 
     return RpcApp(registry, path, **options)
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path below the app's mount point (``root_path``: a Starlette Mount, ``--root-path``)."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")

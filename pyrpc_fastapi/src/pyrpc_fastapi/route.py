@@ -13,9 +13,12 @@ from types import ModuleType
 from typing import Any, Unpack
 
 from fastapi import FastAPI, Request
+from starlette.middleware import Middleware
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pyrpc_asgi import RpcApp
+from pyrpc_asgi.app import route_path
 from pyrpc_core import Context, Headers, Registry
 from pyrpc_core.endpoint import Endpoint, Options
 from pyrpc_core.tooling.loading import find_framework_app
@@ -39,7 +42,36 @@ def mount(app: FastAPI, registry: Registry | None = None, path: str = "/rpc", **
     app.router.routes.append(Route(path, endpoint=endpoint, name=f"pyrpc:{path}"))
     mounts[path] = endpoint.endpoint
     app.state.pyrpc = mounts
+    shortcuts: dict[str, RpcApp] | None = getattr(app.state, "pyrpc_apps", None)
+    if shortcuts is None and app.middleware_stack is None:  # not serving yet: the stack is still to be built
+        shortcuts = app.state.pyrpc_apps = {}
+        # The innermost of the app's own middleware (add_middleware puts later ones outside it).
+        app.user_middleware.append(Middleware(_Shortcut, apps=shortcuts))
+    if shortcuts is not None:
+        shortcuts[path] = endpoint
     return endpoint.endpoint
+
+
+class _Shortcut:
+    """Requests for pyRPC's paths go from the app's middleware to the endpoint straight.
+
+    The app's own middleware still wraps every call, as it wraps every route; what is skipped
+    is FastAPI's routing and its exception and exit-stack middleware, which cost more than the
+    call itself and do nothing for an endpoint that answers every error itself. The route
+    stays, for an app whose middleware stack was built before the mount.
+    """
+
+    def __init__(self, app: ASGIApp, apps: dict[str, RpcApp]) -> None:
+        self.app = app
+        self.apps = apps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            target = self.apps.get(route_path(scope))
+            if target is not None:
+                await target(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(registry: Registry | None = None, path: str = "/rpc", **options: Unpack[Options]) -> FastAPI:
