@@ -137,6 +137,15 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 async def _send(send: Send, reply: Reply, request: Accepted | None = None) -> None:
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers]
+    if reply.stream is not None:  # a streaming procedure: each event as it comes
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        try:
+            async for chunk in reply.stream:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            await reply.stream.aclose()
+        await send({"type": "http.response.body", "body": b""})
+        return
     if reply.status != 204:  # a 204 has no body, and says nothing of its length (RFC 9110, 8.6)
         headers.append((b"content-length", b"%d" % len(reply.body)))
     if reply.close:

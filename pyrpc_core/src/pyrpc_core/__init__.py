@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .plugins import Adapter, Emitter, Lazy, PluginError, get_plugin_manager, hookimpl
     from .procedure import Procedure
     from .schema import build_schema
+    from .stream import tracked
 
 _LAZY = {
     "AnnotationWarning": "errors",
@@ -39,6 +40,7 @@ _LAZY = {
     "hookimpl": "plugins",
     "Procedure": "procedure",
     "build_schema": "schema",
+    "tracked": "stream",
 }
 
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "hookimpl",
     "registry",
     "rpc",
+    "tracked",
 ]
 
 __version__ = "2.0.0"

@@ -51,3 +51,9 @@ class Context:
     headers: Headers = field(default_factory=Headers)
     client: tuple[str, int] | None = None
     state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def last_event_id(self) -> str | None:
+        """For a streaming procedure called again after a dropped connection: the id of the last
+        item the client received (its ``Last-Event-ID``), to resume after it; None on a first call."""
+        return self.headers.get("last-event-id")

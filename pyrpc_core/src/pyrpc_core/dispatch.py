@@ -24,7 +24,7 @@ import logging
 import secrets
 import threading
 import traceback
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -39,6 +39,7 @@ from .errors import (
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
     PARSE_ERROR,
+    STREAM_ONLY,
     TIMEOUT,
     RpcError,
     exits_as_errors,
@@ -153,6 +154,29 @@ class Dispatcher:
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
             return self.internal_error(_NULL, exc, "dispatching a request failed")
 
+    async def open_stream(self, body: bytes, context: ContextSource = None) -> StreamCall | bytes | None:
+        """``dispatch`` for a client that takes ``text/event-stream``: a single call of a streaming
+        procedure that passes every check and the guards is a ``StreamCall`` to run; anything
+        else is answered as ``dispatch`` answers it."""
+        try:
+            checked, is_batch = self._check_body(body, _LazyContext(context), streams=True)
+            item = checked[0]
+            if is_batch:
+                answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
+                return _join(_merge(checked, answers))
+            if not isinstance(item, _Call):
+                return item
+            if not item.procedure.is_stream:
+                return await self._answer(item)
+            try:
+                if self.registry.guards:
+                    await self._guard(item.procedure, item.context)
+            except (Exception, SystemExit) as exc:
+                return self._failure(item, exc)
+            return StreamCall(self, item)
+        except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
+            return self.internal_error(_NULL, exc, "dispatching a request failed")
+
     def dispatch_sync(self, body: bytes, context: ContextSource = None) -> bytes | None:
         """Answer ``body`` from a worker thread (WSGI): sync procedures run right here.
 
@@ -182,7 +206,7 @@ class Dispatcher:
 
     # -- checking ------------------------------------------------------------------------
 
-    def _check_body(self, body: bytes, context: _LazyContext) -> tuple[list[_Checked], bool]:
+    def _check_body(self, body: bytes, context: _LazyContext, streams: bool = False) -> tuple[list[_Checked], bool]:
         limits = self.limits
         if len(body) > limits.max_body_bytes:  # adapters refuse earlier, with 413; this is for direct callers
             return [self._limit_error("max_body_bytes")], False
@@ -206,14 +230,18 @@ class Dispatcher:
             return [self._check(item, context) for item in payload], True
         if scan and (excess := limits.excess(payload)):
             return [self._limit_error(excess)], False
-        return [self._check(payload, context)], False
+        return [self._check(payload, context, streams)], False
 
     def _limit_error(self, name: str) -> bytes:
         error = limit_error(self.limits, name)
         return _error(_NULL, error["code"], error["message"], error["data"])
 
-    def _check(self, request: Any, context: _LazyContext) -> _Checked:
-        """Check one request object against the specification and the procedure's params."""
+    def _check(self, request: Any, context: _LazyContext, streams: bool = False) -> _Checked:
+        """Check one request object against the specification and the procedure's params.
+
+        A streaming procedure is only called with ``streams`` (a single request whose client
+        takes ``text/event-stream``); otherwise it is answered ``STREAM_ONLY``, never run.
+        """
         if not isinstance(request, dict):
             return _error(_NULL, INVALID_REQUEST, "Invalid Request", "a request must be a JSON object")
         is_notification = "id" not in request
@@ -233,6 +261,9 @@ class Dispatcher:
         procedure = self.registry.get(method)
         if procedure is None:
             return None if is_notification else _error(id_json, METHOD_NOT_FOUND, "Method not found", method)
+        if procedure.is_stream and (is_notification or not streams):
+            message = f"Stream: {method} streams its results; call it alone, with Accept: text/event-stream"
+            return None if is_notification else _error(id_json, STREAM_ONLY, message)
         try:
             args, kwargs = procedure.validate_params(params)
             if procedure.context_param is not None:
@@ -489,6 +520,53 @@ class Dispatcher:
             if self._loop is None:
                 self._loop = _LoopThread()
             return self._loop
+
+
+class StreamCall:
+    """A checked call of a streaming procedure, its guards passed: ``items()`` runs it.
+
+    ``pyrpc_core.stream`` turns it into Server-Sent Events: ``encode`` gives an item's JSON,
+    ``failure`` the JSON-RPC error answer of an exception the procedure raised.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, call: _Call) -> None:
+        self._dispatcher = dispatcher
+        self._call = call
+        self.procedure = call.procedure
+        self.id_json = call.id or _NULL
+
+    @property
+    def context(self) -> Context:
+        return self._call.context.get()
+
+    async def items(self) -> AsyncGenerator[Any, None]:
+        """The procedure's items as it yields them; a sync generator runs in worker threads.
+
+        Closing this iterator (``aclose``, as ``async for`` does when it is left) closes the
+        procedure's generator: its ``finally`` runs.
+        """
+        call = self._call
+        generator = call.procedure.func(*call.args, **call.kwargs)
+        if call.procedure.is_async:
+            try:
+                async for item in generator:
+                    yield item
+            finally:
+                await generator.aclose()
+            return
+        end = object()
+        try:
+            while (item := await self._dispatcher._in_thread(next, generator, end)) is not end:
+                yield item
+        finally:
+            await self._dispatcher._in_thread(generator.close)
+
+    def encode(self, item: Any) -> bytes:
+        return self.procedure.serialize_result(item)
+
+    def failure(self, exc: BaseException) -> bytes:
+        answer = self._dispatcher._failure(self._call, exc)
+        return answer if answer is not None else b"null"
 
 
 class _LoopThread:

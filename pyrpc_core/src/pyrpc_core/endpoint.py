@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, overload
 
 from pydantic_core import to_json
 
-from .dispatch import ContextSource, Dispatcher
+from . import stream as sse
+from .dispatch import ContextSource, Dispatcher, StreamCall
 from .errors import INVALID_REQUEST, OVERLOADED, RpcError
 from .limits import Limits, limit_error
 from .procedure import Procedure
@@ -83,6 +84,8 @@ class Reply(NamedTuple):
     body: bytes
     headers: tuple[tuple[str, str], ...] = JSON_HEADERS
     close: bool = False
+    stream: AsyncGenerator[bytes, None] | None = None
+    """A streaming procedure's events (``body`` is empty): send each chunk as it comes, then end the body."""
 
 
 NOT_FOUND = Reply(404, b'{"detail":"Not Found"}')
@@ -108,6 +111,8 @@ class Accepted(NamedTuple):
     """``HEAD``: send the reply's headers and no body."""
     cors: tuple[tuple[str, str], ...] = ()
     """Headers ``respond`` adds to the reply (CORS, for an allowed origin)."""
+    stream: bool = False
+    """The client takes ``text/event-stream``: a streaming procedure's items go out as they come."""
 
 
 _CALL = Accepted(wants_body=True)
@@ -251,6 +256,8 @@ class Endpoint:
         self._schema: tuple[int, bytes] | None = None
         self.in_flight = 0
         """Requests being answered now (``Limits.max_in_flight``)."""
+        self.streams = 0
+        """Streams being sent now (``Limits.max_streams``)."""
         self._in_flight_lock = threading.Lock()  # respond_sync runs in many threads
         self._clients = _Clients()
 
@@ -288,6 +295,9 @@ class Endpoint:
                 return _with(self._too_large, cors)
             if self.in_flight >= self.limits.max_in_flight or self.dispatcher.waiting >= self.limits.max_waiting:
                 return _with(_OVERLOADED, cors)  # at once, before the body: a queue that only grows helps nobody
+            accept = header("accept")
+            if accept is not None and "text/event-stream" in accept:
+                return Accepted(wants_body=True, cors=cors, stream=True)
             return Accepted(wants_body=True, cors=cors) if cors else _CALL
         if method == "GET" or method == "HEAD":
             if not self.introspection:
@@ -348,6 +358,14 @@ class Endpoint:
                     reply = self._introspection_failure(exc)
             elif body is None:
                 reply = self._too_large
+            elif request.stream:
+                opened = await self.dispatcher.open_stream(body, context)
+                if isinstance(opened, StreamCall):
+                    if self.streams >= limits.max_streams:
+                        return _with(_OVERLOADED, request.cors)
+                    events = self._stream(opened, disconnected)
+                    return Reply(200, b"", sse.HEADERS + request.cors, stream=events)
+                reply = _NO_CONTENT if opened is None else Reply(200, opened)
             else:
                 answer = await self.dispatcher.dispatch(body, context)
                 reply = _NO_CONTENT if answer is None else Reply(200, answer)
@@ -360,6 +378,28 @@ class Endpoint:
         finally:
             self.in_flight -= 1
             if task is not None:
+                self._clients.leave(task)
+
+    async def _stream(
+        self, stream: StreamCall, disconnected: Callable[[], Awaitable[bool]] | None
+    ) -> AsyncGenerator[bytes, None]:
+        """A stream's events, counted (``Limits.max_streams``) and watched for the client leaving."""
+        self.streams += 1
+        task = asyncio.current_task()
+        if disconnected is not None and task is not None:
+            self._clients.enter(task, disconnected)
+        events = sse.events(stream, seconds=self.limits.stream_seconds)
+        try:
+            async for chunk in events:
+                yield chunk
+        except asyncio.CancelledError:
+            if task is None or not self._clients.gone(task):
+                raise
+            task.uncancel()  # the client left: the procedure was stopped, and there is no one to tell
+        finally:
+            await events.aclose()
+            self.streams -= 1
+            if disconnected is not None and task is not None:
                 self._clients.leave(task)
 
     def respond_sync(self, request: Accepted, body: bytes | None, context: ContextSource = None) -> Reply:

@@ -19,6 +19,8 @@ TIMEOUT = -32001
 """A call ran past its deadline (``@rpc(timeout=...)`` or ``Limits.timeout``); ``data``: ``{"timeout": seconds}``."""
 OVERLOADED = -32002
 """The server has too much in hand (``Limits.max_in_flight``, ``max_waiting``): HTTP 503 with ``Retry-After``."""
+STREAM_ONLY = -32003
+"""A streaming procedure called as a plain call (in a batch, or without ``Accept: text/event-stream``)."""
 
 
 class RpcError(Exception):

@@ -44,7 +44,10 @@ class Limits:
       thread runs on until the function returns;
     - ``max_in_flight``: requests one endpoint answers at once (1000); more get 503;
     - ``max_waiting``: sync calls waiting for a worker thread (1000); more get 503;
-    - ``threads``: the worker threads that run sync procedures under ASGI (40).
+    - ``threads``: the worker threads that run sync procedures under ASGI (40);
+    - ``max_streams``: streams one endpoint sends at once (100); more get 503;
+    - ``stream_seconds``: how long a stream may last, in seconds (None: as long as it yields);
+      past it the stream ends with a -32001 error event.
     """
 
     max_body_bytes: int = 4 * 1024 * 1024
@@ -55,15 +58,26 @@ class Limits:
     max_in_flight: int = 1000
     max_waiting: int = 1000
     threads: int = 40
+    max_streams: int = 100
+    stream_seconds: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_batch", "max_depth", "max_string", "max_in_flight", "threads"):
+        for name in (
+            "max_body_bytes",
+            "max_batch",
+            "max_depth",
+            "max_string",
+            "max_in_flight",
+            "threads",
+            "max_streams",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Limits.{name} must be a positive integer, not {value!r}")
         if isinstance(self.max_waiting, bool) or not isinstance(self.max_waiting, int) or self.max_waiting < 0:
             raise ValueError(f"Limits.max_waiting must be an integer of 0 or more, not {self.max_waiting!r}")
         check_timeout(self.timeout, "Limits.timeout")
+        check_timeout(self.stream_seconds, "Limits.stream_seconds")
 
     def may_exceed(self, body: bytes) -> bool:
         """Whether ``body`` might break ``max_depth`` or ``max_string`` (then walk it with ``excess``).

@@ -7,6 +7,7 @@ dispatcher only ever calls the prepared validators and serializers.
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import os
 import re
@@ -69,6 +70,9 @@ class Procedure:
     """The parameter annotated ``Context``, filled by the dispatcher and never on the wire."""
     params_model: type[BaseModel]
     result_adapter: TypeAdapter[Any]
+    """The result's type; of a streaming procedure, the type of each item."""
+    is_stream: bool = False
+    """A generator function: each item it yields reaches the client as it comes (see ``stream.py``)."""
     timeout: float | None = None
     """Seconds a call may take, guards included (``@rpc(timeout=...)``); None: the endpoint's ``Limits.timeout``."""
     idempotent: bool = False
@@ -128,10 +132,14 @@ class Procedure:
         except Exception as exc:
             suspects = [(f"parameter {param!r}", hints.get(param, Any)) for param in param_names]
             raise _unsupported(func, suspects, exc) from exc
+        is_stream = inspect.isasyncgenfunction(func) or inspect.isgeneratorfunction(func)
+        result = hints.get("return", Any)
+        if is_stream:  # a generator: each item is a result, of the type its annotation iterates over
+            result = _item_type(func, result)
         try:
-            result_adapter: TypeAdapter[Any] = TypeAdapter(hints.get("return", Any))
+            result_adapter: TypeAdapter[Any] = TypeAdapter(result)
         except Exception as exc:
-            raise _unsupported(func, [("the result", hints["return"])], exc) from exc
+            raise _unsupported(func, [("the result", result)], exc) from exc
         if unannotated or "return" not in hints:
             _warn_unannotated(func, procedure_name, unannotated, "return" not in hints)
 
@@ -139,7 +147,8 @@ class Procedure:
             name=procedure_name,
             func=func,
             doc=inspect.getdoc(func),
-            is_async=inspect.iscoroutinefunction(func),
+            is_async=inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func),
+            is_stream=is_stream,
             param_names=tuple(param_names),
             positional_only=tuple(positional_only),
             context_param=context_param,
@@ -293,3 +302,25 @@ def _warn_unannotated(func: Callable[..., Any], procedure: str, params: Sequence
             registry=module_globals.setdefault("__warningregistry__", {}),
             module_globals=module_globals,
         )
+
+
+_STREAMS = {
+    collections.abc.AsyncIterator,
+    collections.abc.AsyncIterable,
+    collections.abc.AsyncGenerator,
+    collections.abc.Iterator,
+    collections.abc.Iterable,
+    collections.abc.Generator,
+}
+
+
+def _item_type(func: Callable[..., Any], annotation: Any) -> Any:
+    """``T`` of a generator's ``-> AsyncIterator[T]`` (or ``Iterator[T]``, ``AsyncGenerator[T, None]``...)."""
+    if annotation is Any:
+        return Any
+    if typing.get_origin(annotation) in _STREAMS and typing.get_args(annotation):
+        return typing.get_args(annotation)[0]
+    raise RegistrationError(
+        f"{_describe(func)} is a generator, so it streams: annotate its result as the items it yields, "
+        f"e.g. -> AsyncIterator[Step] (or Iterator[Step]), not {annotation!r}"
+    )

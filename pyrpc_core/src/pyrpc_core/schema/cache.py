@@ -236,6 +236,8 @@ class SchemaCache:
             entry = {"name": procedure.name, "doc": procedure.doc, "params": params, "result": result}
             if procedure.idempotent:  # only when true: documents of procedures without it stay as they were
                 entry["idempotent"] = True
+            if procedure.is_stream:  # a generator: ``result`` is the type of each item it sends
+                entry["stream"] = True
             piece.entry = (ref_names, inlined, entry)
         return piece.entry[2]
 

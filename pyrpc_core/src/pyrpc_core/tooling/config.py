@@ -66,6 +66,8 @@ def file_model() -> type[BaseModel]:
         max_in_flight: int | None = None
         max_waiting: int | None = None
         threads: int | None = None
+        max_streams: int | None = None
+        stream_seconds: float | None = None
 
     class CorsFile(BaseModel):
         model_config = strict
