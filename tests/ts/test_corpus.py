@@ -33,7 +33,7 @@ def _zoo_json() -> str:
 
 
 def test_corpus_has_the_cases() -> None:
-    assert {"zoo", "odd", "empty", "numbers", "names", "text", "deep"} <= set(CASES)
+    assert {"zoo", "odd", "empty", "numbers", "names", "text", "deep", "meta", "stream"} <= set(CASES)
 
 
 def test_zoo_schema_is_current() -> None:

@@ -23,6 +23,7 @@ from .tsc_project import Diagnostic, run_tsc, write_project
 
 HEADER = """\
 import type { Employee, Page_User, Pet, Procedures, Stamps, TreeNode, Types, User, UserInput } from "@pyrpc/types";
+import type { Step } from "@pyrpc/types";
 import { Color, Priority, meta, procedures } from "@pyrpc/types";
 
 declare const client: Types;
@@ -175,6 +176,30 @@ export function byName(): void {
   const idempotent: readonly string[] = meta.idempotent;
   void [params, result, names, first, kw, args, purge, maxBatch, idempotent];
 }
+
+export async function streams(): Promise<void> {
+  // A generator in Python: an AsyncIterable of its items, ended early with break.
+  for await (const step of client.progress("job")) {
+    const done: number = step.done;
+    const note: string | null = step.note;
+    if (done === step.of) break;
+    void note;
+  }
+  await client.progress("job", 0.1);
+  const iterator = client.users.watch(null)[Symbol.asyncIterator]();
+  const next = await iterator.next();
+  if (!next.done) {
+    const watched: User = next.value;
+    void watched;
+  }
+  await iterator.return?.();
+  const item: Procedures["progress"]["result"] = { done: 1, of: 2, note: null };
+  const step: Step = item;
+  const flag: true = true satisfies Procedures["users.watch"]["stream"];
+  const args: Procedures["progress"]["args"] = ["job"];
+  const streams: readonly string[] = meta.streams;
+  void [step, flag, args, streams];
+}
 """
 )
 
@@ -207,6 +232,11 @@ BAD: dict[str, tuple[str, str]] = {
     "by_position_args_short": ('const p: Procedures["add"]["args"] = [1];', "TS2322"),
     "meta_is_readonly": ("meta.idempotent.push('x');", "TS2339"),
     "output_is_not_input": ("await client.tree({ children: [] });", "TS2741"),
+    "stream_item_wrong_type": ('for await (const s of client.progress("j")) { const n: string = s.done; }', "TS2322"),
+    "stream_is_not_a_promise": ('(await client.progress("j")).done;', "TS2339"),
+    "stream_wrong_argument": ("client.progress(1);", "TS2345"),
+    "call_is_not_iterable": ("for await (const n of client.add(1, 2)) void n;", "TS2504"),
+    "plain_call_has_no_stream_flag": ('const f: Procedures["add"]["stream"] = true;', "TS2339"),
 }
 
 ODD_USE = """\
@@ -299,7 +329,7 @@ def test_runtime_module_loads_in_node(project: Path) -> None:
         'import * as m from "@pyrpc/types";'
         "console.log(JSON.stringify({color: m.Color, priority: m.Priority, procedures: m.procedures,"
         " meta: m.meta, frozen: Object.isFrozen(m.Color) && Object.isFrozen(m.procedures)"
-        " && Object.isFrozen(m.meta) && Object.isFrozen(m.meta.idempotent)}));"
+        " && Object.isFrozen(m.meta) && Object.isFrozen(m.meta.idempotent) && Object.isFrozen(m.meta.streams)}));"
     )
     completed = subprocess.run(
         ["node", "--input-type=module", "-e", script],
@@ -315,5 +345,10 @@ def test_runtime_module_loads_in_node(project: Path) -> None:
     assert loaded["procedures"][:3] == ["add", "admin.users.purge", "anything"]
     assert "users.get" in loaded["procedures"]
     # The zoo's document comes from the registry, without an endpoint's limits.
-    assert loaded["meta"] == {"maxBatch": None, "maxBodyBytes": None, "idempotent": ["users.get"]}
+    assert loaded["meta"] == {
+        "maxBatch": None,
+        "maxBodyBytes": None,
+        "idempotent": ["users.get"],
+        "streams": ["progress", "users.watch"],
+    }
     assert loaded["frozen"] is True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum, StrEnum
@@ -118,6 +119,15 @@ class Movie(TypedDict):
 class Options(TypedDict, total=False):
     verbose: bool
     level: int
+
+
+# -- streams: a generator's items ------------------------------------------------------------
+class Step(BaseModel):
+    """One step of a job."""
+
+    done: int
+    of: int
+    note: str | None = None
 
 
 # -- scalars as their JSON -------------------------------------------------------------------
@@ -261,6 +271,16 @@ def zoo_registry() -> Registry:
         Second paragraph.
         """
         return code
+
+    @rpc
+    async def progress(job: str, every: float = 0.5) -> AsyncIterator[Step]:
+        """A streaming procedure: its items reach ``for await``."""
+        yield Step(done=1, of=1)
+
+    @rpc(name="users.watch")
+    def watch_users(since: int | None = None) -> Iterator[User]:
+        """A sync generator, in a namespace."""
+        yield from ()
 
     return registry
 

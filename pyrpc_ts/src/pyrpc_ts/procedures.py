@@ -2,9 +2,11 @@
 
 ``Types`` is what ``createClient<Types>()`` exposes: ``users.get`` becomes
 ``client.users.get(id)``, parameters by position in declaration order (the order the server
-accepts by-position params in), trailing optional ones optional, results as ``Promise<R>``.
+accepts by-position params in), trailing optional ones optional, results as ``Promise<R>``, and a
+streaming procedure's (``"stream": true``, a generator in Python) as ``AsyncIterable<Item>``.
 ``Procedures`` lists the same procedures flat by wire name with their params as one object
-(``params``) and by position (``args``), for calls by wire name (``client.$call``) and batches.
+(``params``) and by position (``args``), for calls by wire name (``client.$call``) and batches;
+a streaming procedure's entry says ``stream: true`` (its ``result`` is the type of each item).
 Each procedure's text is built alone (``procedure_text``), so ``emit`` can keep it between
 calls while the procedure does not change.
 """
@@ -110,7 +112,8 @@ def procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper) -> Proced
     key = property_key(segments[-1])
     sig = signature(wire_name, procedure, mapper, indent)
     doc = jsdoc.block(list(sig.doc_lines), indent)
-    call = f"({sig.parameters}): Promise<{sig.result}>;\n"
+    returns = "AsyncIterable" if is_stream(procedure) else "Promise"
+    call = f"({sig.parameters}): {returns}<{sig.result}>;\n"
     return ProcedureText(
         leaf=f"{doc}{indent}{key}{call}",
         callable_head=f"{doc}{indent}{key}: {{\n{indent}{INDENT}{call}",
@@ -119,11 +122,18 @@ def procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper) -> Proced
     )
 
 
+def is_stream(procedure: Any) -> bool:
+    """Whether the entry is a streaming procedure's: ``"stream": true`` (only ``true`` counts)."""
+    return isinstance(procedure, Mapping) and procedure.get("stream") is True
+
+
 def _flat_member(wire_name: str, procedure: Mapping[str, Any], mapper: TypeMapper) -> str:
-    """The member of ``Procedures``: wire name to ``{ params; args; result }``.
+    """The member of ``Procedures``: wire name to ``{ params; args; result }`` (and ``stream: true``).
 
     ``params`` are the params by name (one object), ``args`` the same by position (a labelled
-    tuple, the signature's parameters), so that a call by wire name is typed either way.
+    tuple, the signature's parameters), so that a call by wire name is typed either way. A
+    streaming procedure's ``result`` is its item type, and ``stream: true`` says so, which the
+    client's typed ``$call`` and ``$stream`` tell apart.
     """
     inner = INDENT * 2
     params_type = mapper.map(procedure.get("params", True), inner).text
@@ -131,9 +141,10 @@ def _flat_member(wire_name: str, procedure: Mapping[str, Any], mapper: TypeMappe
         params_type = "{ [key: string]: never }"
     args = signature(wire_name, procedure, mapper, inner).parameters
     result = mapper.map(procedure.get("result", True), inner).text
+    stream = f"{inner}stream: true;\n" if is_stream(procedure) else ""
     return (
         f"{INDENT}{property_key(wire_name)}: {{\n{inner}params: {params_type};\n{inner}args: [{args}];\n"
-        f"{inner}result: {result};\n{INDENT}}};\n"
+        f"{inner}result: {result};\n{stream}{INDENT}}};\n"
     )
 
 

@@ -12,7 +12,7 @@ const corpus = fileURLToPath(new URL("../../../../tests/corpus/", import.meta.ur
 const cases = readdirSync(corpus).filter((name) => existsSync(`${corpus}${name}/schema.json`)).sort();
 
 test("the corpus is there", () => {
-  for (const name of ["zoo", "odd", "empty", "numbers", "names", "text", "deep"]) assert.ok(cases.includes(name), name);
+  for (const name of ["zoo", "odd", "empty", "numbers", "names", "text", "deep", "meta", "stream"]) assert.ok(cases.includes(name), name);
 });
 
 for (const name of cases) {

@@ -57,7 +57,7 @@ describe("pyrpc generate", () => {
     const result = await generate(root);
     assert.equal(result.code, 0, result.err.join("\n"));
     assert.deepEqual(result.out, [
-      `pyrpc: 23 procedures from ${path.join(root, "pyrpc/schema.json")} -> ${types(root)} (3 files updated)`,
+      `pyrpc: 25 procedures from ${path.join(root, "pyrpc/schema.json")} -> ${types(root)} (3 files updated)`,
       `pyrpc: added "@pyrpc/types": "file:pyrpc/types" to the dependencies in ${path.join(root, "package.json")}; run 'npm install' once so package-lock.json records it ('npm ci' refuses a lock file out of step)`,
     ]);
     for (const [name, text] of Object.entries(generateFromText(zooSchema))) {
@@ -69,7 +69,7 @@ describe("pyrpc generate", () => {
     assert.equal(fs.readlinkSync(link(root)), "../../pyrpc/types");
 
     const again = await generate(root);
-    assert.deepEqual(again.out, [`pyrpc: 23 procedures from ${path.join(root, "pyrpc/schema.json")} -> ${types(root)} (already up to date)`]);
+    assert.deepEqual(again.out, [`pyrpc: 25 procedures from ${path.join(root, "pyrpc/schema.json")} -> ${types(root)} (already up to date)`]);
   });
 
   test("a changed snapshot shows through the link at once", async () => {

@@ -69,7 +69,7 @@ describe("pyrpc sync", () => {
     const real = fs.realpathSync(root);
     assert.equal(
       result.out[0],
-      `pyrpc: 23 procedures from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (3 files updated; schema snapshot pyrpc/schema.json updated)`,
+      `pyrpc: 25 procedures from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (3 files updated; schema snapshot pyrpc/schema.json updated)`,
     );
     assert.equal(
       result.out[1],
@@ -93,7 +93,7 @@ describe("pyrpc sync", () => {
     await new Promise((r) => setTimeout(r, 20));
     const again = await run(["sync", "--url", `${base}/rpc`], root);
     assert.equal(again.code, 0);
-    assert.deepEqual(again.out, [`pyrpc: 23 procedures from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (already up to date)`]);
+    assert.deepEqual(again.out, [`pyrpc: 25 procedures from ${base}/rpc -> ${path.join(real, "pyrpc/types")} (already up to date)`]);
     assert.deepEqual(mtimes(files), before);
   });
 

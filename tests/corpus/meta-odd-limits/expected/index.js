@@ -6,4 +6,5 @@ export const meta = Object.freeze({
   maxBatch: null,
   maxBodyBytes: 123456789012345678901234567890,
   idempotent: Object.freeze(["add"]),
+  streams: Object.freeze([]),
 });

@@ -11,4 +11,5 @@ export const meta = Object.freeze({
   maxBatch: 1000,
   maxBodyBytes: 4194304,
   idempotent: Object.freeze(["a.ping", "spread", "users.get", "été.\"quoted\""]),
+  streams: Object.freeze([]),
 });

@@ -46,7 +46,10 @@ export interface Types {
   measure(ratio: number /* has a default, but later parameters are required */, big: number, tiny: number, huge: number /* has a default, but later parameters are required */, negzero: number /* has a default, but later parameters are required */, nan: number /* has a default, but later parameters are required */, inf: number /* has a default, but later parameters are required */, exact: 1000000000000000052504760255204420248704468581108159154915854115511802457988908195786371375080447864043704443832883878176942523235360430575644792184786706982848387200926575803737830233794788090059368953234970799945081119038967640880074652742780142494579258788820056842838115669472196386865459400540160, half: 2.5, whole: 3, neg: -1 | -1.5 | 0.1 | 1e-07, bool_max: [number], zero_float: [], false_max: [], sorted_default?: { [key: string]: unknown }, list_default?: unknown[]): Promise<Level>;
 }
 
-/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */
+/**
+ * Every procedure by wire name: its params by name (`params`) and by position (`args`), and its
+ * result; a streaming procedure's says `stream: true`, and its `result` is the type of each item.
+ */
 export interface Procedures {
   measure: {
     params: {
@@ -100,8 +103,9 @@ export declare const procedures: readonly ["measure"];
 
 /**
  * What the client needs at run time, from the schema: the server's limits (null when the
- * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to
- * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
+ * schema does not say), the procedures marked `@rpc(idempotent=True)`, which are safe to
+ * retry, and the streaming ones, whose calls the client iterates. Give it to the client:
+ * `createClient<Types, Procedures>({ url, meta })`.
  */
 export declare const meta: {
   /** The most calls in one batch (`limits.max_batch`). */
@@ -110,4 +114,6 @@ export declare const meta: {
   readonly maxBodyBytes: number | null;
   /** The wire names of the idempotent procedures, sorted. */
   readonly idempotent: readonly string[];
+  /** The wire names of the streaming procedures (generators), sorted: their calls are `AsyncIterable`s. */
+  readonly streams: readonly string[];
 };

@@ -27,4 +27,5 @@ export const meta = Object.freeze({
   maxBatch: null,
   maxBodyBytes: null,
   idempotent: Object.freeze([]),
+  streams: Object.freeze([]),
 });

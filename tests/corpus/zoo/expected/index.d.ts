@@ -145,6 +145,14 @@ export interface StampsInput {
   mail: string;
 }
 
+/** One step of a job. */
+export interface Step {
+  done: number;
+  of: number;
+  /** @default null */
+  note: string | null;
+}
+
 export interface TreeNode {
   value: number;
   /** @default [] */
@@ -293,6 +301,12 @@ export interface Types {
   org(department: DepartmentInput): Promise<Employee>;
   ping(): Promise<null>;
   points(page: Page_PointInput): Promise<Page_Point>;
+  /**
+   * A streaming procedure: its items reach ``for await``.
+   *
+   * @param every - default 0.5
+   */
+  progress(job: string, every?: number): AsyncIterable<Step>;
   /** @param factor - default 2.0 */
   scale(x: number, factor?: number): Promise<number>;
   shapes(size: SizeInput, movie: Movie, options: Options): Promise<Size>;
@@ -306,10 +320,19 @@ export interface Types {
     get(id: number): Promise<User>;
     /** @param page - default 1 */
     list(page?: number): Promise<Page_User>;
+    /**
+     * A sync generator, in a namespace.
+     *
+     * @param since - default null
+     */
+    watch(since?: number | null): AsyncIterable<User>;
   };
 }
 
-/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */
+/**
+ * Every procedure by wire name: its params by name (`params`) and by position (`args`), and its
+ * result; a streaming procedure's says `stream: true`, and its `result` is the type of each item.
+ */
 export interface Procedures {
   add: {
     params: { a: number; b: number };
@@ -431,6 +454,16 @@ export interface Procedures {
     args: [page: Page_PointInput];
     result: Page_Point;
   };
+  progress: {
+    params: {
+      job: string;
+      /** @default 0.5 */
+      every?: number;
+    };
+    args: [job: string, every?: number];
+    result: Step;
+    stream: true;
+  };
   scale: {
     params: {
       x: number;
@@ -478,15 +511,25 @@ export interface Procedures {
     args: [page?: number];
     result: Page_User;
   };
+  "users.watch": {
+    params: {
+      /** @default null */
+      since?: number | null;
+    };
+    args: [since?: number | null];
+    result: User;
+    stream: true;
+  };
 }
 
 /** The wire names of every procedure, sorted. */
-export declare const procedures: readonly ["add", "admin.users.purge", "anything", "collections", "described", "enums", "find", "get-thing", "greet", "keywords", "literals", "mappings", "org", "ping", "points", "scale", "shapes", "stamps", "tree", "unions", "users.create", "users.get", "users.list"];
+export declare const procedures: readonly ["add", "admin.users.purge", "anything", "collections", "described", "enums", "find", "get-thing", "greet", "keywords", "literals", "mappings", "org", "ping", "points", "progress", "scale", "shapes", "stamps", "tree", "unions", "users.create", "users.get", "users.list", "users.watch"];
 
 /**
  * What the client needs at run time, from the schema: the server's limits (null when the
- * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to
- * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
+ * schema does not say), the procedures marked `@rpc(idempotent=True)`, which are safe to
+ * retry, and the streaming ones, whose calls the client iterates. Give it to the client:
+ * `createClient<Types, Procedures>({ url, meta })`.
  */
 export declare const meta: {
   /** The most calls in one batch (`limits.max_batch`). */
@@ -495,4 +538,6 @@ export declare const meta: {
   readonly maxBodyBytes: number | null;
   /** The wire names of the idempotent procedures, sorted. */
   readonly idempotent: readonly string[];
+  /** The wire names of the streaming procedures (generators), sorted: their calls are `AsyncIterable`s. */
+  readonly streams: readonly string[];
 };

@@ -11,10 +11,11 @@ export const Priority = Object.freeze({
   HIGH: 2,
 });
 
-export const procedures = Object.freeze(["add", "admin.users.purge", "anything", "collections", "described", "enums", "find", "get-thing", "greet", "keywords", "literals", "mappings", "org", "ping", "points", "scale", "shapes", "stamps", "tree", "unions", "users.create", "users.get", "users.list"]);
+export const procedures = Object.freeze(["add", "admin.users.purge", "anything", "collections", "described", "enums", "find", "get-thing", "greet", "keywords", "literals", "mappings", "org", "ping", "points", "progress", "scale", "shapes", "stamps", "tree", "unions", "users.create", "users.get", "users.list", "users.watch"]);
 
 export const meta = Object.freeze({
   maxBatch: null,
   maxBodyBytes: null,
   idempotent: Object.freeze(["users.get"]),
+  streams: Object.freeze(["progress", "users.watch"]),
 });

@@ -71,7 +71,10 @@ export interface Types {
   };
 }
 
-/** Every procedure by wire name: its params by name (`params`) and by position (`args`), and its result. */
+/**
+ * Every procedure by wire name: its params by name (`params`) and by position (`args`), and its
+ * result; a streaming procedure's says `stream: true`, and its `result` is the type of each item.
+ */
 export interface Procedures {
   "todos.create": {
     params: {
@@ -116,8 +119,9 @@ export declare const procedures: readonly ["todos.create", "todos.list", "todos.
 
 /**
  * What the client needs at run time, from the schema: the server's limits (null when the
- * schema does not say) and the procedures marked `@rpc(idempotent=True)`, which are safe to
- * retry. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
+ * schema does not say), the procedures marked `@rpc(idempotent=True)`, which are safe to
+ * retry, and the streaming ones, whose calls the client iterates. Give it to the client:
+ * `createClient<Types, Procedures>({ url, meta })`.
  */
 export declare const meta: {
   /** The most calls in one batch (`limits.max_batch`). */
@@ -126,4 +130,6 @@ export declare const meta: {
   readonly maxBodyBytes: number | null;
   /** The wire names of the idempotent procedures, sorted. */
   readonly idempotent: readonly string[];
+  /** The wire names of the streaming procedures (generators), sorted: their calls are `AsyncIterable`s. */
+  readonly streams: readonly string[];
 };

@@ -12,4 +12,5 @@ export const meta = Object.freeze({
   maxBatch: 1000,
   maxBodyBytes: 4194304,
   idempotent: Object.freeze([]),
+  streams: Object.freeze([]),
 });

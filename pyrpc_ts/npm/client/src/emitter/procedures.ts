@@ -1,6 +1,7 @@
 /**
- * Procedures as TypeScript: `Types` nested by dotted name, `Procedures` flat with params by
- * name (`params`) and by position (`args`) (port of procedures.py).
+ * Procedures as TypeScript: `Types` nested by dotted name (a streaming procedure returns
+ * `AsyncIterable<Item>`), `Procedures` flat with params by name (`params`) and by position
+ * (`args`), and `stream: true` for a streaming one (port of procedures.py).
  */
 
 import * as jsdoc from "./jsdoc.js";
@@ -16,11 +17,16 @@ export interface Signature {
 }
 
 interface Namespace {
-  procedure: Signature | undefined;
+  procedure: (Signature & { readonly returns: string }) | undefined;
   children: Map<string, Namespace>;
 }
 
 const namespace = (): Namespace => ({ procedure: undefined, children: new Map() });
+
+/** Whether the entry is a streaming procedure's: `"stream": true` (only `true` counts). */
+export function isStream(procedure: Json | undefined): boolean {
+  return isObject(procedure) && procedure.get("stream") === true;
+}
 
 export function signature(name: string, procedure: JsonObject, mapper: TypeMapper, indent: string): Signature {
   const params = procedure.get("params");
@@ -76,7 +82,8 @@ export function typesInterface(procedures: JsonObject, mapper: TypeMapper): stri
     const leaf = child(node, segments[segments.length - 1] as string);
     const value = procedures.get(wireName) as Json;
     const procedure = isObject(value) ? value : new JsonObject();
-    leaf.procedure = signature(wireName, procedure, mapper, INDENT.repeat(segments.length));
+    const returns = isStream(procedure) ? "AsyncIterable" : "Promise";
+    leaf.procedure = { ...signature(wireName, procedure, mapper, INDENT.repeat(segments.length)), returns };
   }
   return renderMembers(root, INDENT);
 }
@@ -98,11 +105,11 @@ function renderMembers(node: Namespace, indent: string): string {
     const sig = childNode.procedure;
     if (sig !== undefined) out.push(jsdoc.block(sig.docLines, indent));
     if (childNode.children.size === 0 && sig !== undefined) {
-      out.push(`${indent}${key}(${sig.parameters}): Promise<${sig.result}>;\n`);
+      out.push(`${indent}${key}(${sig.parameters}): ${sig.returns}<${sig.result}>;\n`);
       continue;
     }
     out.push(`${indent}${key}: {\n`);
-    if (sig !== undefined) out.push(`${indent}${INDENT}(${sig.parameters}): Promise<${sig.result}>;\n`);
+    if (sig !== undefined) out.push(`${indent}${INDENT}(${sig.parameters}): ${sig.returns}<${sig.result}>;\n`);
     out.push(renderMembers(childNode, indent + INDENT));
     out.push(`${indent}};\n`);
   }
@@ -121,7 +128,8 @@ export function proceduresInterface(procedures: JsonObject, mapper: TypeMapper):
     const args = signature(wireName, procedure, mapper, inner).parameters;
     const result = mapper.map(procedure.has("result") ? (procedure.get("result") as Json) : true, inner).text;
     out.push(`${INDENT}${propertyKey(wireName)}: {\n`);
-    out.push(`${inner}params: ${paramsType};\n${inner}args: [${args}];\n${inner}result: ${result};\n${INDENT}};\n`);
+    out.push(`${inner}params: ${paramsType};\n${inner}args: [${args}];\n${inner}result: ${result};\n`);
+    out.push(`${isStream(procedure) ? `${inner}stream: true;\n` : ""}${INDENT}};\n`);
   }
   return out.join("");
 }

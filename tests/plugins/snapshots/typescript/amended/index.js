@@ -6,4 +6,5 @@ export const meta = Object.freeze({
   maxBatch: null,
   maxBodyBytes: null,
   idempotent: Object.freeze([]),
+  streams: Object.freeze([]),
 });
