@@ -8,9 +8,12 @@ dispatcher only ever calls the prepared validators and serializers.
 from __future__ import annotations
 
 import collections.abc
+import dataclasses
+import enum
 import inspect
 import os
 import re
+import sys
 import typing
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -68,8 +71,9 @@ class Procedure:
     """Parameters Python only accepts by position (declared before ``/``)."""
     context_param: str | None
     """The parameter annotated ``Context``, filled by the dispatcher and never on the wire."""
-    params_model: type[BaseModel]
-    result_adapter: TypeAdapter[Any]
+    params_fields: Mapping[str, tuple[Any, Any]]
+    """The params model's fields, ``{field name: (annotation, default)}``; ``params_model`` is built from them."""
+    result_type: Any
     """The result's type; of a streaming procedure, the type of each item."""
     is_stream: bool = False
     """A generator function: each item it yields reaches the client as it comes (see ``stream.py``)."""
@@ -125,21 +129,20 @@ class Procedure:
                 positional_only.append(parameter.name)
 
         procedure_name = name if name is not None else func.__name__
-        # pydantic raises several error types for unsupported annotations; which annotation is
-        # at fault is only worked out then (registration is on the start-up path).
-        try:
-            params_model = create_model(f"{procedure_name}.params", __config__=_PARAMS_CONFIG, **fields)
-        except Exception as exc:
-            suspects = [(f"parameter {param!r}", hints.get(param, Any)) for param in param_names]
-            raise _unsupported(func, suspects, exc) from exc
         is_stream = inspect.isasyncgenfunction(func) or inspect.isgeneratorfunction(func)
         result = hints.get("return", Any)
         if is_stream:  # a generator: each item is a result, of the type its annotation iterates over
             result = _item_type(func, result)
-        try:
-            result_adapter: TypeAdapter[Any] = TypeAdapter(result)
-        except Exception as exc:
-            raise _unsupported(func, [("the result", result)], exc) from exc
+        # pydantic builds the models on first use (a call, or the schema): that is most of the
+        # cost of a procedure, and an API's start-up should not pay it for all of them. The
+        # usual mistake, a plain class of one's own as a type, is caught now all the same.
+        for label, annotation in [
+            *((f"parameter {p!r}", hints.get(p, Any)) for p in param_names),
+            ("the result", result),
+        ]:
+            plain = _plain_class(annotation)
+            if plain is not None:
+                raise _plain_class_error(func, label, annotation, plain)
         if unannotated or "return" not in hints:
             _warn_unannotated(func, procedure_name, unannotated, "return" not in hints)
 
@@ -152,9 +155,30 @@ class Procedure:
             param_names=tuple(param_names),
             positional_only=tuple(positional_only),
             context_param=context_param,
-            params_model=params_model,
-            result_adapter=result_adapter,
+            params_fields=fields,
+            result_type=result,
         )
+
+    @cached_property
+    def params_model(self) -> type[BaseModel]:
+        """The parameters as a pydantic model (validation), built on first use."""
+        try:
+            fields: dict[str, Any] = dict(self.params_fields)
+            return create_model(f"{self.name}.params", __config__=_PARAMS_CONFIG, **fields)
+        except Exception as exc:  # pydantic raises several error types for unsupported annotations
+            suspects = [
+                (f"parameter {name!r}", field[0])
+                for name, field in zip(self.param_names, self.params_fields.values(), strict=True)
+            ]
+            raise _unsupported(self.func, suspects, exc) from exc
+
+    @cached_property
+    def result_adapter(self) -> TypeAdapter[Any]:
+        """The result's type as a ``TypeAdapter`` (serialization), built on first use."""
+        try:
+            return TypeAdapter(self.result_type)
+        except Exception as exc:
+            raise _unsupported(self.func, [("the result", self.result_type)], exc) from exc
 
     # The validator and serializer themselves, not model_validate and dump_json: they are on
     # the per-call hot path. Looked up on first use, when every model is complete.
@@ -323,4 +347,59 @@ def _item_type(func: Callable[..., Any], annotation: Any) -> Any:
     raise RegistrationError(
         f"{_describe(func)} is a generator, so it streams: annotate its result as the items it yields, "
         f"e.g. -> AsyncIterator[Step] (or Iterator[Step]), not {annotation!r}"
+    )
+
+
+_SCHEMA_HOOKS = ("__get_pydantic_core_schema__", "__pydantic_core_schema__", "__get_pydantic_json_schema__")
+
+
+def _plain_class(annotation: Any, seen: set[int] | None = None) -> type | None:
+    """A plain class of the user's own inside ``annotation`` (``list[Plain] | None`` holds ``Plain``), or None.
+
+    Only what is surely a mistake counts: a class of a module that is neither the standard
+    library nor an installed package, that is not a model, dataclass, TypedDict, NamedTuple or
+    enum and has no pydantic schema hook. Anything else waits for pydantic, on first use.
+    """
+    seen = seen if seen is not None else set()
+    if id(annotation) in seen:
+        return None
+    seen.add(id(annotation))
+    for argument in typing.get_args(annotation):
+        found = _plain_class(argument, seen)
+        if found is not None:
+            return found
+    if not isinstance(annotation, type) or typing.get_args(annotation):
+        return None
+    if dataclasses.is_dataclass(annotation):
+        try:
+            hints = typing.get_type_hints(annotation)
+        except Exception:
+            return None
+        for hint in hints.values():
+            found = _plain_class(hint, seen)
+            if found is not None:
+                return found
+        return None
+    if (
+        issubclass(annotation, (BaseModel, enum.Enum, tuple, dict))  # tuple: NamedTuple; dict: TypedDict at runtime
+        or typing.is_typeddict(annotation)
+        or any(hasattr(annotation, hook) for hook in _SCHEMA_HOOKS)
+        or type(annotation) is not type  # a metaclass of its own: a library's type, pydantic decides
+    ):
+        return None
+    module = sys.modules.get(annotation.__module__)
+    filename = getattr(module, "__file__", None)
+    if annotation.__module__ in sys.stdlib_module_names or annotation.__module__ == "builtins":
+        return None
+    if not isinstance(filename, str) or any(part in filename for part in ("site-packages", "dist-packages")):
+        return None
+    return annotation
+
+
+def _plain_class_error(func: Callable[..., Any], label: str, annotation: Any, plain: type) -> RegistrationError:
+    typed = _type_name(annotation)
+    what = f"{typed}, a plain class" if typed == plain.__name__ else f"{typed}, and {plain.__name__} is a plain class"
+    return RegistrationError(
+        f"cannot register {_describe(func)}: {label} is annotated {what} "
+        f"that pydantic cannot validate or turn into JSON; {_FIX}"
     )
