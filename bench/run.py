@@ -15,7 +15,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import batch_bench, cli_bench, codegen_bench, dev_bench, hook_bench, http_bench, memory_bench
+from . import (
+    batch_bench,
+    cli_bench,
+    codegen_bench,
+    dev_bench,
+    hook_bench,
+    http_bench,
+    memory_bench,
+    stream_bench,
+)
 from .synthetic import GROUPS
 
 
@@ -33,10 +42,13 @@ class Settings:
     hook_calls: int
     hook_runs: int
     cli_runs: int
+    stream_items: int
+    stream_rounds: int
+    stream_firsts: int
 
 
-FULL = Settings(5, 3, 32, 30, 2000, 1000, 500, 9, 100_000, 20_000, 5, 15)
-TINY = Settings(1, 1, 4, 2, 40, 20, 20, 1, 2_000, 300, 2, 1)
+FULL = Settings(5, 3, 32, 30, 2000, 1000, 500, 9, 100_000, 20_000, 5, 15, 10_000, 7, 50)
+TINY = Settings(1, 1, 4, 2, 40, 20, 20, 1, 2_000, 300, 2, 1, 200, 1, 3)
 
 
 def ratio(value: float | None, reference: float | None) -> str:
@@ -120,6 +132,38 @@ def run(settings: Settings, only: set[str]) -> list[str]:
             goal = f"< 60 ms: {verdict(result.p50_ms < 60)}" if name == "pyrpc-asgi" else ""
             lines.append(f"| {name} | {result.p50_ms:.1f} | {result.max_ms:.1f} | {goal} |")
         lines.append("")
+    if "stream" in only:
+        streams = stream_bench.measure(settings.stream_items, settings.stream_rounds, settings.stream_firsts)
+        ours, floor_sse = streams["pyrpc-asgi"], streams["floor (hand-written SSE)"]
+        lines += [
+            f"## Streaming: a stream of {settings.stream_items:,} items over Server-Sent Events (one uvicorn "
+            f"worker serving both; median of {settings.stream_rounds} rounds)",
+            "",
+            f"Time to the first item: from the request to the first event, median of {settings.stream_firsts} "
+            f"streams of {stream_bench.FIRST_ITEMS} items.",
+            "",
+            "| server | items | items/s | first item ms | vs floor |",
+            "|---|---|---|---|---|",
+        ]
+        for name, by_method in streams.items():
+            for method, result in by_method.items():
+                lines.append(
+                    f"| {name} | {stream_bench.ITEMS[method]} | {result.items_per_second:,.0f} | "
+                    f"{result.first_ms:.2f} | {ratio(result.items_per_second, floor_sse[method].items_per_second)} |"
+                )
+        lines += ["", "| target | items | ratio | goal | |", "|---|---|---|---|---|"]
+        for method in stream_bench.CALLS:
+            value = ours[method].items_per_second / floor_sse[method].items_per_second
+            lines.append(
+                f"| pyrpc-asgi / floor, items/s | {stream_bench.ITEMS[method]} | {value:.2f} | ≥ 0.8 "
+                f"| {verdict(value >= 0.8)} |"
+            )
+        for method in stream_bench.CALLS:
+            lines.append(
+                f"| pyrpc-asgi / floor, time to the first item | {stream_bench.ITEMS[method]} "
+                f"| {ratio(ours[method].first_ms, floor_sse[method].first_ms)} | (reported) | |"
+            )
+        lines.append("")
     if "codegen" in only:
         codegen = codegen_bench.measure(settings.procedures, settings.models, with_peer=settings is FULL)
         s = codegen.seconds
@@ -178,7 +222,9 @@ def run(settings: Settings, only: set[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiny", action="store_true", help="a seconds-long smoke run")
-    parser.add_argument("--only", default="http,hook,cli,batch,codegen,dev,memory", help="comma-separated benchmarks")
+    parser.add_argument(
+        "--only", default="http,hook,cli,batch,stream,codegen,dev,memory", help="comma-separated benchmarks"
+    )
     parser.add_argument("--markdown", type=Path, help="also write the report to this Markdown file")
     args = parser.parse_args(argv)
     lines = run(TINY if args.tiny else FULL, set(args.only.split(",")))

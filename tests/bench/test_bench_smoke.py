@@ -28,6 +28,7 @@ def test_bench_runs_on_a_tiny_setting(tmp_path: Path) -> None:
         "## Code generation",
         "## pyrpc dev",
         "## Server memory",
+        "## Streaming",
     ]:
         assert heading in text
     # Every server answered every call correctly (the bench checks the answers) and without errors.
