@@ -31,7 +31,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from .errors import TIMEOUT, RpcError
 
@@ -73,41 +73,94 @@ def tracked(id: str | int, item: T) -> Tracked[T]:
     return Tracked(text, item)
 
 
+BATCH_EVENTS = 64
+"""At most this many events go out in one write (see ``events``)."""
+
+BATCH_SECONDS = 0.0002
+"""Items that come quicker than this, one after another, are written together (see ``events``)."""
+
+
 async def events(
     stream: StreamCall, *, seconds: float | None = None, heartbeat: float = HEARTBEAT_SECONDS
 ) -> AsyncGenerator[bytes, None]:
     """The stream's events as bytes, ready to send; closing it stops the procedure (its ``finally`` runs).
 
     ``seconds`` bounds how long the stream lasts (``Limits.stream_seconds``).
+
+    The procedure runs in a task of its own, one for the whole stream, so that a ping can go
+    out while it is idle without cancelling it. Each chunk is what is ready when the previous
+    one has gone: an item goes out at once when it is the first, or when the procedure took
+    ``BATCH_SECONDS`` or longer to make it (it awaited something, or computes for long); items
+    it makes quicker than that, one after another, go out together, up to ``BATCH_EVENTS`` of
+    them or as many as came within ``BATCH_SECONDS`` of asking for the first. A write costs
+    several times what a small item does, so a fast stream is sent in few of them, and no
+    item waits for the procedure to await anything.
     """
+    loop = asyncio.get_running_loop()
     number = _first_number(stream.context.last_event_id)
     deadline = None if seconds is None else time.monotonic() + seconds
     items = stream.items()
-    waiting: asyncio.Task[Any] | None = None
+    ready: list[bytes] = []  # events made and not yet taken
+    idle: asyncio.Future[None] | None = None  # set while this side waits for events
+    full: asyncio.Future[None] | None = None  # set while the procedure waits for the batch to be taken
+
+    async def produce() -> None:
+        nonlocal number, full
+        clock = time.perf_counter
+        asked = started = 0.0  # when the procedure was asked for the next item, and for the batch's first
+        try:
+            async for item in items:
+                if isinstance(item, Tracked):
+                    event_id, item = item.id, item.item
+                else:
+                    event_id, number = str(number), number + 1
+                if not ready:
+                    started = asked  # 0.0 for the first: it goes out at once
+                ready.append(b"id: " + event_id.encode() + b"\ndata: " + stream.encode(item) + b"\n\n")
+                if idle is not None and not idle.done():
+                    idle.set_result(None)
+                if len(ready) >= BATCH_EVENTS:
+                    full = loop.create_future()
+                    await full
+                    asked = clock()
+                elif (asked := clock()) - started >= BATCH_SECONDS:
+                    await asyncio.sleep(0)  # the batch goes out before the next item is asked for
+                    asked = clock()
+        finally:
+            try:
+                await items.aclose()
+            finally:
+                if idle is not None and not idle.done():
+                    idle.set_result(None)
+
+    producer = loop.create_task(produce())
     try:
         while True:
-            # The next item is awaited in a task of its own, so that a ping can go out while the
-            # procedure is idle without cancelling it.
-            waiting = asyncio.ensure_future(anext(items))
-            while True:
-                limit = heartbeat if deadline is None else min(heartbeat, deadline - time.monotonic())
-                done, _ = await asyncio.wait((waiting,), timeout=max(limit, 0))
-                if done:
-                    break
+            if ready:
+                chunk = ready[0] if len(ready) == 1 else b"".join(ready)
+                ready.clear()
+                if full is not None:
+                    full.set_result(None)
+                    full = None
+                yield chunk
+                continue
+            if producer.done():
+                break
+            limit = heartbeat if deadline is None else min(heartbeat, deadline - time.monotonic())
+            if limit <= 0:
+                raise _Expired(seconds or 0)
+            idle = loop.create_future()
+            timer = loop.call_later(limit, _wake, idle)
+            try:
+                await idle
+            finally:
+                timer.cancel()
+                idle = None
+            if not ready and not producer.done():  # the procedure is idle: a ping, or the end
                 if deadline is not None and time.monotonic() >= deadline:
                     raise _Expired(seconds or 0)
                 yield PING
-            try:
-                item = waiting.result()
-            except StopAsyncIteration:
-                break
-            finally:
-                waiting = None
-            if isinstance(item, Tracked):
-                event_id, item = item.id, item.item
-            else:
-                event_id, number = str(number), number + 1
-            yield b"id: " + event_id.encode() + b"\ndata: " + stream.encode(item) + b"\n\n"
+        producer.result()  # the procedure's exception, if it raised
         yield DONE
     except _Expired as expired:
         error = RpcError(TIMEOUT, f"Timeout: the stream ran past {expired.seconds:g} s", {"timeout": expired.seconds})
@@ -115,10 +168,17 @@ async def events(
     except Exception as exc:  # the procedure raised, or an item does not fit its annotation
         yield b"event: error\ndata: " + stream.failure(exc) + b"\n\n"
     finally:
-        if waiting is not None:
-            waiting.cancel()
-            await asyncio.gather(waiting, return_exceptions=True)
+        if not producer.done():
+            producer.cancel()
+            await asyncio.gather(producer, return_exceptions=True)
+        elif not producer.cancelled():
+            producer.exception()  # retrieved: it went out as an error event, or the client left
         await items.aclose()
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class _Expired(Exception):
