@@ -2,19 +2,23 @@
 
 Models (input and output shapes), a discriminated union, datetimes, enums, defaults,
 nullable values, raised ``RpcError``s, validation errors, notifications, the request
-headers through ``Context``, and a slow procedure for timeouts.
+headers through ``Context``, a slow procedure for timeouts, and streaming procedures
+(generators) for ``for await``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
+from collections.abc import AsyncIterator, Iterator
 from enum import IntEnum, StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from pyrpc_core import Context, Registry, RpcError
+from pyrpc_core import Context, Registry, RpcError, tracked
+from pyrpc_core.procedure import Procedure
 
 registry = Registry()
 LOG: list[str] = []
@@ -179,3 +183,89 @@ def numbers_page(limit: int = 3, cursor: str | None = None) -> NumberPage:
     start = int(cursor or 0)
     end = min(start + limit, 8)
     return NumberPage(items=list(range(start, end)), next=str(end) if end < 8 else None)
+
+
+# -- streaming procedures (tests/npm/toolkit/stream.test.ts) ---------------------------------------
+
+
+class Tick(BaseModel):
+    n: int
+    of: int
+    at: dt.datetime
+
+
+STOPPED: dict[str, float] = {}
+"""When each ``streams.forever`` stream's ``finally`` ran (time.monotonic()), by key."""
+RESUMED: dict[str, list[str | None]] = {}
+"""The ``Last-Event-ID`` each call of ``streams.resumable`` got, by key."""
+
+
+@registry.rpc(name="streams.count")
+async def count(to: int, every_ms: int = 0) -> AsyncIterator[Tick]:
+    """0 to ``to - 1``, a ``Tick`` each, ``every_ms`` apart."""
+    for n in range(to):
+        if every_ms:
+            await asyncio.sleep(every_ms / 1000)
+        yield Tick(n=n, of=to, at=EPOCH + dt.timedelta(seconds=n))
+
+
+@registry.rpc(name="streams.words")
+def words(text: str) -> Iterator[str]:
+    """A sync generator: the words of ``text``."""
+    yield from text.split()
+
+
+@registry.rpc(name="streams.fail")
+async def fail(after: int) -> AsyncIterator[int]:
+    """``after`` items, then RpcError 4090 mid-stream."""
+    for n in range(after):
+        yield n
+    raise RpcError(4090, "failed mid-way", {"after": after})
+
+
+@registry.rpc(name="streams.forever")
+async def forever(key: str) -> AsyncIterator[int]:
+    """Never ends on its own; records in STOPPED when its ``finally`` runs (the client left)."""
+    n = 0
+    try:
+        while True:
+            yield n
+            n += 1
+            await asyncio.sleep(0.02)
+    finally:
+        STOPPED[key] = time.monotonic()
+
+
+@registry.rpc(name="streams.stopped")
+def stopped(key: str) -> bool:
+    """Whether ``streams.forever`` for ``key`` was stopped (its ``finally`` ran)."""
+    return key in STOPPED
+
+
+@registry.rpc(name="streams.resumable")
+async def resumable(key: str, to: int, ctx: Context) -> AsyncIterator[int]:
+    """0 to ``to - 1``, each under its own number as event id; a resumed call starts after ``ctx.last_event_id``."""
+    RESUMED.setdefault(key, []).append(ctx.last_event_id)
+    start = int(ctx.last_event_id) + 1 if ctx.last_event_id else 0
+    for n in range(start, to):
+        await asyncio.sleep(0.005)
+        yield tracked(n, n)
+
+
+@registry.rpc(name="streams.resumes")
+def resumes(key: str) -> list[str | None]:
+    """The ``Last-Event-ID`` of every call of ``streams.resumable`` for ``key``, in order."""
+    return RESUMED.get(key, [])
+
+
+@registry.rpc(name="streams.guarded")
+async def guarded(ctx: Context) -> AsyncIterator[str]:
+    """Refused before it starts unless the token is fresh (by the guard below)."""
+    yield ctx.headers.get("authorization") or ""
+
+
+@registry.guard
+def fresh_token_for_guarded(procedure: Procedure, ctx: Context) -> None:
+    """A guard's RpcError refuses a stream before it starts: a plain JSON-RPC answer, which middleware sees."""
+    if procedure.name == "streams.guarded" and ctx.headers.get("authorization") != "Bearer fresh":
+        raise RpcError(4001, "token expired")

@@ -3,18 +3,22 @@ compiled with ``tsc --strict`` against the ``@pyrpc/types`` generated from the l
 schema, use @pyrpc/client (retries, middleware, meta, typed ``$call``) and @pyrpc/tanstack-query
 (with TanStack Query's QueryClient) as built in the workspace.
 
-Three servers of ``tests/npm/procedures.py``: the default limits; one that takes a single request
+Servers of ``tests/npm/procedures.py``: the default limits; one that takes a single request
 at a time (a second gets 503 with Retry-After); one whose batches hold at most 3 calls (the
-limit its schema publishes, which the generated ``meta`` carries).
+limit its schema publishes, which the generated ``meta`` carries); for the streams
+(toolkit/stream.test.ts), one that sends a single stream at a time, and one behind a wrapper
+that cuts a stream's connection after a few events, as a network would.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +48,51 @@ def busy_server() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def limited_server() -> Iterator[str]:
     with serve_asgi(create_app(registry, limits=Limits(max_batch=3))) as base:
+        yield f"{base}/rpc"
+
+
+@pytest.fixture(scope="module")
+def one_stream_server() -> Iterator[str]:
+    with serve_asgi(create_app(registry, limits=Limits(max_streams=1))) as base:
+        yield f"{base}/rpc"
+
+
+class _Dropped(Exception):
+    """Raised by the wrapper to cut a connection mid-stream (uvicorn closes it, unfinished)."""
+
+
+def dropping(app: Any) -> Any:
+    """``app``, but a first stream request (no ``Last-Event-ID``) carrying ``x-drop-after: N`` loses its
+    connection after N events, as a network would cut it: no ``done``, the body unfinished."""
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        after = headers.get(b"x-drop-after")
+        if after is None or b"last-event-id" in headers:
+            await app(scope, receive, send)
+            return
+        left = int(after)
+
+        async def cutting(message: dict[str, Any]) -> None:
+            nonlocal left
+            await send(message)
+            if message["type"] == "http.response.body" and b"\nid: " in b"\n" + message.get("body", b""):
+                left -= 1
+                if left == 0:
+                    await asyncio.sleep(0.2)  # the client has read the events before the cut
+                    raise _Dropped
+
+        try:
+            await app(scope, receive, cutting)
+        except _Dropped:
+            return  # the response never completes: uvicorn closes the connection
+
+    return wrapped
+
+
+@pytest.fixture(scope="module")
+def dropping_server() -> Iterator[str]:
+    with serve_asgi(dropping(create_app(registry))) as base:
         yield f"{base}/rpc"
 
 
@@ -91,7 +140,14 @@ def _project(folder: Path, server: str) -> Path:
 
 
 def test_toolkit_against_live_servers(
-    npm: str, server: str, busy_server: str, limited_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    npm: str,
+    server: str,
+    busy_server: str,
+    limited_server: str,
+    one_stream_server: str,
+    dropping_server: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     project = _project(tmp_path / "app", server)
     limited_meta = tmp_path / "limited" / "index.js"
@@ -104,14 +160,16 @@ def test_toolkit_against_live_servers(
         "PYRPC_LIMITED_URL": limited_server,
         "PYRPC_LIMITED_META": str(limited_meta),
         "PYRPC_CLOSED_URL": f"http://127.0.0.1:{_closed_port()}/rpc",
+        "PYRPC_ONE_STREAM_URL": one_stream_server,
+        "PYRPC_DROPPING_URL": dropping_server,
     }
     tests = sorted(str(p.relative_to(project)) for p in (project / "out").glob("*.test.js"))
-    assert len(tests) == 2
+    assert len(tests) == 3
     for name, value in env.items():
         monkeypatch.setenv(name, value)  # run() passes os.environ on
     completed = run([NODE, "--test", *tests], cwd=project, timeout=120)
     assert "# fail 0" in completed.stdout, completed.stdout
-    assert "# pass 12" in completed.stdout, completed.stdout
+    assert "# pass 20" in completed.stdout, completed.stdout
 
 
 def test_tanstack_query_npm_test_passes(npm: str) -> None:

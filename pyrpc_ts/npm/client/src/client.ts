@@ -3,13 +3,15 @@
  * request `{"jsonrpc": "2.0", "method": "users.get", "params": [1], "id": n}`, POSTed to
  * the server; the promise resolves with `result` or rejects with an `RpcError`. All the type
  * work happened when `@pyrpc/types` was generated: nothing here knows any procedure, except
- * what the generated `meta` says (the server's limits, the idempotent procedures).
- * Only `fetch`, `Headers`, `AbortController`, `TextEncoder` and timers are used (browsers,
- * Node 20+, Deno, Bun).
+ * what the generated `meta` says (the server's limits, the idempotent procedures, the streams:
+ * a streaming procedure's call is an `AsyncIterable` of its items, see stream.ts).
+ * Only `fetch`, `Headers`, `AbortController`, `TextEncoder`, `TextDecoder`, `ReadableStream`
+ * and timers are used (browsers, Node 20+, Deno, Bun).
  */
 
-import { RpcError, TransportError } from "./errors.js";
+import { TransportError, describe, toRpcError } from "./errors.js";
 import { type RetryOptions, type RetryPolicy, mayRetry, parseRetryAfter, retryDelay, retryPolicy } from "./retry.js";
+import { stream } from "./stream.js";
 
 /** Headers as `fetch` takes them. */
 export type HeaderValues = Headers | Record<string, string> | [string, string][];
@@ -18,11 +20,11 @@ export type HeaderValues = Headers | Record<string, string> | [string, string][]
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface CallOptions {
-  /** Aborts the call: its promise rejects with the signal's reason (retries stop at once). */
+  /** Aborts the call: its promise rejects with the signal's reason (retries stop at once); a stream's loop throws it. */
   signal?: AbortSignal | undefined;
-  /** Milliseconds before the call fails with a `TransportError` of kind `timeout`, retries included. */
+  /** Milliseconds before the call (or the whole stream) fails with a `TransportError` of kind `timeout`, retries included. */
   timeout?: number | undefined;
-  /** Retries for these calls: `true` for the defaults, options, or `false` for none. */
+  /** Retries for these calls (a stream's reconnections): `true` for the defaults, options, or `false` for none. */
   retry?: boolean | RetryOptions | undefined;
 }
 
@@ -34,6 +36,8 @@ export interface ClientMeta {
   readonly maxBodyBytes?: number | null | undefined;
   /** Wire names of the procedures marked `@rpc(idempotent=True)`: retried after errors a call may have run into. */
   readonly idempotent?: readonly string[] | undefined;
+  /** Wire names of the streaming procedures (generators): `client.progress(job)` is then an `AsyncIterable` of items. */
+  readonly streams?: readonly string[] | undefined;
 }
 
 /** One JSON-RPC 2.0 request object (`id` absent for a notification). */
@@ -71,8 +75,10 @@ export interface RpcResponse {
   /** The HTTP status: 200, or 204 when nothing is answered (notifications only). */
   status: number;
   headers: Headers;
-  /** The JSON-RPC answer: one response object, an array of them (a batch), or undefined (204). */
+  /** The JSON-RPC answer: one response object, an array of them (a batch), or undefined (204, or a stream). */
   body: JsonRpcResponse | JsonRpcResponse[] | undefined;
+  /** A streaming procedure's events (`text/event-stream`), unread: the client reads them after the middleware returns. */
+  stream?: ReadableStream<Uint8Array> | undefined;
 }
 
 /** Sends a request on: the next middleware, or `fetch` after the last one. */
@@ -114,23 +120,37 @@ export interface ProcedureEntry {
   params: unknown;
   /** The params by position. */
   args: readonly unknown[];
+  /** The result; a stream's item. */
   result: unknown;
+  /** `true` for a streaming procedure (a generator). */
+  stream?: boolean | undefined;
 }
+
+/** The wire names of the streaming procedures of a `Procedures` map. */
+export type StreamNames<P> = { [K in keyof P & string]: P[K] extends { stream: true } ? K : never }[keyof P & string];
+
+/** The wire names of the procedures of a `Procedures` map that are called (not streamed). */
+export type CallNames<P> = Exclude<keyof P & string, StreamNames<P>>;
 
 /** The params and options of a call by wire name: params may be left out when every one is optional. */
 export type CallArgs<E extends ProcedureEntry> = [] extends E["args"]
   ? [params?: Readonly<E["args"]> | E["params"], options?: CallOptions]
   : [params: Readonly<E["args"]> | E["params"], options?: CallOptions];
 
-/** `client.$call(method, params?, options?)`: typed by `Procedures`, or loose without it. */
+/** `client.$call(method, params?, options?)`: typed by `Procedures` (streams left out), or loose without it. */
 export type CallByName<P> = [P] extends [never]
   ? <R = unknown>(method: string, params?: readonly unknown[] | Record<string, unknown>, options?: CallOptions) => Promise<R>
-  : <M extends keyof P & string>(method: M, ...rest: P[M] extends ProcedureEntry ? CallArgs<P[M]> : never) => Promise<P[M] extends ProcedureEntry ? P[M]["result"] : never>;
+  : <M extends CallNames<P>>(method: M, ...rest: P[M] extends ProcedureEntry ? CallArgs<P[M]> : never) => Promise<P[M] extends ProcedureEntry ? P[M]["result"] : never>;
 
-/** `client.$notify(method, params?, options?)`: a notification by wire name. */
+/** `client.$notify(method, params?, options?)`: a notification by wire name (streams left out). */
 export type NotifyByName<P> = [P] extends [never]
   ? (method: string, params?: readonly unknown[] | Record<string, unknown>, options?: CallOptions) => Promise<void>
-  : <M extends keyof P & string>(method: M, ...rest: P[M] extends ProcedureEntry ? CallArgs<P[M]> : never) => Promise<void>;
+  : <M extends CallNames<P>>(method: M, ...rest: P[M] extends ProcedureEntry ? CallArgs<P[M]> : never) => Promise<void>;
+
+/** `client.$stream(method, params?, options?)`: a streaming procedure by wire name, typed by `Procedures`, or loose without it. */
+export type StreamByName<P> = [P] extends [never]
+  ? <T = unknown>(method: string, params?: readonly unknown[] | Record<string, unknown>, options?: CallOptions) => AsyncIterable<T>
+  : <M extends StreamNames<P>>(method: M, ...rest: P[M] extends ProcedureEntry ? CallArgs<P[M]> : never) => AsyncIterable<P[M] extends ProcedureEntry ? P[M]["result"] : never>;
 
 /** `client.$notify.log("x")`: the same procedures, sent as notifications (no id, no answer). */
 export type Notifier<T> = {
@@ -147,6 +167,8 @@ export interface ClientHelpers<T, P = never> {
   $call: CallByName<P>;
   /** Notifications: `client.$notify.audit.log("x")` or `client.$notify("audit.log", ["x"])` resolve once the server took the request. */
   $notify: Notifier<T> & NotifyByName<P>;
+  /** A streaming procedure by wire name, known to `meta` or not: `for await (const step of client.$stream("progress", [job]))`. */
+  $stream: StreamByName<P>;
 }
 
 /** The client: the procedures of `T` (`Types`), and the helpers, `$call` typed by `P` (`Procedures`) when given. */
@@ -199,6 +221,10 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
           return (method: string, params?: unknown, options?: CallOptions) =>
             transport.call(method, params ?? [], { ...defaults, ...options }, false);
         }
+        if (property === "$stream") {
+          return (method: string, params?: unknown, options?: CallOptions) =>
+            transport.stream(method, params ?? [], { ...defaults, ...options });
+        }
         if (property === "$notify") property = "\0notify";
       }
       let child = children.get(property);
@@ -219,7 +245,18 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
         if (typeof method !== "string") return Promise.reject(new TypeError("$notify(method, params?): method is a wire name"));
         return transport.call(method, params ?? [], { ...defaults, ...options }, true);
       }
-      return transport.call(path.join("."), positional(args), defaults, notify);
+      const method = path.join(".");
+      if (notify) return transport.call(method, positional(args), defaults, true);
+      if (transport.streams.has(method)) return transport.stream(method, positional(args), defaults);
+      const promise = transport.call(method, positional(args), defaults, false);
+      // A stream the client does not know of (no meta): a clear error for `for await`, not a crash
+      // on the call's rejection (-32003, sent without Accept: text/event-stream), which nobody handles.
+      return Object.defineProperty(promise, Symbol.asyncIterator, {
+        value: () => {
+          promise.catch(() => {});
+          throw new TypeError(`${method} is not a stream this client knows of: give createClient the meta of @pyrpc/types, or use client.$stream("${method}", params)`);
+        },
+      });
     },
   });
 }
@@ -234,6 +271,8 @@ function positional(args: unknown[]): unknown[] {
 const encoder = /* @__PURE__ */ new TextEncoder();
 
 class Transport {
+  /** The streaming procedures, from `meta.streams`. */
+  readonly streams: ReadonlySet<string>;
   private nextId = 1;
   private queue: Pending[] = [];
   private flushScheduled = false;
@@ -248,11 +287,28 @@ class Transport {
     this.maxBatch = batch ? Math.max(1, Math.min((typeof batch === "object" ? batch.maxSize : undefined) ?? 100, serverMax)) : 0;
     this.maxBodyBytes = positiveOr(meta?.maxBodyBytes, Infinity);
     this.idempotent = new Set(meta?.idempotent ?? []);
+    this.streams = new Set(meta?.streams ?? []);
     // The middleware chain, the first outermost, around the request itself.
     this.handler = (options.middleware ?? []).reduceRight<Next>(
       (next, middleware) => (request) => middleware(request, next),
       (request) => this.fetch(request),
     );
+  }
+
+  /**
+   * A streaming procedure's call: an `AsyncIterable` whose iterations are requests of their own.
+   * The client's `timeout` (for calls) does not apply: a stream lasts as long as it yields,
+   * unless the call's own options say otherwise. Never batched.
+   */
+  stream(method: string, params: unknown, callOptions: CallOptions): AsyncIterable<unknown> {
+    const source = {
+      url: String(this.options.url),
+      handler: this.handler,
+      headers: () => this.headers(),
+      id: () => this.nextId++,
+      retry: this.options.retry,
+    };
+    return stream(source, method, params, callOptions);
   }
 
   call(method: string, params: unknown, callOptions: CallOptions, notification: boolean): Promise<unknown> {
@@ -349,6 +405,7 @@ class Transport {
       const attempt = Math.max(...live.map((c) => ++c.attempt));
       const body = asBatch ? live.map((c) => c.request) : (live[0] as Pending).request;
       const response = await this.handler({ url: String(this.options.url), headers, body, signal: controller.signal, attempt });
+      void response.stream?.cancel().catch(() => {}); // an event stream is no answer to a call
       retries = this.settleAll(live, answersOf(response));
     } catch (error) {
       for (const call of live) {
@@ -397,6 +454,9 @@ class Transport {
     let text: string;
     try {
       response = await fetchFn(url, { method: "POST", headers, body: JSON.stringify(body), signal });
+      if (response.ok && response.body && /^text\/event-stream/i.test(response.headers.get("content-type") ?? "")) {
+        return { status: response.status, headers: response.headers, body: undefined, stream: response.body };
+      }
       text = await response.text();
     } catch (error) {
       throw signal.aborted ? error : new TransportError("network", `could not reach ${url}: ${describe(error)}`, { cause: error });
@@ -411,7 +471,7 @@ class Transport {
     return { status: response.status, headers: response.headers, body: parseBody(text, response.status) };
   }
 
-  private async headers(): Promise<HeaderValues> {
+  async headers(): Promise<HeaderValues> {
     const given = this.options.headers;
     if (given === undefined) return {};
     return typeof given === "function" ? await given() : given;
@@ -475,14 +535,6 @@ function settle(pending: Pending, action: () => void): void {
   action();
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
-  }
-  return String(error);
-}
-
 /** The response body, parsed: an answer object, a list of them, or undefined (204 or an empty body). */
 function parseBody(text: string, status: number): JsonRpcResponse | JsonRpcResponse[] | undefined {
   if (status === 204 || text.trim() === "") return undefined;
@@ -507,19 +559,6 @@ function answersOf(response: RpcResponse): JsonRpcResponse[] {
     throw new TransportError("protocol", "the answer is not a JSON-RPC response", { status: response.status });
   }
   return list;
-}
-
-function toRpcError(error: unknown, method: string | undefined): RpcError | TransportError {
-  if (typeof error !== "object" || error === null) {
-    return new TransportError("protocol", "malformed JSON-RPC error object");
-  }
-  const { code, message, data } = error as { code?: unknown; message?: unknown; data?: unknown };
-  return new RpcError(
-    typeof code === "number" ? code : -32603,
-    typeof message === "string" ? message : "unknown error",
-    data,
-    method,
-  );
 }
 
 /** For a single call, an answer whose id does not match is still an error about the request. */

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   TIMEOUT: -32001,
   /** pyRPC: the server has too much in hand and refused the request before running anything (HTTP 503, `Retry-After`). */
   OVERLOADED: -32002,
+  /** pyRPC: a streaming procedure called as a plain call (in a batch, or without `Accept: text/event-stream`); nothing ran. */
+  STREAM_ONLY: -32003,
 } as const;
 
 /** The server answered the call with a JSON-RPC error object: `code`, `message`, `data` as sent. */
@@ -72,3 +74,26 @@ export type ClientError = RpcError | TransportError;
 
 /** The same class under the name the docs of other RPC clients use. */
 export { TransportError as RpcTransportError };
+
+/** An `RpcError` from a JSON-RPC error object (a `TransportError` when it is not one). */
+export function toRpcError(error: unknown, method: string | undefined): RpcError | TransportError {
+  if (typeof error !== "object" || error === null) {
+    return new TransportError("protocol", "malformed JSON-RPC error object");
+  }
+  const { code, message, data } = error as { code?: unknown; message?: unknown; data?: unknown };
+  return new RpcError(
+    typeof code === "number" ? code : -32603,
+    typeof message === "string" ? message : "unknown error",
+    data,
+    method,
+  );
+}
+
+/** An error's message, with its cause's (node's fetch says "fetch failed", the cause says why). */
+export function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  }
+  return String(error);
+}

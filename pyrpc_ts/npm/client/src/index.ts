@@ -7,12 +7,14 @@
  *
  * const client = createClient<Types>({ url: "http://127.0.0.1:8000/rpc" });
  * const sum = await client.add(1, 2); // number
+ * for await (const step of client.progress("job")) console.log(step); // a generator's items
  * ```
  */
 export {
   createClient,
   type CallArgs,
   type CallByName,
+  type CallNames,
   type CallOptions,
   type Client,
   type ClientHelpers,
@@ -29,6 +31,8 @@ export {
   type ProcedureEntry,
   type RpcRequest,
   type RpcResponse,
+  type StreamByName,
+  type StreamNames,
 } from "./client.js";
 export { ErrorCodes, RpcError, RpcTransportError, TransportError, type ClientError, type TransportErrorKind } from "./errors.js";
 export { type RetryOptions } from "./retry.js";

@@ -20,7 +20,7 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const CHECK = `
 import { createClient, RpcError, type Client, type ClientError, type Middleware, type RpcResponse } from "@pyrpc/client";
-import type { Procedures, Types, User } from "@pyrpc/types";
+import type { Procedures, Step, Types, User } from "@pyrpc/types";
 import { meta } from "@pyrpc/types";
 
 const timing: Middleware = async (request, next) => {
@@ -84,6 +84,48 @@ export async function untyped(): Promise<void> {
   const id: number = user.id;
   await loose.$notify("whatever", { x: 1 });
   void [anything, id];
+}
+
+export async function streams(): Promise<void> {
+  // A streaming procedure: AsyncIterable of its items, on the proxy and by wire name.
+  for await (const step of client.progress("job")) {
+    const done: number = step.done;
+    if (done > 1) break;
+  }
+  for await (const step of client.$stream("progress", ["job", 0.5], { timeout: 1000 })) {
+    const typed: Step = step;
+    void typed;
+  }
+  for await (const user of client.$stream("users.watch")) {
+    const name: string = user.name;
+    void name;
+  }
+  const byName: AsyncIterable<Step> = client.$stream("progress", { job: "j" });
+  const iterator = client.$with({ signal: new AbortController().signal }).progress("j")[Symbol.asyncIterator]();
+  await iterator.return?.();
+  // Without Procedures, $stream takes any name, and an item type by hand.
+  for await (const item of loose.$stream<Step>("progress", ["j"])) {
+    const of: number = item.of;
+    void of;
+  }
+  const stepsOfMeta: readonly string[] = meta.streams;
+  void [byName, stepsOfMeta];
+}
+
+export async function streamsRefused(): Promise<void> {
+  // @ts-expect-error: a stream is not called
+  await client.$call("progress", ["job"]);
+  // @ts-expect-error: a call is not streamed
+  client.$stream("add", [1, 2]);
+  // @ts-expect-error: a string where a number goes
+  client.$stream("progress", ["job", "fast"]);
+  // @ts-expect-error: no such procedure to notify (a stream is not a notification)
+  await client.$notify("progress", ["job"]);
+  for await (const step of client.progress("job")) {
+    // @ts-expect-error: an item is a Step, not a string
+    const wrong: string = step;
+    void wrong;
+  }
 }
 
 export function errors(error: ClientError): number | string {
