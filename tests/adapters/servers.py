@@ -15,9 +15,14 @@ from pyrpc_core.testing import serve_asgi
 
 
 @contextmanager
-def serve_wsgi(app: Any, threads: int = 32) -> Iterator[str]:
-    """Run ``app`` with waitress (threaded) on an ephemeral port; yields ``http://127.0.0.1:port``."""
-    server: Any = create_server(app, host="127.0.0.1", port=0, threads=threads, clear_untrusted_proxy_headers=True)
+def serve_wsgi(app: Any, threads: int = 32, **adjustments: Any) -> Iterator[str]:
+    """Run ``app`` with waitress (threaded) on an ephemeral port; yields ``http://127.0.0.1:port``.
+
+    ``adjustments`` are waitress's other settings (``channel_request_lookahead=1``, say).
+    """
+    server: Any = create_server(
+        app, host="127.0.0.1", port=0, threads=threads, clear_untrusted_proxy_headers=True, **adjustments
+    )
     thread = threading.Thread(target=server.run, name="test-waitress", daemon=True)
     thread.start()
     try:

@@ -1,5 +1,5 @@
-"""The Django adapter over real HTTP: the conformance and hardening kits on the sync view under
-waitress (WSGI) and on the async view under uvicorn (ASGI), and the adapter's own rules.
+"""The Django adapter over real HTTP: the conformance, hardening and streaming kits on the sync
+view under waitress (WSGI) and on the async view under uvicorn (ASGI), and the adapter's own rules.
 
 Django's settings can be configured once a process: the first ``create_app`` configures them
 (no database, no middleware) and every app made here has its own urlconf, so all of these apps
@@ -24,6 +24,7 @@ from pyrpc_core import Registry, get_plugin_manager
 from pyrpc_core.testing import (
     AdapterConformance,
     HardeningConformance,
+    StreamingConformance,
     conformance_registry,
     http_request,
     post,
@@ -64,6 +65,30 @@ class TestDjangoWsgiHardening(HardeningConformance):
 class TestDjangoAsgiHardening(HardeningConformance):
     server_buffers_bodies = True  # Django's ASGIHandler reads every body before the view runs
 
+    @pytest.fixture(scope="class")
+    def serve_rpc(self) -> Iterator[Serve]:
+        with ExitStack() as stack:
+
+            def serve(registry: Registry, **options: Any) -> str:
+                app = pyrpc_django.create_asgi_app(registry, "/rpc", **options)
+                return stack.enter_context(serve_asgi(app)) + "/rpc"
+
+            yield serve
+
+
+class TestDjangoWsgiStreaming(StreamingConformance):
+    @pytest.fixture(scope="class")
+    def serve_rpc(self) -> Iterator[Serve]:
+        with ExitStack() as stack:
+
+            def serve(registry: Registry, **options: Any) -> str:
+                app = pyrpc_django.create_app(registry, "/rpc", **options)
+                return stack.enter_context(serve_wsgi(app)) + "/rpc"
+
+            yield serve
+
+
+class TestDjangoAsgiStreaming(StreamingConformance):
     @pytest.fixture(scope="class")
     def serve_rpc(self) -> Iterator[Serve]:
         with ExitStack() as stack:

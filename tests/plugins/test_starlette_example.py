@@ -7,7 +7,9 @@ pyrpc-core and the plugin are installed.
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -20,7 +22,13 @@ from starlette.routing import Route
 import pyrpc_starlette
 from pyrpc_core import Registry
 from pyrpc_core.plugins import PluginManager
-from pyrpc_core.testing import AdapterConformance, conformance_registry, http_request, serve_asgi
+from pyrpc_core.testing import (
+    AdapterConformance,
+    StreamingConformance,
+    conformance_registry,
+    http_request,
+    serve_asgi,
+)
 from pyrpc_core.tooling.loading import load_app
 from pyrpc_starlette import plugin
 
@@ -31,6 +39,20 @@ class TestStarletteConformance(AdapterConformance):
     def rpc_url(cls) -> Iterator[str]:
         with serve_asgi(pyrpc_starlette.create_app(conformance_registry())) as base_url:
             yield base_url + "/rpc"
+
+
+class TestStarletteStreaming(StreamingConformance):
+    """Streaming procedures through the route's ``StreamingResponse``."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def serve_rpc(cls) -> Iterator[Callable[..., str]]:
+        with ExitStack() as stack:
+
+            def serve(registry: Registry, **options: Any) -> str:
+                return stack.enter_context(serve_asgi(pyrpc_starlette.create_app(registry, **options))) + "/rpc"
+
+            yield serve
 
 
 async def health(request: Request) -> Response:

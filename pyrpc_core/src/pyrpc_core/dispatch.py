@@ -160,20 +160,36 @@ class Dispatcher:
         else is answered as ``dispatch`` answers it."""
         try:
             checked, is_batch = self._check_body(body, _LazyContext(context), streams=True)
-            item = checked[0]
-            if is_batch:
-                answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
-                return _join(_merge(checked, answers))
-            if not isinstance(item, _Call):
-                return item
-            if not item.procedure.is_stream:
-                return await self._answer(item)
+            call = _streaming(checked, is_batch)
+            if call is None:
+                if is_batch:
+                    answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
+                    return _join(_merge(checked, answers))
+                item = checked[0]
+                return await self._answer(item) if isinstance(item, _Call) else item
             try:
                 if self.registry.guards:
-                    await self._guard(item.procedure, item.context)
+                    await self._guard(call.procedure, call.context)
             except (Exception, SystemExit) as exc:
-                return self._failure(item, exc)
-            return StreamCall(self, item)
+                return self._failure(call, exc)
+            return StreamCall(self, call)
+        except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
+            return self.internal_error(_NULL, exc, "dispatching a request failed")
+
+    def open_stream_sync(self, body: bytes, context: ContextSource = None) -> StreamCall | bytes | None:
+        """``open_stream`` from a worker thread (WSGI): the guards run here (async ones on the
+        dispatcher's loop), anything but a streaming call is answered as ``dispatch_sync`` answers it."""
+        try:
+            checked, is_batch = self._check_body(body, _LazyContext(context), streams=True)
+            call = _streaming(checked, is_batch)
+            if call is None:
+                return self._answer_checked_sync(checked, is_batch)
+            try:
+                if self.registry.guards:
+                    self._guard_sync(call.procedure, call.context)
+            except (Exception, SystemExit) as exc:
+                return self._failure(call, exc)
+            return StreamCall(self, call)
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
             return self.internal_error(_NULL, exc, "dispatching a request failed")
 
@@ -185,24 +201,25 @@ class Dispatcher:
         """
         try:
             checked, is_batch = self._check_body(body, _LazyContext(context))
-            calls = [item for item in checked if isinstance(item, _Call)]
-            async_calls = [call for call in calls if call.procedure.is_async]
-            pending: Future[list[bytes | None]] | None = None
-            if async_calls:
-                # Submitted first, so that the async calls of a batch overlap with the sync ones.
-                pending = self._loop_thread().submit(self._answer_all(async_calls))
-            inline = [None if call.procedure.is_async else self._answer_inline(call) for call in calls]
-            awaited = iter(pending.result() if pending is not None else ())
-            answers = _merge(
-                checked,
-                [
-                    next(awaited) if call.procedure.is_async else answer
-                    for call, answer in zip(calls, inline, strict=True)
-                ],
-            )
-            return _join(answers) if is_batch else answers[0]
+            return self._answer_checked_sync(checked, is_batch)
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
             return self.internal_error(_NULL, exc, "dispatching a request failed")
+
+    def _answer_checked_sync(self, checked: list[_Checked], is_batch: bool) -> bytes | None:
+        """The answer to checked requests, from a worker thread: sync calls here, async ones on the loop."""
+        calls = [item for item in checked if isinstance(item, _Call)]
+        async_calls = [call for call in calls if call.procedure.is_async]
+        pending: Future[list[bytes | None]] | None = None
+        if async_calls:
+            # Submitted first, so that the async calls of a batch overlap with the sync ones.
+            pending = self._loop_thread().submit(self._answer_all(async_calls))
+        inline = [None if call.procedure.is_async else self._answer_inline(call) for call in calls]
+        awaited = iter(pending.result() if pending is not None else ())
+        answers = _merge(
+            checked,
+            [next(awaited) if call.procedure.is_async else answer for call, answer in zip(calls, inline, strict=True)],
+        )
+        return _join(answers) if is_batch else answers[0]
 
     # -- checking ------------------------------------------------------------------------
 
@@ -564,6 +581,10 @@ class StreamCall:
     def encode(self, item: Any) -> bytes:
         return self.procedure.serialize_result(item)
 
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
+        """Run ``coroutine`` on the dispatcher's background event loop: how a WSGI stream runs."""
+        return self._dispatcher._loop_thread().submit(coroutine)
+
     def failure(self, exc: BaseException) -> bytes:
         answer = self._dispatcher._failure(self._call, exc)
         return answer if answer is not None else b"null"
@@ -600,6 +621,14 @@ def _error(id_json: bytes, code: int, message: str, data: Any = None) -> bytes:
 def _error_raw(id_json: bytes, code: int, message: str, data_json: bytes) -> bytes:
     head = to_json({"code": code, "message": message})[:-1]
     return b'{"jsonrpc":"2.0","error":' + head + b',"data":' + data_json + b'},"id":' + id_json + b"}"
+
+
+def _streaming(checked: list[_Checked], is_batch: bool) -> _Call | None:
+    """The call to stream, when the request is a single call of a streaming procedure that passed its checks."""
+    item = checked[0]
+    if is_batch or not isinstance(item, _Call) or not item.procedure.is_stream:
+        return None
+    return item
 
 
 def _merge(checked: list[_Checked], answers: list[bytes | None]) -> list[bytes | None]:

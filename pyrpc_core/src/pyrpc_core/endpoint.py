@@ -86,6 +86,8 @@ class Reply(NamedTuple):
     close: bool = False
     stream: AsyncGenerator[bytes, None] | None = None
     """A streaming procedure's events (``body`` is empty): send each chunk as it comes, then end the body."""
+    stream_sync: sse.SyncEvents | None = None
+    """The same from ``respond_sync`` (WSGI): the response's iterable, which the server closes."""
 
 
 NOT_FOUND = Reply(404, b'{"detail":"Not Found"}')
@@ -388,7 +390,7 @@ class Endpoint:
         task = asyncio.current_task()
         if disconnected is not None and task is not None:
             self._clients.enter(task, disconnected)
-        events = sse.events(stream, seconds=self.limits.stream_seconds)
+        events = sse.events(stream, seconds=self.limits.stream_seconds, heartbeat=self.limits.stream_heartbeat)
         try:
             async for chunk in events:
                 yield chunk
@@ -402,19 +404,35 @@ class Endpoint:
             if disconnected is not None and task is not None:
                 self._clients.leave(task)
 
-    def respond_sync(self, request: Accepted, body: bytes | None, context: ContextSource = None) -> Reply:
-        """``respond`` from a worker thread (WSGI): sync procedures run in it, async ones on the dispatcher's loop."""
+    def respond_sync(
+        self,
+        request: Accepted,
+        body: bytes | None,
+        context: ContextSource = None,
+        *,
+        disconnected: Callable[[], bool] | None = None,
+    ) -> Reply:
+        """``respond`` from a worker thread (WSGI): sync procedures run in it, async ones on the dispatcher's loop.
+
+        A stream's reply carries its events as ``stream_sync``, the response's iterable; the
+        server closes it when the response ends or the client leaves. ``disconnected``, when
+        the server can tell (waitress: ``environ.get("waitress.client_disconnected")``), returns
+        True once the client has left, so a stream stops within ``TICK`` rather than at the next
+        write.
+        """
         with self._in_flight_lock:
             self.in_flight += 1
         try:
             if request.wants_body and self._overloaded():  # others came in while this body was read
                 return _with(_OVERLOADED, request.cors)
-            return self._respond_sync(request, body, context)
+            return self._respond_sync(request, body, context, disconnected)
         finally:
             with self._in_flight_lock:
                 self.in_flight -= 1
 
-    def _respond_sync(self, request: Accepted, body: bytes | None, context: ContextSource) -> Reply:
+    def _respond_sync(
+        self, request: Accepted, body: bytes | None, context: ContextSource, disconnected: Callable[[], bool] | None
+    ) -> Reply:
         if not request.wants_body:
             try:
                 self.dispatcher.run_guards_sync(DISCOVER_PROCEDURE, context)
@@ -423,10 +441,36 @@ class Endpoint:
                 reply = self._introspection_failure(exc)
         elif body is None:
             reply = self._too_large
+        elif request.stream:
+            opened = self.dispatcher.open_stream_sync(body, context)
+            if isinstance(opened, StreamCall):
+                return self._stream_sync(opened, request.cors, disconnected)
+            reply = _NO_CONTENT if opened is None else Reply(200, opened)
         else:
             answer = self.dispatcher.dispatch_sync(body, context)
             reply = _NO_CONTENT if answer is None else Reply(200, answer)
         return _with(reply, request.cors) if request.cors else reply
+
+    def _stream_sync(
+        self, stream: StreamCall, cors: tuple[tuple[str, str], ...], disconnected: Callable[[], bool] | None
+    ) -> Reply:
+        """A stream's reply under WSGI: its slot taken now (``Limits.max_streams``), given back on ``close()``."""
+        with self._in_flight_lock:
+            if self.streams >= self.limits.max_streams:
+                return _with(_OVERLOADED, cors)
+            self.streams += 1
+        events = sse.SyncEvents(
+            stream,
+            seconds=self.limits.stream_seconds,
+            heartbeat=self.limits.stream_heartbeat,
+            disconnected=disconnected,
+            closed=self._stream_closed,
+        )
+        return Reply(200, b"", sse.HEADERS + cors, stream_sync=events)
+
+    def _stream_closed(self) -> None:
+        with self._in_flight_lock:
+            self.streams -= 1
 
     def _overloaded(self) -> bool:
         """Past ``max_in_flight`` (this request counted) or ``max_waiting``: answered 503 unread."""

@@ -47,7 +47,10 @@ class Limits:
     - ``threads``: the worker threads that run sync procedures under ASGI (40);
     - ``max_streams``: streams one endpoint sends at once (100); more get 503;
     - ``stream_seconds``: how long a stream may last, in seconds (None: as long as it yields);
-      past it the stream ends with a -32001 error event.
+      past it the stream ends with a -32001 error event;
+    - ``stream_heartbeat``: seconds a stream stays silent before a ``: ping`` comment goes out
+      (15), which keeps proxies from closing an idle connection and, under WSGI, is when the
+      server finds out that a client has left.
     """
 
     max_body_bytes: int = 4 * 1024 * 1024
@@ -60,6 +63,7 @@ class Limits:
     threads: int = 40
     max_streams: int = 100
     stream_seconds: float | None = None
+    stream_heartbeat: float = 15.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -78,6 +82,9 @@ class Limits:
             raise ValueError(f"Limits.max_waiting must be an integer of 0 or more, not {self.max_waiting!r}")
         check_timeout(self.timeout, "Limits.timeout")
         check_timeout(self.stream_seconds, "Limits.stream_seconds")
+        heartbeat = self.stream_heartbeat
+        if isinstance(heartbeat, bool) or not isinstance(heartbeat, (int, float)) or not 0 < heartbeat < float("inf"):
+            raise ValueError(f"Limits.stream_heartbeat must be a positive number of seconds, not {heartbeat!r}")
 
     def may_exceed(self, body: bytes) -> bool:
         """Whether ``body`` might break ``max_depth`` or ``max_string`` (then walk it with ``excess``).

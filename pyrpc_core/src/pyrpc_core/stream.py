@@ -23,17 +23,26 @@ event whose data is a JSON-RPC error response, as a call would have been answere
 
 SSE and not NDJSON: its ids and ``Last-Event-ID`` are the resumption protocol, comments are its
 heart-beats, and every proxy and browser tool knows it.
+
+Under ASGI the endpoint sends ``events`` as they come. Under WSGI it hands the server a
+``SyncEvents``, the same events made on the dispatcher's background event loop (so a ping can
+go out while the procedure is idle) and waited for in the server's thread; a WSGI server closes
+it when the response ends or the client leaves, which stops the procedure.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
+import threading
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import TIMEOUT, RpcError
+from .timers import TICK
 
 if TYPE_CHECKING:
     from .dispatch import StreamCall
@@ -179,6 +188,107 @@ async def events(
 def _wake(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+class SyncEvents:
+    """A stream's events for a WSGI server: iterate for the chunks (``events``' bytes, pings
+    included), ``close()`` to stop the procedure (its ``finally`` has run when it returns).
+
+    WSGI servers call ``close()`` on the response's iterable when it ends, and when the client
+    has left (waitress finds that out at the next write: a ping at the latest). ``disconnected``,
+    when given, is asked every ``TICK`` while a chunk is awaited and ends the stream when it says
+    True (waitress's ``environ["waitress.client_disconnected"]``, which knows once waitress reads
+    during requests: ``channel_request_lookahead``). ``closed`` is called once, on ``close()``.
+
+    The events are made by ``events`` on the dispatcher's background loop: an async procedure
+    runs there, a sync one in the dispatcher's worker threads (``Limits.threads``), one step
+    at a time, exactly as under ASGI; this thread only waits for each chunk.
+    """
+
+    def __init__(
+        self,
+        stream: StreamCall,
+        *,
+        seconds: float | None = None,
+        heartbeat: float = HEARTBEAT_SECONDS,
+        disconnected: Callable[[], bool] | None = None,
+        closed: Callable[[], object] | None = None,
+    ) -> None:
+        self._stream = stream
+        self._events = events(stream, seconds=seconds, heartbeat=heartbeat)
+        self._disconnected = disconnected
+        self._closed = closed
+        self._task: asyncio.Task[Any] | None = None  # the step running on the loop
+        self._lock = threading.Lock()
+        self._done = False
+
+    def __iter__(self) -> SyncEvents:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._done:
+            raise StopIteration
+        try:
+            chunk = self._wait(self._stream.submit(self._step()))
+        except concurrent.futures.CancelledError:  # closed from another thread meanwhile
+            chunk = None
+        except BaseException:
+            self.close()
+            raise
+        if chunk is None:  # the stream ended (its done or error event went out), or its client left
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def _wait(self, step: concurrent.futures.Future[bytes | None]) -> bytes | None:
+        disconnected = self._disconnected
+        if disconnected is None:
+            return step.result()
+        while True:
+            try:
+                return step.result(TICK)
+            except TimeoutError:
+                if disconnected():
+                    return None
+
+    async def _step(self) -> bytes | None:
+        self._task = asyncio.current_task()
+        try:
+            return await anext(self._events)
+        except StopAsyncIteration:
+            return None
+
+    async def _stop(self) -> None:
+        task = self._task
+        if task is not None and not task.done():  # a step still waits for the procedure
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self._events.aclose()
+
+    def close(self) -> None:
+        """Stop the stream: the procedure's generator is closed and its ``finally`` runs. Idempotent."""
+        self._close(wait=True)
+
+    def _close(self, wait: bool) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self._done = True
+        try:
+            stopping = self._stream.submit(self._stop())
+            if wait:
+                stopping.result()
+        finally:
+            if self._closed is not None:
+                self._closed()
+
+    def __del__(self) -> None:
+        # A server that never closes the iterable: the procedure is stopped all the same, without
+        # waiting (this may run on any thread, the loop's own included).
+        if getattr(self, "_done", True):
+            return
+        with contextlib.suppress(Exception):  # at interpreter exit the loop may be gone
+            self._close(wait=False)
 
 
 class _Expired(Exception):

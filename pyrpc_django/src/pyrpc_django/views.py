@@ -5,7 +5,9 @@ back, so the wire is the same as on every other adapter. One pattern holds two v
 picks per request: Django resolves URLs inside its event loop under ASGI and in the server's
 worker thread under WSGI, so the pattern answers with the async view (``Endpoint.respond``)
 in the first case and with the sync view (``Endpoint.respond_sync``: async procedures on the
-endpoint's own loop, never a loop per request) in the second.
+endpoint's own loop, never a loop per request) in the second. A streaming procedure's events go
+out as a ``StreamingHttpResponse``: over the reply's async generator under ASGI, over its
+``stream_sync`` iterable under WSGI.
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ from django.conf import settings  # type: ignore[import-untyped]
 from django.core.exceptions import ImproperlyConfigured  # type: ignore[import-untyped]
 from django.core.handlers.asgi import ASGIHandler  # type: ignore[import-untyped]
 from django.core.handlers.wsgi import WSGIHandler  # type: ignore[import-untyped]
-from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped]
+from django.http import (  # type: ignore[import-untyped]
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver  # type: ignore[import-untyped]
 from django.urls.resolvers import ResolverMatch, RoutePattern  # type: ignore[import-untyped]
 from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped]
@@ -74,18 +81,20 @@ def _receive(endpoint: Endpoint, request: HttpRequest) -> Reply | Accepted:
 
 
 def _sync_view(endpoint: Endpoint) -> Any:
-    def rpc_view(request: HttpRequest) -> HttpResponse:
+    def rpc_view(request: HttpRequest) -> HttpResponseBase:
         step = _receive(endpoint, request)
         if isinstance(step, Reply):
             return _response(step)
         body = _read_body(request, endpoint.max_body_bytes) if step.wants_body else b""
-        return _response(endpoint.respond_sync(step, body, lambda: request_context(request)), step.head)
+        disconnected = request.META.get("waitress.client_disconnected") if step.stream else None
+        reply = endpoint.respond_sync(step, body, lambda: request_context(request), disconnected=disconnected)
+        return _response(reply, step.head)
 
     return csrf_exempt(rpc_view)  # a browser cannot send JSON cross-site without a preflight: the 415
 
 
 def _async_view(endpoint: Endpoint) -> Any:
-    async def rpc_view(request: HttpRequest) -> HttpResponse:
+    async def rpc_view(request: HttpRequest) -> HttpResponseBase:
         step = _receive(endpoint, request)
         if isinstance(step, Reply):
             return _response(step, close=True)
@@ -118,7 +127,9 @@ def _read_body(request: HttpRequest, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _response(reply: Reply, head: bool = False, close: bool = False) -> HttpResponse:
+def _response(reply: Reply, head: bool = False, close: bool = False) -> HttpResponseBase:
+    if reply.stream is not None or reply.stream_sync is not None:
+        return _streaming_response(reply)
     response = HttpResponse(b"" if head else reply.body, status=reply.status)
     del response["Content-Type"]  # Django's default (text/html); the reply says its own
     for name, value in reply.headers:
@@ -126,6 +137,17 @@ def _response(reply: Reply, head: bool = False, close: bool = False) -> HttpResp
     response["Content-Length"] = str(len(reply.body))
     if reply.close and close:  # ASGI only: WSGI forbids hop-by-hop headers (the server owns the connection)
         response["Connection"] = "close"
+    return response
+
+
+def _streaming_response(reply: Reply) -> StreamingHttpResponse:
+    """A stream's events as they come: an async iterator under ASGI, the closable ``stream_sync``
+    under WSGI (Django closes it with the response, when it ends or the client leaves)."""
+    response = StreamingHttpResponse(reply.stream if reply.stream is not None else reply.stream_sync)
+    response.status_code = reply.status
+    del response["Content-Type"]
+    for name, value in reply.headers:
+        response[name] = value
     return response
 
 

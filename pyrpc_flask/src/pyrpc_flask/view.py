@@ -3,7 +3,8 @@
 The view only translates Flask's request to ``pyrpc_core.endpoint.Endpoint`` and its reply
 back, so the wire is the same as on every other adapter. Sync procedures run in the WSGI
 server's worker thread; async ones on one event loop per endpoint in a background thread, so
-no event loop is created (or leaked) per request.
+no event loop is created (or leaked) per request. A streaming procedure's events are the
+response's iterable (``Reply.stream_sync``), which the WSGI server closes when the client leaves.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def mount(app: Flask, registry: Registry | None = None, path: str = "/rpc", **op
         if isinstance(step, Reply):
             return _response(step)
         body = _read_body(request, endpoint.max_body_bytes) if step.wants_body else b""
-        return _response(endpoint.respond_sync(step, body, lambda: request_context(environ)))
+        disconnected = environ.get("waitress.client_disconnected") if step.stream else None
+        return _response(endpoint.respond_sync(step, body, lambda: request_context(environ), disconnected=disconnected))
 
     app.add_url_rule(path, endpoint=f"pyrpc:{path}", view_func=view, methods=_METHODS, provide_automatic_options=False)
     app.extensions.setdefault(EXTENSION, {})[path] = endpoint
@@ -88,6 +90,10 @@ def _read_body(incoming: Request, limit: int) -> bytes | None:
 def _response(reply: Reply) -> Response:
     if reply.headers is JSON_HEADERS:  # nearly every answer: werkzeug's own content type argument is its fast path
         return Response(reply.body, status=reply.status, content_type="application/json")
+    if reply.stream_sync is not None:
+        # A stream: its events are the body, passed to the server as they come (each is a chunk of
+        # its own, which waitress sends at once); the server closes it, which stops the procedure.
+        return Response(reply.stream_sync, status=reply.status, headers=list(reply.headers), direct_passthrough=True)
     response = Response(reply.body, status=reply.status, headers=list(reply.headers))
     if not any(name == "content-type" for name, _ in reply.headers):
         del response.headers["Content-Type"]  # werkzeug's default text/html, on a reply that has no body

@@ -3,8 +3,10 @@
 - ``adapters``: ``AdapterConformance`` and the ``conformance_registry()`` it calls;
 - ``hardening``: ``HardeningConformance``, the limits, CORS, introspection and load, deadlines,
   backpressure, faults and disconnects, with the ``production_registry()`` they call;
+- ``streaming``: ``StreamingConformance``, streaming procedures on the wire (items, errors,
+  resuming, refusals, limits, clients that leave), with the ``streaming_registry()`` it calls;
 - ``emitters``: ``EmitterHarness``, ``check_emitter`` and the ``schema_corpus()``;
-- ``wire``: the HTTP helpers they use (``http_request``, ``post``, ``serve_asgi``).
+- ``wire``: the HTTP helpers they use (``http_request``, ``post``, ``EventReader``, ``serve_asgi``).
 
 The adapter conformance kit:
 
@@ -60,7 +62,15 @@ from .hardening import (
     recording_logs,
     timed_posts,
 )
-from .wire import HttpResponse, http_request, post, serve_asgi
+from .streaming import (
+    LIMITED_STREAM_LIMITS,
+    STREAM_HEARTBEAT,
+    STREAM_LIMITS,
+    STREAM_SECONDS,
+    StreamingConformance,
+    streaming_registry,
+)
+from .wire import Event, EventReader, HttpResponse, http_request, parse_events, post, read_events, serve_asgi
 
 __all__ = [
     "BACKPRESSURE_LIMITS",
@@ -72,16 +82,23 @@ __all__ = [
     "HARDENED_LIMITS",
     "HARDENED_ORIGIN",
     "INTROSPECTION_TOKEN",
+    "LIMITED_STREAM_LIMITS",
     "MAX_IN_FLIGHT",
     "SECRET",
+    "STREAM_HEARTBEAT",
+    "STREAM_LIMITS",
+    "STREAM_SECONDS",
     "UPDATE_SNAPSHOTS",
     "WAITING_LIMITS",
     "AdapterConformance",
     "EmitterCheckError",
+    "Event",
+    "EventReader",
     "EmitterHarness",
     "AsgiHardeningConformance",
     "HardeningConformance",
     "HttpResponse",
+    "StreamingConformance",
     "check_emitter",
     "concurrent_posts",
     "conformance_registry",
@@ -90,12 +107,15 @@ __all__ = [
     "hang_up",
     "hardened_registry",
     "http_request",
+    "parse_events",
     "post",
     "production_registry",
     "raw_request",
+    "read_events",
     "recording_logs",
     "reordered",
     "schema_corpus",
     "serve_asgi",
+    "streaming_registry",
     "timed_posts",
 ]

@@ -68,6 +68,7 @@ def file_model() -> type[BaseModel]:
         threads: int | None = None
         max_streams: int | None = None
         stream_seconds: float | None = None
+        stream_heartbeat: float | None = None
 
     class CorsFile(BaseModel):
         model_config = strict

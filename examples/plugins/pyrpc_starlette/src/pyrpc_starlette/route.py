@@ -1,7 +1,8 @@
 """The pyRPC endpoint as one route of a Starlette app.
 
 All of the HTTP rules and the protocol live in ``pyrpc_core.endpoint.Endpoint``: the route
-only translates Starlette's request to it (method, path, headers, body) and its reply back.
+only translates Starlette's request to it (method, path, headers, body) and its reply back,
+a streaming procedure's events (``Reply.stream``) as a ``StreamingResponse``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any, Unpack
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from pyrpc_core import Context, Headers, Registry
@@ -54,7 +55,13 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 
 
 def _response(reply: Reply) -> Response:
-    response = Response(reply.body, status_code=reply.status)
+    response: Response
+    if reply.stream is not None:
+        # A streaming procedure's events, sent as they come. Starlette stops sending when the
+        # client leaves, which closes the events and so stops the procedure (its finally runs).
+        response = StreamingResponse(reply.stream, status_code=reply.status)
+    else:
+        response = Response(reply.body, status_code=reply.status)
     for name, value in reply.headers:
         response.headers.append(name, value)
     if reply.close:
