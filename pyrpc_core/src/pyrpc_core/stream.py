@@ -144,6 +144,7 @@ async def events(
 
     producer = loop.create_task(produce())
     try:
+        await asyncio.sleep(0)  # the procedure starts: a first item that is ready at once goes out without a wait
         while True:
             if ready:
                 chunk = ready[0] if len(ready) == 1 else b"".join(ready)
