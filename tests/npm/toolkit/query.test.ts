@@ -1,10 +1,11 @@
 // @pyrpc/tanstack-query against a live server, with TanStack Query's own QueryClient: typed
-// queries, invalidation by namespace, mutations, an infinite query over a cursor procedure.
+// queries, invalidation by namespace, mutations, an infinite query over a cursor procedure, a
+// streaming procedure's items as a query's data.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createClient, RpcError, type ClientError } from "@pyrpc/client";
 import { createQueryUtils } from "@pyrpc/tanstack-query";
-import type { NumberPage, Procedures, Types, User } from "@pyrpc/types";
+import type { NumberPage, Procedures, Tick, Types, User } from "@pyrpc/types";
 import { meta } from "@pyrpc/types";
 import { InfiniteQueryObserver, MutationObserver, QueryClient } from "@tanstack/query-core";
 
@@ -61,4 +62,19 @@ test("an infinite query pages through a cursor procedure", async () => {
   } finally {
     unsubscribe();
   }
+});
+
+test("a streaming procedure's items as a query's data (streamedQueryOptions), growing as they arrive", async () => {
+  const queryClient = new QueryClient();
+  const sizes: number[] = [];
+  const unsubscribe = queryClient.getQueryCache().subscribe((event) => {
+    const data = event.query.state.data as Tick[] | undefined;
+    if (data && sizes.at(-1) !== data.length) sizes.push(data.length);
+  });
+  const ticks: Tick[] = await queryClient.fetchQuery(rpc.streams.count.streamedQueryOptions([3, 20]));
+  unsubscribe();
+  assert.deepEqual(ticks.map((tick) => tick.n), [0, 1, 2]);
+  assert.deepEqual(sizes, [1, 2, 3]);
+  const cached: Tick[] | undefined = queryClient.getQueryData(rpc.streams.count.queryKey([3, 20]));
+  assert.equal(cached?.length, 3);
 });

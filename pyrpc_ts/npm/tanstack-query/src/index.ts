@@ -10,6 +10,7 @@
  * const rpc = createQueryUtils(client);
  * const user = await queryClient.fetchQuery(rpc.users.get.queryOptions([1]));
  * await queryClient.invalidateQueries({ queryKey: rpc.users.pathKey() }); // users.* all
+ * const steps = await queryClient.fetchQuery(rpc.progress.streamedQueryOptions(["job"])); // a stream's items
  * ```
  */
 
@@ -58,6 +59,21 @@ export interface ProcedureUtils<A extends readonly unknown[], R> {
   /** `{ mutationKey, mutationFn, ...options }`: `mutate([a, b])` calls the procedure with those params. */
   mutationOptions<TOnMutateResult = unknown>(options?: MutationOptionsIn<A, R, TOnMutateResult>): RpcMutationOptions<A, R, TOnMutateResult>;
   /** The key prefix of every query of this procedure, for `invalidateQueries({ queryKey })`. */
+  pathKey(): QueryKey;
+}
+
+/** What a streaming procedure (a generator) gets: not a query of one result, but its items so far. */
+export interface StreamUtils<A extends readonly unknown[], T> {
+  /** `["pyrpc", ...path, params]`: the key of this stream's query (without params: every one of the procedure). */
+  queryKey(): QueryKey;
+  queryKey(...params: ParamsArg<A, []>): DataTag<QueryKey, T[], ClientError>;
+  /**
+   * Query options whose data is the items received so far, growing as they arrive (the query
+   * is `success` from the first item and `fetching` until the stream ends); a refetch starts
+   * the list again from its first item. The query's signal stops the stream.
+   */
+  streamedQueryOptions<TData = T[]>(...args: ParamsArg<A, [options?: QueryOptionsIn<T[], TData>]>): RpcQueryOptions<T[], TData>;
+  /** The key prefix of every query of this procedure. */
   pathKey(): QueryKey;
 }
 
@@ -111,7 +127,9 @@ type Infinite<P, W extends string, R> = [P] extends [never]
 export type QueryUtils<T, P = never, Path extends string = ""> = {
   [K in keyof T & string as K extends `$${string}` ? never : K]: (T[K] extends (...args: infer A) => Promise<infer R>
     ? ProcedureUtils<A, R> & Infinite<P, Wire<Path, K>, R>
-    : NamespaceUtils) &
+    : T[K] extends (...args: infer A) => AsyncIterable<infer I>
+      ? StreamUtils<A, I>
+      : NamespaceUtils) &
     QueryUtils<T[K], P, Wire<Path, K>>;
 } & (Path extends "" ? NamespaceUtils : unknown);
 
@@ -123,9 +141,17 @@ export interface QueryUtilsOptions {
 }
 
 /** Names the utils answer at every level; a procedure or namespace of the same name is out of their reach. */
-const HELPERS = new Set(["queryKey", "queryOptions", "mutationOptions", "pathKey", "infiniteQueryKey", "infiniteQueryOptions"]);
+const HELPERS = new Set(["queryKey", "queryOptions", "mutationOptions", "pathKey", "infiniteQueryKey", "infiniteQueryOptions", "streamedQueryOptions"]);
 
 type LooseCall = (method: string, params: unknown, options: CallOptions) => Promise<unknown>;
+type LooseStream = (method: string, params: unknown, options: CallOptions) => AsyncIterable<unknown>;
+
+/** What `streamedQueryOptions`' query function uses of the query's context (`client`: in recent v5 releases). */
+interface StreamContext {
+  signal: AbortSignal;
+  queryKey: QueryKey;
+  client?: { setQueryData(queryKey: QueryKey, data: unknown): unknown } | undefined;
+}
 
 /**
  * Query utils for a client: `createQueryUtils(client).users.get.queryOptions([1])`.
@@ -134,7 +160,7 @@ type LooseCall = (method: string, params: unknown, options: CallOptions) => Prom
  * of every key below it.
  */
 export function createQueryUtils<T, P = never>(client: Client<T, P>, options: QueryUtilsOptions = {}): QueryUtils<T, P> {
-  const call = (client as unknown as { $call: LooseCall }).$call;
+  const { $call: call, $stream: stream } = client as unknown as { $call: LooseCall; $stream: LooseStream };
   const root = [options.prefix ?? "pyrpc"] as const;
   const callOptions = options.call ?? {};
 
@@ -157,6 +183,21 @@ export function createQueryUtils<T, P = never>(client: Client<T, P>, options: Qu
         mutationKey: pathKey(),
         mutationFn: (variables: readonly unknown[] | undefined) => call(method, positional(variables), callOptions),
       }),
+      streamedQueryOptions: (params?: readonly unknown[], queryOptions?: object) => {
+        const given = positional(params);
+        return {
+          ...queryOptions,
+          queryKey: [...pathKey(), given],
+          queryFn: async ({ signal, queryKey, client: queryClient }: StreamContext) => {
+            const items: unknown[] = [];
+            for await (const item of stream(method, given, { ...callOptions, signal })) {
+              items.push(item);
+              queryClient?.setQueryData(queryKey, [...items]); // the data so far, a new array each time
+            }
+            return items;
+          },
+        };
+      },
       infiniteQueryKey: (params?: object): QueryKey => (params === undefined ? pathKey() : [...pathKey(), { infinite: params }]),
       infiniteQueryOptions: (params: object, infinite: { initialPageParam?: unknown; getNextPageParam?: unknown } = {}) => ({
         getNextPageParam: (last: unknown) => (typeof last === "object" && last !== null ? ((last as { next?: unknown }).next ?? null) : null),

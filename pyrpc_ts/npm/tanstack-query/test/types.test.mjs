@@ -34,6 +34,7 @@ const SCHEMA = {
       params: object({ limit: { ...int, default: 10 }, cursor: { anyOf: [str, { type: "null" }], default: null } }, []),
       result: { $ref: "#/$defs/Page" },
     },
+    progress: { name: "progress", params: object({ job: str }), result: { $ref: "#/$defs/User" }, stream: true },
   },
   $defs: {
     User: { title: "User", ...object({ id: int, name: str }) },
@@ -100,6 +101,24 @@ export function refused(): void {
   // @ts-expect-error: select gets a User
   rpc.users.get.queryOptions([1], { select: (u: number) => u });
   void wrong;
+}
+
+export async function streams(): Promise<void> {
+  // A streaming procedure: its items so far as the data, never a one-result query.
+  const users: User[] = await queryClient.fetchQuery(rpc.progress.streamedQueryOptions(["job"]));
+  const cached: User[] | undefined = queryClient.getQueryData(rpc.progress.queryKey(["job"]));
+  const observer = new QueryObserver(queryClient, rpc.progress.streamedQueryOptions(["job"], { select: (items) => items.length }));
+  const count: number | undefined = observer.getCurrentResult().data;
+  await queryClient.invalidateQueries({ queryKey: rpc.progress.pathKey() });
+  // @ts-expect-error: a stream is not a query of one result
+  rpc.progress.queryOptions(["job"]);
+  // @ts-expect-error: nor a mutation
+  rpc.progress.mutationOptions();
+  // @ts-expect-error: a call is not streamed
+  rpc.users.get.streamedQueryOptions([1]);
+  // @ts-expect-error: the job is a string
+  rpc.progress.streamedQueryOptions([1]);
+  void [users, cached, count];
 }
 
 export function withoutProcedures(): void {

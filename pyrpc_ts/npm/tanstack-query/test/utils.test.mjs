@@ -165,3 +165,62 @@ async function waitFor(condition, ms = 2000) {
     await new Promise((r) => setTimeout(r, 2));
   }
 }
+
+describe("streams", () => {
+  const event = (id, value) => `id: ${id}\ndata: ${JSON.stringify(value)}\n\n`;
+  function streaming(items, { gap = 5, hold = false } = {}) {
+    const { fetch, requests } = fakeFetch(async (body, request) => {
+      const encoder = new TextEncoder();
+      const signal = request.init.signal;
+      const stream = new ReadableStream({
+        async start(controller) {
+          signal.addEventListener("abort", () => controller.error(signal.reason));
+          for (const [index, item] of items.entries()) {
+            await new Promise((r) => setTimeout(r, gap));
+            if (signal.aborted) return;
+            controller.enqueue(encoder.encode(event(index, item)));
+          }
+          if (!hold) {
+            controller.enqueue(encoder.encode("event: done\ndata: null\n\n"));
+            controller.close();
+          }
+        },
+      });
+      return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+    });
+    const client = createClient({ url: URL_, fetch, meta: { streams: ["progress"] } });
+    return { requests, rpc: createQueryUtils(client), queryClient: new QueryClient() };
+  }
+
+  test("streamedQueryOptions: the data is the items so far, growing as they arrive, then all of them", async () => {
+    const { rpc, queryClient, requests } = streaming(["a", "b", "c"], { gap: 15 });
+    const options = rpc.progress.streamedQueryOptions(["job"]);
+    assert.deepEqual(options.queryKey, ["pyrpc", "progress", ["job"]]);
+    const observer = new QueryObserver(queryClient, options);
+    const seen = [];
+    const unsubscribe = observer.subscribe((result) => {
+      if (result.data && JSON.stringify(result.data) !== JSON.stringify(seen.at(-1))) seen.push(result.data);
+    });
+    for (let waited = 0; observer.getCurrentResult().fetchStatus !== "idle" && waited < 2000; waited += 10) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    unsubscribe();
+    // Partial data first (the query is a success from the first item), all of it at the end.
+    assert.ok(seen.length >= 2, JSON.stringify(seen));
+    assert.deepEqual(seen.at(-1), ["a", "b", "c"]);
+    for (const [index, data] of seen.entries()) assert.deepEqual(data, ["a", "b", "c"].slice(0, data.length), `state ${index}`);
+    assert.deepEqual(queryClient.getQueryData(rpc.progress.queryKey(["job"])), ["a", "b", "c"]);
+    assert.equal(requests[0].headers.get("accept"), "text/event-stream");
+    assert.deepEqual(await queryClient.fetchQuery(rpc.progress.streamedQueryOptions(["other"])), ["a", "b", "c"]);
+  });
+
+  test("cancelling the query stops the stream", async () => {
+    const { rpc, queryClient, requests } = streaming([1, 2], { hold: true });
+    const fetching = queryClient.fetchQuery(rpc.progress.streamedQueryOptions(["job"]));
+    await new Promise((r) => setTimeout(r, 30));
+    await queryClient.cancelQueries({ queryKey: rpc.progress.pathKey() });
+    await fetching.catch(() => {}); // TanStack settles it as it reverts the cancelled fetch
+    assert.equal(requests[0].init.signal.aborted, true);
+    assert.equal(requests.length, 1);
+  });
+});
