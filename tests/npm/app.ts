@@ -2,8 +2,8 @@
 // generated @pyrpc/types. It must compile with `tsc --strict` and exit 0; any failed check
 // prints it and sets a non-zero exit code. Usage: node app.js <url>
 import { createClient, ErrorCodes, RpcError, TransportError, type FetchLike } from "@pyrpc/client";
-import type { Cat, Types, User, UserInput } from "@pyrpc/types";
-import { Color, Priority, procedures } from "@pyrpc/types";
+import type { Cat, Tick, Types, User, UserInput } from "@pyrpc/types";
+import { Color, Priority, meta, procedures } from "@pyrpc/types";
 
 declare const process: { argv: string[]; exitCode?: number };
 
@@ -129,6 +129,23 @@ async function main(): Promise<void> {
   const nowhere = createClient<Types>({ url: "http://127.0.0.1:9/rpc" });
   const unreachable = await failure(nowhere.add(1, 2));
   check(unreachable instanceof TransportError && unreachable.kind === "network", "an unreachable server is a network error");
+
+  // Streaming procedures (generators): for await over their items, with the generated meta.
+  const streaming = createClient<Types>({ url, meta });
+  const ticks: Tick[] = [];
+  for await (const tick of streaming.streams.count(3)) ticks.push(tick);
+  same(ticks.map((t) => [t.n, t.at]), [[0, "2024-01-02T03:04:05Z"], [1, "2024-01-02T03:04:06Z"], [2, "2024-01-02T03:04:07Z"]], "streams.count");
+  const streamed: number[] = [];
+  const midway = await failure(
+    (async () => {
+      for await (const n of streaming.streams.fail(1)) streamed.push(n);
+    })(),
+  );
+  check(midway instanceof RpcError && midway.code === 4090 && streamed.length === 1, "an error mid-stream is an RpcError after the items");
+  for await (const n of streaming.streams.forever(`e2e-${run}`)) if (n === 1) break;
+  const words: string[] = [];
+  for await (const word of client.$stream<string>("streams.words", ["without meta"])) words.push(word);
+  same(words, ["without", "meta"], "$stream without meta");
 
   // Awaiting the client itself is harmless: the proxy is not a thenable.
   const awaited = await client;
