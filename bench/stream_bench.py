@@ -98,7 +98,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await pyrpc(scope, receive, send)
 
 
-TARGETS = {"floor (hand-written SSE)": "/sse", "pyrpc-asgi": "/rpc"}
+FLOOR = "floor (hand-written SSE)"
+TARGETS = {FLOOR: "/sse", "pyrpc-asgi": "/rpc"}
 
 # -- the client ------------------------------------------------------------------------------
 
@@ -200,6 +201,10 @@ class StreamResult:
     """The median over the rounds."""
     first_ms: float
     """Time from the request to the first item, the median over the streams."""
+    items_vs_floor: float
+    """Items/s over the floor's in the same round, the median over the rounds (1 for the floor)."""
+    first_vs_floor: float
+    """Time to the first item over the floor's in the same turn, the median over the turns."""
 
 
 FIRST_ITEMS = 100
@@ -224,13 +229,25 @@ def measure(items: int, rounds: int, firsts: int, first_items: int = FIRST_ITEMS
         if completed.returncode != 0:
             raise RuntimeError(f"the stream client failed:\n{completed.stderr}")
         raw = json.loads(completed.stdout)
+    floor = raw[FLOOR]
     return {
         name: {
-            method: StreamResult(statistics.median(runs["items_per_second"]), statistics.median(runs["first_ms"]))
+            method: StreamResult(
+                statistics.median(runs["items_per_second"]),
+                statistics.median(runs["first_ms"]),
+                _paired(runs["items_per_second"], floor[method]["items_per_second"]),
+                _paired(runs["first_ms"], floor[method]["first_ms"]),
+            )
             for method, runs in methods.items()
         }
         for name, methods in raw.items()
     }
+
+
+def _paired(values: list[float], floor: list[float]) -> float:
+    """The median of the ratios of measurements taken side by side: a slow spell of the machine
+    (other work on it) moves both of a pair, and the median leaves it out."""
+    return statistics.median(value / reference for value, reference in zip(values, floor, strict=True))
 
 
 if __name__ == "__main__":
