@@ -98,5 +98,9 @@ def test_writing_an_adapter_page_shows_the_kit_and_the_entry_point() -> None:
     assert "[project.entry-points.pyrpc]" in page
     from pyrpc_core import testing
 
-    for name in ("AdapterConformance", "conformance_registry", "serve_asgi"):
+    kit = ("AdapterConformance", "conformance_registry", "serve_asgi", "StreamingConformance", "streaming_registry")
+    for name in kit:
         assert hasattr(testing, name), name
+    assert "### Streaming" in page
+    for name in ("reply.stream", "reply.stream_sync", "direct_passthrough=True", "StreamingHttpResponse"):
+        assert name in page, name
