@@ -135,7 +135,7 @@ class CORS:
 
     allow_origins: Iterable[str]
     allow_methods: Iterable[str] = ("GET", "POST")
-    allow_headers: Iterable[str] = ("authorization", "content-type")
+    allow_headers: Iterable[str] = ("authorization", "content-type", "last-event-id")  # last-event-id: resumed streams
     expose_headers: Iterable[str] = ()
     allow_credentials: bool = False
     max_age: int = 600
