@@ -242,3 +242,73 @@ def test_beyond_max_streams_a_stream_gets_503() -> None:
             status, _, answer = stream(base + "/rpc", {"jsonrpc": "2.0", "method": "forever", "id": 2})
             assert status == 503
             assert json.loads(answer)["error"]["code"] == -32002
+
+
+def run_events(registry: Registry, method: str, **options: Any) -> list[bytes]:
+    dispatcher = Dispatcher(registry)
+
+    async def run() -> list[bytes]:
+        opened = await dispatcher.open_stream(b'{"jsonrpc":"2.0","method":"%s","id":1}' % method.encode())
+        assert isinstance(opened, StreamCall)
+        return [chunk async for chunk in events(opened, **options)]
+
+    return asyncio.run(run())
+
+
+def test_items_made_at_once_go_out_together_but_never_wait_for_a_later_one() -> None:
+    api = Registry()
+
+    @api.rpc
+    async def instant() -> AsyncIterator[int]:
+        for number in range(200):
+            yield number
+
+    @api.rpc
+    async def awaiting() -> AsyncIterator[int]:
+        for number in range(5):
+            await asyncio.sleep(0.01)
+            yield number
+
+    chunks = run_events(api, "instant")
+    assert chunks[0].count(b"\ndata: ") == 1  # the first item at once, alone
+    assert len(chunks) < 20  # the rest in few writes
+    assert b"".join(chunks).count(b"\ndata: ") == 201  # 200 items and done
+    chunks = run_events(api, "awaiting")
+    assert [chunk.count(b"\ndata: ") for chunk in chunks] == [1, 1, 1, 1, 1, 1]  # each item as it comes
+
+
+def test_the_procedure_keeps_its_context_from_one_item_to_the_next() -> None:
+    import contextvars
+
+    seen: contextvars.ContextVar[int] = contextvars.ContextVar("seen", default=0)
+    api = Registry()
+
+    @api.rpc
+    async def counting() -> AsyncIterator[int]:
+        for _ in range(3):
+            seen.set(seen.get() + 1)
+            await asyncio.sleep(0)
+            yield seen.get()
+
+    data = [line for line in b"".join(run_events(api, "counting")).split(b"\n") if line.startswith(b"data: ")]
+    assert data == [b"data: 1", b"data: 2", b"data: 3", b"data: null"]
+
+
+def test_a_fast_endless_stream_ends_at_stream_seconds_and_stops_the_procedure() -> None:
+    stopped: list[str] = []
+    api = Registry()
+
+    @api.rpc
+    async def endless() -> AsyncIterator[int]:
+        try:
+            number = 0
+            while True:
+                number += 1
+                yield number
+                await asyncio.sleep(0)
+        finally:
+            stopped.append("finally")
+
+    chunks = run_events(api, "endless", seconds=0.05)
+    assert chunks[-1].startswith(b"event: error")
+    assert stopped == ["finally"]
