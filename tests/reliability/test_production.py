@@ -38,6 +38,7 @@ PYRPC = str(Path(sys.executable).with_name("pyrpc"))
 API = """
 import asyncio
 import time
+from collections.abc import AsyncIterator
 
 from pyrpc_core import rpc
 
@@ -57,6 +58,19 @@ def slow_sync(seconds: float) -> float:
 @rpc
 def ping() -> str:
     return "pong"
+
+
+@rpc
+async def ticks() -> AsyncIterator[int]:
+    try:
+        number = 0
+        while True:
+            await asyncio.sleep(0.05)
+            number += 1
+            yield number
+    finally:
+        with open("ticks.stopped", "w") as marker:
+            marker.write(str(time.monotonic()))
 """
 
 SLOW = 1.5
@@ -274,3 +288,27 @@ def test_max_in_flight_holds_when_bodies_arrive_after_their_headers(adapter: str
         statuses = slow_bodies_burst(base_url, MAX_IN_FLIGHT * 3, 0.5)
     assert statuses.count(200) <= MAX_IN_FLIGHT, statuses
     assert statuses.count(503) >= MAX_IN_FLIGHT * 2, statuses
+
+
+@pytest.mark.parametrize("framework", ["asgi", "flask"])
+def test_a_stream_stops_within_a_second_of_its_client_leaving_under_pyrpc_serve(
+    serve_project: Any, tmp_path: Path, framework: str
+) -> None:
+    """uvicorn reports the disconnect; waitress, with the lookahead pyrpc serve turns on, does too."""
+    served = serve_project(framework)
+    port = int(served.wait_for(r"at http://127\.0\.0\.1:(\d+)/rpc").group(1))
+    body = b'{"jsonrpc":"2.0","method":"ticks","id":1}'
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(
+            b"POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\n"
+            + b"Content-Length: %d\r\n\r\n" % len(body)
+            + body
+        )
+        received = b""
+        while b"data: 2" not in received:
+            received += sock.recv(4096)
+        left = time.monotonic()
+    marker = tmp_path / framework / "ticks.stopped"
+    while not marker.exists() and time.monotonic() - left < 1.0:
+        time.sleep(0.02)
+    assert marker.exists(), served.output

@@ -39,7 +39,7 @@ import threading
 import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .errors import TIMEOUT, RpcError
 from .timers import TICK
@@ -70,16 +70,18 @@ class Tracked(Generic[T]):
     item: T
 
 
-def tracked(id: str | int, item: T) -> Tracked[T]:
+def tracked(id: str | int, item: T) -> T:
     """Yield ``tracked(id, item)`` to send ``item`` under your own event id.
 
     A client that reconnects after a dropped connection passes the last id it received, which
-    the procedure reads as ``ctx.last_event_id`` to resume after it (tRPC's ``tracked``).
+    the procedure reads as ``ctx.last_event_id`` to resume after it (tRPC's ``tracked``). Typed
+    as the item itself, so that a generator annotated ``-> AsyncIterator[Step]`` may yield it;
+    what it makes is a ``Tracked``, which the stream unwraps.
     """
     text = str(id)
     if not text or any(char in text for char in "\r\n\0"):
         raise ValueError(f"an event id is one line of text, not {text!r}")
-    return Tracked(text, item)
+    return cast(T, Tracked(text, item))
 
 
 BATCH_EVENTS = 64

@@ -129,8 +129,8 @@ def streaming_registry() -> Registry:
 
     @registry.rpc
     async def labelled() -> AsyncIterator[str]:
-        yield tracked("a-1", "first")  # type: ignore[misc]  # an item under its own id
-        yield tracked(7, "second")  # type: ignore[misc]
+        yield tracked("a-1", "first")  # an item under its own id
+        yield tracked(7, "second")
 
     @registry.rpc
     async def ticks(key: str, seconds: float) -> AsyncIterator[int]:

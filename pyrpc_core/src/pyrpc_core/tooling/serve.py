@@ -143,7 +143,10 @@ def run_wsgi(
         finally:
             server.server_close()
         return
-    _serve_waitress(waitress.server.create_server(app, sockets=[sock], threads=threads), grace)
+    # Lookahead: waitress reads on while a request runs, so it knows at once when a client has
+    # gone (waitress.client_disconnected), and a stream it was sent stops within a second.
+    server = waitress.server.create_server(app, sockets=[sock], threads=threads, channel_request_lookahead=1)
+    _serve_waitress(server, grace)
 
 
 def _serve_waitress(server: Any, grace: float) -> None:
