@@ -154,12 +154,16 @@ class Dispatcher:
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
             return self.internal_error(_NULL, exc, "dispatching a request failed")
 
-    async def open_stream(self, body: bytes, context: ContextSource = None) -> StreamCall | bytes | None:
+    async def open_stream(self, body: bytes, context: ContextSource = None) -> EventSource | bytes | None:
         """``dispatch`` for a client that takes ``text/event-stream``: a single call of a streaming
-        procedure that passes every check and the guards is a ``StreamCall`` to run; anything
-        else is answered as ``dispatch`` answers it."""
+        procedure that passes every check and the guards is a ``StreamCall`` to run, a batch with
+        answers a ``BatchStream`` (its answers as they come); anything else is answered as
+        ``dispatch`` answers it."""
         try:
-            checked, is_batch = self._check_body(body, _LazyContext(context), streams=True)
+            lazy = _LazyContext(context)
+            checked, is_batch = self._check_body(body, lazy, streams=True)
+            if is_batch and _answerable(checked):
+                return BatchStream(self, checked, lazy)
             call = _streaming(checked, is_batch)
             if call is None:
                 if is_batch:
@@ -176,11 +180,14 @@ class Dispatcher:
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
             return self.internal_error(_NULL, exc, "dispatching a request failed")
 
-    def open_stream_sync(self, body: bytes, context: ContextSource = None) -> StreamCall | bytes | None:
+    def open_stream_sync(self, body: bytes, context: ContextSource = None) -> EventSource | bytes | None:
         """``open_stream`` from a worker thread (WSGI): the guards run here (async ones on the
         dispatcher's loop), anything but a streaming call is answered as ``dispatch_sync`` answers it."""
         try:
-            checked, is_batch = self._check_body(body, _LazyContext(context), streams=True)
+            lazy = _LazyContext(context)
+            checked, is_batch = self._check_body(body, lazy, streams=True)
+            if is_batch and _answerable(checked):
+                return BatchStream(self, checked, lazy)
             call = _streaming(checked, is_batch)
             if call is None:
                 return self._answer_checked_sync(checked, is_batch)
@@ -539,12 +546,32 @@ class Dispatcher:
             return self._loop
 
 
-class StreamCall:
-    """A checked call of a streaming procedure, its guards passed: ``items()`` runs it.
+class EventSource:
+    """What ``pyrpc_core.stream`` sends as Server-Sent Events: ``items()``, each ``encode``d to
+    JSON; ``failure`` is the JSON-RPC error answer of an exception they raised."""
 
-    ``pyrpc_core.stream`` turns it into Server-Sent Events: ``encode`` gives an item's JSON,
-    ``failure`` the JSON-RPC error answer of an exception the procedure raised.
-    """
+    _dispatcher: Dispatcher
+
+    @property
+    def context(self) -> Context:
+        raise NotImplementedError
+
+    def items(self) -> AsyncGenerator[Any, None]:
+        raise NotImplementedError
+
+    def encode(self, item: Any) -> bytes:
+        raise NotImplementedError
+
+    def failure(self, exc: BaseException) -> bytes:
+        raise NotImplementedError
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
+        """Run ``coroutine`` on the dispatcher's background event loop: how a WSGI stream runs."""
+        return self._dispatcher._loop_thread().submit(coroutine)
+
+
+class StreamCall(EventSource):
+    """A checked call of a streaming procedure, its guards passed: ``items()`` runs it."""
 
     def __init__(self, dispatcher: Dispatcher, call: _Call) -> None:
         self._dispatcher = dispatcher
@@ -581,13 +608,51 @@ class StreamCall:
     def encode(self, item: Any) -> bytes:
         return self.procedure.serialize_result(item)
 
-    def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
-        """Run ``coroutine`` on the dispatcher's background event loop: how a WSGI stream runs."""
-        return self._dispatcher._loop_thread().submit(coroutine)
-
     def failure(self, exc: BaseException) -> bytes:
         answer = self._dispatcher._failure(self._call, exc)
         return answer if answer is not None else b"null"
+
+
+class BatchStream(EventSource):
+    """A batch for a client that takes ``text/event-stream``: its answers go out as they come.
+
+    Each event is one JSON-RPC response, in the order the calls finish (a client matches them
+    by id, as in any batch), so a fast call of a batch is never held back by a slow one.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, checked: list[_Checked], context: _LazyContext) -> None:
+        self._dispatcher = dispatcher
+        self._checked = checked
+        self._context = context
+
+    @property
+    def context(self) -> Context:
+        return self._context.get()
+
+    async def items(self) -> AsyncGenerator[Any, None]:
+        for item in self._checked:  # requests refused before running: answered at once
+            if isinstance(item, bytes):
+                yield item
+        calls = [item for item in self._checked if isinstance(item, _Call)]
+        running = [asyncio.ensure_future(self._dispatcher._answer(call)) for call in calls]
+        try:
+            for finished in asyncio.as_completed(running):
+                answer = await finished
+                if answer is not None:  # a notification's: nothing to send
+                    yield answer
+        finally:  # the client left, or stream_seconds ran out: the calls still running are stopped
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+
+    def encode(self, item: Any) -> bytes:
+        return bytes(item)  # already a JSON-RPC response
+
+    def failure(self, exc: BaseException) -> bytes:
+        """The answer for the calls still running when the batch had to end (``Limits.stream_seconds``)."""
+        if isinstance(exc, RpcError):
+            return _error(_NULL, exc.code, exc.message, exc.data)
+        return self._dispatcher.internal_error(_NULL, exc, "streaming a batch failed")
 
 
 class _LoopThread:
@@ -621,6 +686,11 @@ def _error(id_json: bytes, code: int, message: str, data: Any = None) -> bytes:
 def _error_raw(id_json: bytes, code: int, message: str, data_json: bytes) -> bytes:
     head = to_json({"code": code, "message": message})[:-1]
     return b'{"jsonrpc":"2.0","error":' + head + b',"data":' + data_json + b'},"id":' + id_json + b"}"
+
+
+def _answerable(checked: list[_Checked]) -> bool:
+    """Whether a batch has anything to answer (else it is 204, as ever)."""
+    return any(isinstance(item, bytes) or (isinstance(item, _Call) and item.id is not None) for item in checked)
 
 
 def _streaming(checked: list[_Checked], is_batch: bool) -> _Call | None:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, overload
 from pydantic_core import to_json
 
 from . import stream as sse
-from .dispatch import ContextSource, Dispatcher, StreamCall
+from .dispatch import ContextSource, Dispatcher, EventSource
 from .errors import INVALID_REQUEST, OVERLOADED, RpcError
 from .limits import Limits, limit_error
 from .procedure import Procedure
@@ -362,7 +362,7 @@ class Endpoint:
                 reply = self._too_large
             elif request.stream:
                 opened = await self.dispatcher.open_stream(body, context)
-                if isinstance(opened, StreamCall):
+                if isinstance(opened, EventSource):
                     if self.streams >= limits.max_streams:
                         return _with(_OVERLOADED, request.cors)
                     events = self._stream(opened, disconnected)
@@ -383,7 +383,7 @@ class Endpoint:
                 self._clients.leave(task)
 
     async def _stream(
-        self, stream: StreamCall, disconnected: Callable[[], Awaitable[bool]] | None
+        self, stream: EventSource, disconnected: Callable[[], Awaitable[bool]] | None
     ) -> AsyncGenerator[bytes, None]:
         """A stream's events, counted (``Limits.max_streams``) and watched for the client leaving."""
         self.streams += 1
@@ -443,7 +443,7 @@ class Endpoint:
             reply = self._too_large
         elif request.stream:
             opened = self.dispatcher.open_stream_sync(body, context)
-            if isinstance(opened, StreamCall):
+            if isinstance(opened, EventSource):
                 return self._stream_sync(opened, request.cors, disconnected)
             reply = _NO_CONTENT if opened is None else Reply(200, opened)
         else:
@@ -452,7 +452,7 @@ class Endpoint:
         return _with(reply, request.cors) if request.cors else reply
 
     def _stream_sync(
-        self, stream: StreamCall, cors: tuple[tuple[str, str], ...], disconnected: Callable[[], bool] | None
+        self, stream: EventSource, cors: tuple[tuple[str, str], ...], disconnected: Callable[[], bool] | None
     ) -> Reply:
         """A stream's reply under WSGI: its slot taken now (``Limits.max_streams``), given back on ``close()``."""
         with self._in_flight_lock:

@@ -45,7 +45,7 @@ from .errors import TIMEOUT, RpcError
 from .timers import TICK
 
 if TYPE_CHECKING:
-    from .dispatch import StreamCall
+    from .dispatch import EventSource
 
 T = TypeVar("T")
 
@@ -92,7 +92,7 @@ BATCH_SECONDS = 0.0002
 
 
 async def events(
-    stream: StreamCall, *, seconds: float | None = None, heartbeat: float = HEARTBEAT_SECONDS
+    stream: EventSource, *, seconds: float | None = None, heartbeat: float = HEARTBEAT_SECONDS
 ) -> AsyncGenerator[bytes, None]:
     """The stream's events as bytes, ready to send; closing it stops the procedure (its ``finally`` runs).
 
@@ -210,7 +210,7 @@ class SyncEvents:
 
     def __init__(
         self,
-        stream: StreamCall,
+        stream: EventSource,
         *,
         seconds: float | None = None,
         heartbeat: float = HEARTBEAT_SECONDS,

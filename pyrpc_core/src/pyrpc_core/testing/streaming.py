@@ -52,6 +52,9 @@ LIMITED_STREAM_LIMITS = Limits(max_streams=1, stream_seconds=STREAM_SECONDS, str
 LEFT_WITHIN = 1.0
 """Seconds within which a procedure is stopped (its ``finally`` run) once its client has left."""
 
+HOLD_SECONDS = 5.0
+"""How long ``hold`` waits for its ``release`` at most."""
+
 TICK_SECONDS = 0.02
 """How often ``ticks``/``ticks_sync`` yield in the suite's calls."""
 
@@ -80,11 +83,14 @@ def streaming_registry() -> Registry:
     - ``ticks(key, seconds)``/``ticks_sync``: an integer every ``seconds`` for ever, recording
       ``"started"`` and ``"finally"`` under ``key``; ``idle(key)``: one item, then nothing for an
       hour (pings), recording the same; ``recall(key)`` reads the record back;
-    - ``admin.stream()``, which the guard refuses without ``X-Role: admin``; ``echo(text)``, a plain call.
+    - ``admin.stream()``, which the guard refuses without ``X-Role: admin``; ``echo(text)``, a plain call;
+    - ``hold(key)``, a plain call that returns ``"released"`` once ``release(key)`` is called
+      (``"never released"`` after ``HOLD_SECONDS``), recording ``"started"`` and ``"finally"``.
     """
     registry = Registry()
     memory: dict[str, list[str]] = {}
     lock = threading.Lock()
+    released: set[str] = set()
 
     def record(key: str, event: str) -> None:
         with lock:
@@ -98,6 +104,25 @@ def streaming_registry() -> Registry:
     @registry.rpc
     def echo(text: str) -> str:
         return text
+
+    @registry.rpc
+    async def hold(key: str) -> str:
+        record(key, "started")
+        try:
+            deadline = time.monotonic() + HOLD_SECONDS
+            while time.monotonic() < deadline:
+                with lock:
+                    if key in released:
+                        return "released"
+                await asyncio.sleep(0.005)
+            return "never released"
+        finally:
+            record(key, "finally")
+
+    @registry.rpc
+    async def release(key: str) -> None:
+        with lock:
+            released.add(key)
 
     @registry.rpc
     async def count(of: int, ctx: Context) -> AsyncIterator[Step]:
@@ -301,13 +326,64 @@ class StreamingConformance:
 
     def test_in_a_batch_a_stream_is_refused_and_the_rest_answered(self, stream_url: str) -> None:
         batch = [_request("ticks", ["in-a-batch", TICK_SECONDS], 1), _request("echo", ["x"], 2)]
-        with EventReader(stream_url, batch) as reader:
-            assert reader.status == 200
-            assert not reader.is_stream
+        with EventReader(stream_url, batch, {"Accept": "application/json"}) as reader:
+            assert (reader.status, reader.is_stream) == (200, False)
             answers = reader.json()
         assert answers[0]["error"]["code"] == -32003
         assert answers[1] == {"jsonrpc": "2.0", "result": "x", "id": 2}
+        reader, events = read_events(stream_url, batch)
+        self.assert_stream(reader)
+        answers = sorted((json.loads(event["data"]) for event in events[:-1]), key=lambda answer: answer["id"])
+        assert answers[0]["error"]["code"] == -32003
+        assert answers[1] == {"jsonrpc": "2.0", "result": "x", "id": 2}
+        assert events[-1] == DONE
         assert self.recall(stream_url, "in-a-batch") == []
+
+    # -- batches that do not wait: each answer as its call finishes -----------------------------
+
+    def test_a_batch_sends_each_answer_as_its_call_finishes(self, stream_url: str) -> None:
+        # hold answers only once released, and the test releases it only after the other
+        # answers have arrived: a server holding them back for the slowest would answer hold
+        # "never released".
+        batch = [
+            _request("hold", ["slow-call"], "slow"),
+            _request("echo", ["fast"], "fast"),
+            {"jsonrpc": "2.0", "method": "echo", "params": ["a notification"]},
+            _request("no.such.procedure", None, "unknown"),
+        ]
+        with EventReader(stream_url, batch, timeout=10) as reader:
+            self.assert_stream(reader)
+            first = [reader.next_event(comments=False), reader.next_event(comments=False)]
+            answers = {answer["id"]: answer for answer in (json.loads(event["data"]) for event in first if event)}
+            assert answers == {
+                "unknown": {
+                    "jsonrpc": "2.0",
+                    "error": {"code": -32601, "message": "Method not found", "data": "no.such.procedure"},
+                    "id": "unknown",
+                },
+                "fast": {"jsonrpc": "2.0", "result": "fast", "id": "fast"},
+            }
+            assert self.recall(stream_url, "slow-call") == ["started"]
+            call(stream_url, "release", ["slow-call"])
+            rest = reader.events()
+        assert [json.loads(event["data"]) for event in rest[:-1]] == [
+            {"jsonrpc": "2.0", "result": "released", "id": "slow"}
+        ]
+        assert rest[-1] == DONE
+
+    def test_a_batch_of_notifications_is_204_to_a_streaming_client(self, stream_url: str) -> None:
+        batch = [{"jsonrpc": "2.0", "method": "echo", "params": ["a"]}, {"jsonrpc": "2.0", "method": "echo"}]
+        with EventReader(stream_url, batch) as reader:
+            assert reader.status == 204
+
+    def test_a_client_that_leaves_a_batch_stops_its_calls(self, stream_url: str) -> None:
+        batch = [_request("hold", ["left-batch"], 1), _request("echo", ["fast"], 2)]
+        with EventReader(stream_url, batch) as reader:
+            self.assert_stream(reader)
+            event = reader.next_event(comments=False)
+            assert event is not None and json.loads(event["data"])["id"] == 2
+            assert self.recall(stream_url, "left-batch") == ["started"]
+        self.assert_stopped(stream_url, "left-batch")
 
     def test_a_stream_called_as_a_notification_never_runs(self, stream_url: str) -> None:
         notification = {"jsonrpc": "2.0", "method": "ticks", "params": ["notified", TICK_SECONDS]}
@@ -386,3 +462,22 @@ class StreamingConformance:
         assert len(events) == 2
         assert STREAM_SECONDS <= elapsed < STREAM_SECONDS + 3.0
         self.assert_stopped(limited_stream_url, "too-long")
+
+    def test_a_batch_past_stream_seconds_ends_with_a_timeout_event(self, limited_stream_url: str) -> None:
+        batch = [_request("hold", ["batch-too-long"], 1), _request("echo", ["fast"], 2)]
+        with self.open_when_free(limited_stream_url, batch) as reader:
+            events = reader.events()
+        assert [json.loads(event["data"]) for event in events] == [
+            {"jsonrpc": "2.0", "result": "fast", "id": 2},
+            {
+                "jsonrpc": "2.0",
+                "error": {
+                    "code": -32001,
+                    "message": f"Timeout: the stream ran past {STREAM_SECONDS:g} s",
+                    "data": {"timeout": STREAM_SECONDS},
+                },
+                "id": None,
+            },
+        ]
+        assert events[1]["event"] == "error"
+        self.assert_stopped(limited_stream_url, "batch-too-long")
