@@ -381,7 +381,8 @@ class StreamingConformance:
         with EventReader(stream_url, batch) as reader:
             self.assert_stream(reader)
             event = reader.next_event(comments=False)
-            assert event is not None and json.loads(event["data"])["id"] == 2
+            assert event is not None
+            assert json.loads(event["data"])["id"] == 2
             assert self.recall(stream_url, "left-batch") == ["started"]
         self.assert_stopped(stream_url, "left-batch")
 
