@@ -7,14 +7,16 @@ and the schema snapshot ../frontend/pyrpc/schema.json on each save.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from pyrpc_core import RpcError, rpc
+from pyrpc_core import Context, RpcError, rpc, tracked
 from pyrpc_fastapi import mount
 
 Title = Annotated[str, Field(min_length=1, max_length=60)]
@@ -74,7 +76,7 @@ _add("Read the pyRPC docs", Priority.NORMAL, None, done=True)
 _add("Ship the release", Priority.HIGH, dt.date.today() + dt.timedelta(days=3))
 
 
-@rpc(name="todos.list")
+@rpc(name="todos.list", idempotent=True)
 def list_todos(done: bool | None = None) -> list[Todo]:
     """All to-dos, oldest first; only the done (or open) ones when ``done`` is given."""
     return [todo for todo in TODOS.values() if done is None or todo.done == done]
@@ -101,7 +103,7 @@ def update_todo(id: int, patch: TodoPatch) -> Todo:
     return TODOS[id]
 
 
-@rpc(name="todos.summary")
+@rpc(name="todos.summary", idempotent=True)
 def summary() -> Summary:
     """How many to-dos there are, are done, and are overdue."""
     today = dt.date.today()
@@ -111,6 +113,70 @@ def summary() -> Summary:
         done=sum(todo.done for todo in todos),
         overdue=sum(1 for todo in todos if not todo.done and todo.due is not None and todo.due < today),
     )
+
+
+# -- the live view: a streaming procedure ---------------------------------------------------
+
+IMPORT_DELAY = 0.15
+"""Seconds between two imported to-dos: slow enough to watch the progress bar, and to cancel."""
+
+
+class ImportStep(BaseModel):
+    """One to-do of an import, once it is created: the item of the stream ``todos.import``."""
+
+    run: int
+    done: int
+    of: int
+    todo: Todo
+
+
+class ImportStatus(BaseModel):
+    """The latest import: running, finished (all created) or stopped (the client left first)."""
+
+    run: int
+    state: Literal["idle", "running", "finished", "stopped"]
+    done: int
+    of: int
+
+
+STATUS = ImportStatus(run=0, state="idle", done=0, of=0)
+
+
+@rpc(name="todos.import")
+async def import_todos(count: Annotated[int, Field(ge=1, le=100)], ctx: Context) -> AsyncIterator[ImportStep]:
+    """Create ``count`` to-dos one by one, each sent as it is made.
+
+    Each item goes out under the id ``"<run>:<done>"``. A client whose connection drops calls
+    again with the last id it received (``Last-Event-ID``, read here as ``ctx.last_event_id``)
+    and the same import goes on after it. When the client leaves (``break``, an aborted
+    signal, a closed tab), the server stops the generator: ``finally`` records where it stopped.
+    """
+    if ctx.last_event_id:
+        try:
+            run, done = (int(part) for part in ctx.last_event_id.split(":"))
+        except ValueError:
+            problem = {"id": ctx.last_event_id}
+            raise RpcError(code=4000, message="not an event id of todos.import", data=problem) from None
+    else:
+        run, done = STATUS.run + 1, 0
+    STATUS.run, STATUS.state, STATUS.done, STATUS.of = run, "running", done, count
+    try:
+        for number in range(done + 1, count + 1):
+            await asyncio.sleep(IMPORT_DELAY)
+            todo = _add(f"Imported {number} of {count} (import {run})", Priority.LOW, None)
+            done = number
+            if STATUS.run == run:
+                STATUS.done = done
+            yield tracked(f"{run}:{done}", ImportStep(run=run, done=done, of=count, todo=todo))
+    finally:
+        if STATUS.run == run:  # a later import owns the status now
+            STATUS.state = "finished" if done == count else "stopped"
+
+
+@rpc(name="todos.import_status", idempotent=True)
+def import_status() -> ImportStatus:
+    """Where the latest ``todos.import`` is: the page's cancel is seen here, once its ``finally`` ran."""
+    return STATUS
 
 
 app = FastAPI(title="pyRPC full-stack example")

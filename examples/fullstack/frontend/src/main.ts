@@ -1,12 +1,25 @@
 // The page: every call below is typed by @pyrpc/types, which `pyrpc dev` generates from the
 // Python procedures in ../backend/main.py. Change a procedure there and `tsc` points here.
 import { createClient, RpcError, TransportError } from "@pyrpc/client";
-import type { Procedures, Todo, TodoPatch, Types } from "@pyrpc/types";
+import { createQueryUtils } from "@pyrpc/tanstack-query";
+import type { ImportStep, Procedures, Todo, TodoPatch, Types } from "@pyrpc/types";
 import { meta, Priority } from "@pyrpc/types";
+import { QueryClient, QueryObserver } from "@tanstack/query-core";
 
-// meta: the server's limits and idempotent procedures (generated with the types); with
-// Procedures, calls by wire name (client.$call("todos.list", [null])) are typed too.
-const client = createClient<Types, Procedures>({ url: "/rpc", meta });
+// meta: the server's limits, its idempotent procedures (todos.list, todos.summary: retried after
+// a network error, as `retry: true` allows only for those) and its streaming ones (todos.import:
+// its call is iterated with `for await`); generated with the types. With Procedures, calls by
+// wire name (client.$call("todos.list", [null])) are typed too.
+const client = createClient<Types, Procedures>({ url: "/rpc", meta, retry: true });
+
+// TanStack Query, with its framework-agnostic core: the list and the summary are queries kept by
+// a QueryClient and watched by QueryObservers; after a change, invalidating every todos.* query
+// (rpc.todos.pathKey()) refetches the watched ones, and the page shows them. `rpc` mirrors the
+// client: rpc.todos.list.queryOptions([done]) is the typed query of client.todos.list(done).
+const rpc = createQueryUtils(client);
+// No retries of TanStack's own (the client's know which procedures may run twice); the data
+// stays fresh until invalidated.
+const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -24,6 +37,12 @@ const errorBox = element<HTMLDivElement>("error");
 const list = element<HTMLUListElement>("todos");
 const summaryLine = element<HTMLParagraphElement>("summary");
 const openOnly = element<HTMLInputElement>("open-only");
+const importSection = element<HTMLElement>("import");
+const importCount = element<HTMLInputElement>("import-count");
+const importStart = element<HTMLButtonElement>("import-start");
+const importCancel = element<HTMLButtonElement>("import-cancel");
+const importProgress = element<HTMLProgressElement>("import-progress");
+const importState = element<HTMLOutputElement>("import-state");
 
 /** The to-do being edited in the form, or null when the form adds a new one. */
 let editing: Todo | null = null;
@@ -131,21 +150,45 @@ function row(todo: Todo): HTMLLIElement {
   return item;
 }
 
-async function refresh(): Promise<void> {
-  const [todos, summary] = await Promise.all([
-    client.todos.list(openOnly.checked ? false : null),
-    client.todos.summary(),
-  ]);
-  list.replaceChildren(...todos.map(row));
-  summaryLine.textContent = `${summary.done} of ${summary.total} done` + (summary.overdue ? `, ${summary.overdue} overdue` : "");
+// -- the queries: the list and the summary, through TanStack Query ---------------------------
+
+/** The params of the list's query: only the open to-dos, or all. */
+function listParams(): [done: boolean | null] {
+  return [openOnly.checked ? false : null];
 }
 
-/** Runs a call, then shows the new state, or the error the server answered with. */
+const todosQuery = new QueryObserver(queryClient, rpc.todos.list.queryOptions(listParams()));
+const summaryQuery = new QueryObserver(queryClient, rpc.todos.summary.queryOptions());
+
+/** Shows the list and the summary once neither is being fetched, so that they change together. */
+function render(): void {
+  const todos = todosQuery.getCurrentResult();
+  const summary = summaryQuery.getCurrentResult();
+  const error = todos.error ?? summary.error;
+  if (error) showError(error);
+  if (todos.isFetching || summary.isFetching) return;
+  if (todos.data) list.replaceChildren(...todos.data.map(row));
+  if (summary.data) {
+    const { done, total, overdue } = summary.data;
+    summaryLine.textContent = `${done} of ${total} done` + (overdue ? `, ${overdue} overdue` : "");
+  }
+}
+
+// Subscribing fetches each query once; then each change of either (a refetch, setQueryData) renders.
+todosQuery.subscribe(render);
+summaryQuery.subscribe(render);
+
+/** Every todos.* query is out of date: the watched ones (the list, the summary) are fetched again. */
+function invalidate(): Promise<void> {
+  return queryClient.invalidateQueries({ queryKey: rpc.todos.pathKey() });
+}
+
+/** Runs a change, then shows the new state, or the error the server answered with. */
 async function run(call: () => Promise<unknown>): Promise<boolean> {
   try {
     await call();
     clearError();
-    await refresh();
+    await invalidate();
     return true;
   } catch (error) {
     showError(error);
@@ -195,7 +238,67 @@ cancelButton.addEventListener("click", () => {
   resetForm();
   clearError();
 });
-element<HTMLButtonElement>("refresh").addEventListener("click", () => void run(async () => undefined));
-openOnly.addEventListener("change", () => void run(async () => undefined));
+element<HTMLButtonElement>("refresh").addEventListener("click", () => {
+  clearError();
+  void invalidate();
+});
+openOnly.addEventListener("change", () => todosQuery.setOptions(rpc.todos.list.queryOptions(listParams())));
 
-void run(async () => undefined);
+// -- the live view: todos.import streams each to-do as the server creates it --------------------
+
+/** Aborts the import under way; null when there is none. */
+let importing: AbortController | null = null;
+
+function importSize(): number {
+  const count = importCount.valueAsNumber;
+  return Number.isInteger(count) && count >= 1 ? count : 1;
+}
+
+function showImport(state: "running" | "finished" | "cancelled" | "failed", text: string): void {
+  importSection.dataset.state = state;
+  importState.textContent = text;
+  const running = state === "running";
+  importStart.disabled = running;
+  importCount.disabled = running;
+  importCancel.hidden = !running;
+}
+
+async function importTodos(count: number): Promise<void> {
+  const controller = new AbortController();
+  importing = controller;
+  importProgress.hidden = false;
+  importProgress.max = count;
+  importProgress.value = 0;
+  showImport("running", `importing 0 of ${count}`);
+  let last: ImportStep | undefined;
+  try {
+    // One request, its items as they come; the signal aborts it, and the server then stops the
+    // generator (its `finally` runs). A dropped connection is resumed with Last-Event-ID.
+    for await (const step of client.$with({ signal: controller.signal }).todos.import(count)) {
+      last = step;
+      importProgress.max = step.of;
+      importProgress.value = step.done;
+      showImport("running", `importing ${step.done} of ${step.of}: ${step.todo.title}`);
+      // The new to-do joins the cached list at once (the key is typed: Todo[]); the summary follows at the end.
+      queryClient.setQueryData(rpc.todos.list.queryKey(listParams()), (todos) => todos && [...todos, step.todo]);
+    }
+    showImport("finished", `finished: ${last?.done ?? 0} of ${count} imported`);
+  } catch (error) {
+    if (controller.signal.aborted) {
+      showImport("cancelled", `cancelled after ${last?.done ?? 0} of ${count}`);
+    } else {
+      showImport("failed", "the import failed");
+      showError(error);
+    }
+  } finally {
+    importing = null;
+    await invalidate(); // the list and the summary as the server has them now
+  }
+}
+
+importCount.addEventListener("input", () => {
+  const count = importSize();
+  importStart.textContent = `Import ${count} ${count === 1 ? "to-do" : "to-dos"}`;
+});
+importStart.addEventListener("click", () => void importTodos(importSize()));
+importCancel.addEventListener("click", () => importing?.abort());

@@ -6,11 +6,11 @@ export const Priority = Object.freeze({
   HIGH: "high",
 });
 
-export const procedures = Object.freeze(["todos.create", "todos.list", "todos.summary", "todos.update"]);
+export const procedures = Object.freeze(["todos.create", "todos.import", "todos.import_status", "todos.list", "todos.summary", "todos.update"]);
 
 export const meta = Object.freeze({
   maxBatch: 1000,
   maxBodyBytes: 4194304,
-  idempotent: Object.freeze([]),
-  streams: Object.freeze([]),
+  idempotent: Object.freeze(["todos.import_status", "todos.list", "todos.summary"]),
+  streams: Object.freeze(["todos.import"]),
 });
