@@ -43,22 +43,34 @@ def require_npm_workspace() -> None:
     """The npm side must be installed: it is part of the test suite, never skipped."""
     if NODE is None or NPM is None:
         pytest.fail("node and npm are needed (Node 20+): the full-stack example is part of the test suite")
-    for package in ("vite", "typescript", "playwright-core", "@pyrpc/client/dist/esm/index.js"):
+    for package in (
+        "vite",
+        "typescript",
+        "playwright-core",
+        "@tanstack/query-core",
+        "@pyrpc/client/dist/esm/index.js",
+        "@pyrpc/tanstack-query/dist/esm/index.js",
+    ):
         if not (NODE_MODULES / package).exists():
             pytest.fail(f"node_modules/{package} is missing: run `make setup` (npm ci, then the workspace build)")
+
+
+LOCAL_PACKAGES = ("client", "tanstack-query")  # @pyrpc/<name>: "file:../../../pyrpc_ts/npm/<name>" in the frontend
 
 
 def copy_example(destination: Path) -> Path:
     """A copy of examples/fullstack at ``destination/examples/fullstack``, its frontend's packages in place.
 
     ``destination`` mirrors the repository: its ``pyrpc_ts`` links to the repository's, so the
-    frontend's ``"@pyrpc/client": "file:../../../pyrpc_ts/npm/client"`` resolves in the copy as
-    it does here. ``frontend/node_modules`` holds each package of the repository's npm install
-    as hard links in folders of the copy's own, and ``@pyrpc/client`` as the link npm makes for
-    that dependency: nothing in it leads into the repository's node_modules, so an ``npm
-    install`` in the copy (which prunes every package the copy does not declare, through a
-    linked folder too) cannot change the repository's. ``node_modules/@pyrpc/types`` is left
-    to ``pyrpc dev``, which links it to the copy's ``pyrpc/types``.
+    frontend's ``"@pyrpc/client": "file:../../../pyrpc_ts/npm/client"`` (and the same for
+    ``@pyrpc/tanstack-query``) resolves in the copy as it does here. ``frontend/node_modules``
+    holds each package of the repository's npm install (``@tanstack/query-core`` among them) as
+    hard links in folders of the copy's own, and ``@pyrpc/client`` and ``@pyrpc/tanstack-query``
+    as the links npm makes for those dependencies: nothing in it leads into the repository's
+    node_modules, so an ``npm install`` in the copy (which prunes every package the copy does
+    not declare, through a linked folder too) cannot change the repository's.
+    ``node_modules/@pyrpc/types`` is left to ``pyrpc dev``, which links it to the copy's
+    ``pyrpc/types``.
     """
     destination.mkdir(parents=True, exist_ok=True)
     (destination / "pyrpc_ts").symlink_to(ROOT / "pyrpc_ts", target_is_directory=True)
@@ -70,8 +82,9 @@ def copy_example(destination: Path) -> Path:
         if entry.name not in ("@pyrpc", ".package-lock.json", ".vite", ".vite-temp"):
             # The links in .bin are relative: they lead to the copy's packages.
             shutil.copytree(entry, modules / entry.name, symlinks=True, copy_function=_hard_link)
-    client = os.path.relpath(destination / "pyrpc_ts" / "npm" / "client", modules / "@pyrpc")
-    (modules / "@pyrpc" / "client").symlink_to(client, target_is_directory=True)
+    for package in LOCAL_PACKAGES:
+        target = os.path.relpath(destination / "pyrpc_ts" / "npm" / package, modules / "@pyrpc")
+        (modules / "@pyrpc" / package).symlink_to(target, target_is_directory=True)
     return example
 
 
@@ -183,7 +196,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, processes: Callable[[list[st
     root = copy_example(tmp_path_factory.mktemp("fullstack"))
     assert not os.path.lexists(root / "frontend" / TYPES_LINK)
     runner = processes([sys.executable, "dev.py", "--backend-port", "0", "--frontend-port", "0"], root)
-    backend = runner.wait_for(r"^backend +\| pyrpc dev: serving 4 procedures at (http://\S+)/rpc$").group(1)
+    backend = runner.wait_for(r"^backend +\| pyrpc dev: serving 6 procedures at (http://\S+)/rpc$").group(1)
     assert_types_linked(root / "frontend")  # before serving, and to the copy's own pyrpc/types
     manifest = "frontend/package.json"
     assert (root / manifest).read_bytes() == (EXAMPLE / manifest).read_bytes(), "the dependency is declared already"

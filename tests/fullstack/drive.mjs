@@ -4,6 +4,10 @@
 //
 //   node drive.mjs flow <page url> <chromium executable> <screenshot folder>
 //     read the list the backend sends, add a to-do, tick it, edit one, and get each kind of error
+//   node drive.mjs live <page url> <chromium executable> <screenshot folder>
+//     the live view: start an import (the stream todos.import), watch its progress grow, cancel
+//     it and time how soon the backend's `finally` ran (todos.import_status), then let another
+//     import finish and read the list that TanStack Query fetched again after it
 //   node drive.mjs reload <page url> <chromium executable>
 //     print "ready" once the page shows the three priorities, then wait until a change of the
 //     Python enum (made by the test) reloads the page with a fourth
@@ -74,7 +78,21 @@ try {
     report.steps.push({ name, ...details });
   }
 
-  if (mode === "reload") {
+  /** A call through the page's origin (Vite proxies /rpc to the backend), as the test's own look. */
+  async function call(method, params = []) {
+    const response = await fetch(new URL("rpc", url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", method, params, id: 1 }),
+    });
+    const answer = await response.json();
+    if (answer.error) throw new Error(`${method}: ${JSON.stringify(answer.error)}`);
+    return answer.result;
+  }
+
+  if (mode === "live") {
+    await live();
+  } else if (mode === "reload") {
     let loads = 0;
     page.on("load", () => loads++);
     const options = page.locator("#priority option");
@@ -85,8 +103,92 @@ try {
     await page.waitForFunction(() => document.querySelectorAll("#priority option").length === 4);
     await waitForText(summary, "done", "the summary after the reload");
     step("reloaded", { before, after: await options.allInnerTexts(), loads });
-  } else {
+  } else if (mode === "flow") {
     await flow();
+  } else {
+    throw new Error(`no mode ${mode}`);
+  }
+
+  async function live() {
+    const importCount = page.locator("#import-count");
+    const start = page.locator("#import-start");
+    const cancel = page.locator("#import-cancel");
+    const progress = page.locator("#import-progress");
+    const state = page.locator("#import-state");
+    const progressValue = () => progress.evaluate((bar) => bar.value);
+    const total = async () => Number(/ of (\d+) done/.exec(await summary.innerText())?.[1]);
+
+    await page.goto(url);
+    await waitForText(summary, "done", "the summary");
+    const before = { rows: await rows.count(), total: await total() };
+
+    // 1. Import 40 to-dos: the bar grows as the stream's items arrive, and so does the list.
+    await importCount.fill("40");
+    const button = await start.innerText();
+    await start.click();
+    const values = [];
+    const deadline = Date.now() + TIMEOUT;
+    while (!values.length || values[values.length - 1] < 3) {
+      if (Date.now() > deadline) throw new Error(`the progress bar stayed at ${JSON.stringify(values)}`);
+      const value = await progressValue();
+      if (value !== values[values.length - 1]) values.push(value);
+      await page.waitForTimeout(10);
+    }
+    // The new rows come from the cache, where each item's to-do is put as it arrives.
+    await page.waitForFunction((n) => document.querySelectorAll("#todos li").length >= n, before.rows + 3);
+    step("progress", {
+      button,
+      values,
+      text: await state.innerText(),
+      rowsDuring: (await rows.count()) - before.rows,
+      startDisabled: await start.isDisabled(),
+    });
+
+    // 2. Cancel: the page aborts the request; the server stops the generator and its `finally`
+    //    records "stopped", seen through todos.import_status.
+    const clicked = Date.now();
+    await cancel.click();
+    let status = await call("todos.import_status");
+    while (status.state === "running") {
+      if (Date.now() - clicked > 10_000) throw new Error(`the import still runs 10 s after cancel: ${JSON.stringify(status)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      status = await call("todos.import_status");
+    }
+    const stoppedAfterMs = Date.now() - clicked;
+    const cancelled = await waitForText(state, "cancelled", "the import's state after cancel");
+    await page.waitForTimeout(500); // more than 3 items' time: nothing more is created
+    step("cancelled", {
+      text: cancelled,
+      state: await page.locator("#import").getAttribute("data-state"),
+      stoppedAfterMs,
+      status,
+      statusLater: await call("todos.import_status"),
+      cancelHidden: await cancel.isHidden(),
+      startEnabled: await start.isEnabled(),
+    });
+
+    // 3. Import 5 and let it finish: the stream ends, the page invalidates the todos.* queries,
+    //    and the list and the summary come back from the server with every imported to-do.
+    await importCount.fill("5");
+    const again = await start.innerText();
+    await start.click();
+    const finished = await waitForText(state, "finished", "the import's state at its end");
+    const expected = before.total + status.done + 5;
+    await waitForText(summary, ` of ${expected} done`, "the summary after the import");
+    step("finished", {
+      button: again,
+      text: finished,
+      state: await page.locator("#import").getAttribute("data-state"),
+      progress: [await progressValue(), await progress.evaluate((bar) => bar.max)],
+      status: await call("todos.import_status"),
+    });
+    const titles = await rows.locator(".title").allInnerTexts();
+    step("listed", {
+      summary: await summary.innerText(),
+      imported: titles.filter((title) => title.startsWith("Imported ")),
+      rows: titles.length - before.rows,
+    });
+    await page.screenshot({ path: join(shots, "live.png"), fullPage: true });
   }
 
   async function flow() {

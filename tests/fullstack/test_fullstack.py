@@ -12,10 +12,11 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pyrpc_core import RPCClient
+from pyrpc_core import RPCClient, RpcError
 
 from .conftest import (
     CHROMIUM,
@@ -98,11 +99,12 @@ def require_chromium() -> str:
     return str(CHROMIUM)
 
 
-def test_the_page_in_headless_chromium(stack: Stack, tmp_path: Path) -> None:
+def drive(mode: str, stack: Stack, shots: Path) -> dict[str, Any]:
+    """Runs ``drive.mjs <mode>`` against the stack's page: its report (the steps, the page's errors, the calls)."""
     chromium = require_chromium()
     assert NODE is not None
     completed = subprocess.run(
-        [NODE, str(HERE / "drive.mjs"), "flow", stack.page, chromium, str(tmp_path)],
+        [NODE, str(HERE / "drive.mjs"), mode, stack.page, chromium, str(shots)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -110,7 +112,12 @@ def test_the_page_in_headless_chromium(stack: Stack, tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, f"{completed.stdout}\n{completed.stderr}\n--- dev.py:\n{stack.runner.output()}"
-    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_the_page_in_headless_chromium(stack: Stack, tmp_path: Path) -> None:
+    report = drive("flow", stack, tmp_path)
     steps = {step.pop("name"): step for step in report["steps"]}
     in_a_week = (dt.date.today() + dt.timedelta(days=7)).isoformat()
 
@@ -158,6 +165,95 @@ def test_the_page_in_headless_chromium(stack: Stack, tmp_path: Path) -> None:
     assert todos["Buy oat milk"]["created"] == steps["created"]["created"]
     for name in ("validation-error.png", "page.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_live_view_streams_an_import_and_cancels_it(stack: Stack, tmp_path: Path) -> None:
+    """todos.import (an async generator) read with `for await` in the page: the progress grows as
+    the items arrive, Cancel aborts the request and the server's `finally` runs within a second,
+    a second import runs to its end, and TanStack Query's invalidation brings the list up to date."""
+    report = drive("live", stack, tmp_path)
+    steps = {step.pop("name"): step for step in report["steps"]}
+
+    # The progress bar grew, item by item, and so did the list (each to-do put into the query's cache).
+    progress = steps["progress"]
+    assert progress["button"] == "Import 40 to-dos"
+    values = progress["values"]
+    assert values == sorted(set(values)), values  # each value seen once, growing
+    assert values[-1] >= 3
+    assert progress["text"].startswith(f"importing {values[-1]} of 40: Imported {values[-1]} of 40 (import ")
+    assert progress["rowsDuring"] >= 3
+    assert progress["startDisabled"] is True
+
+    # Cancel: the page says so, and the backend's `finally` ran within a second of the click.
+    cancelled = steps["cancelled"]
+    status = cancelled["status"]
+    run = status["run"]
+    assert status == {"run": run, "state": "stopped", "done": status["done"], "of": 40}
+    assert 3 <= status["done"] < 40
+    assert cancelled["stoppedAfterMs"] < 1000, cancelled
+    assert cancelled["statusLater"] == status  # stopped for good: no to-do made after the cancel
+    match = re.fullmatch(r"cancelled after (\d+) of 40", cancelled["text"])
+    assert match, cancelled["text"]
+    shown = int(match[1])
+    assert values[-1] <= shown <= status["done"]  # the server may have made one the page never got
+    assert cancelled | {"text": None, "stoppedAfterMs": None, "status": None, "statusLater": None} == {
+        "text": None,
+        "state": "cancelled",
+        "stoppedAfterMs": None,
+        "status": None,
+        "statusLater": None,
+        "cancelHidden": True,
+        "startEnabled": True,
+    }
+
+    # The next import runs to its end: `finally` says finished.
+    assert steps["finished"] == {
+        "button": "Import 5 to-dos",
+        "text": "finished: 5 of 5 imported",
+        "state": "finished",
+        "progress": [5, 5],
+        "status": {"run": run + 1, "state": "finished", "done": 5, "of": 5},
+    }
+
+    # The list after the invalidation: every to-do the two imports made, in order, once each.
+    made = [f"Imported {n} of 40 (import {run})" for n in range(1, status["done"] + 1)]
+    made += [f"Imported {n} of 5 (import {run + 1})" for n in range(1, 6)]
+    listed = steps["listed"]
+    assert listed["imported"] == made
+    assert listed["rows"] == len(made)
+    assert report["pageErrors"] == []
+    assert {"todos.import", "todos.list", "todos.summary"} <= set(report["rpc"])
+    with RPCClient(stack.backend) as client:
+        todos = client.call("todos.list")
+        assert client.call("todos.import_status") == steps["finished"]["status"]
+    assert [todo["title"] for todo in todos if todo["title"].startswith("Imported ")] == made
+    assert listed["summary"] == f"{sum(todo['done'] for todo in todos)} of {len(todos)} done"
+    assert (tmp_path / "live.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_import_resumes_after_the_last_event_id(stack: Stack) -> None:
+    """A dropped connection, then the same call with Last-Event-ID: the same import goes on after
+    the last item received (ids "<run>:<done>", read as ``ctx.last_event_id``), as the TypeScript
+    client does by itself."""
+    with RPCClient(stack.backend) as client:
+        with client.stream_call("todos.import", 4) as steps:
+            first = [next(steps), next(steps)]
+            dropped = steps.last_event_id
+        run = first[0]["run"]
+        assert dropped == f"{run}:2"
+        wait_until(lambda: client.call("todos.import_status")["state"] != "running")
+        assert client.call("todos.import_status") == {"run": run, "state": "stopped", "done": 2, "of": 4}
+
+        with client.stream_call("todos.import", 4, last_event_id=dropped) as steps:
+            rest = list(steps)
+        assert [(step["run"], step["done"], step["of"]) for step in first + rest] == [(run, n, 4) for n in range(1, 5)]
+        assert client.call("todos.import_status") == {"run": run, "state": "finished", "done": 4, "of": 4}
+        titles = [todo["title"] for todo in client.call("todos.list") if todo["title"].endswith(f"(import {run})")]
+        assert titles == [f"Imported {n} of 4 (import {run})" for n in range(1, 5)]
+
+        with pytest.raises(RpcError) as refused, client.stream_call("todos.import", 4, last_event_id="x") as steps:
+            list(steps)
+        assert (refused.value.code, refused.value.data) == (4000, {"id": "x"})
 
 
 def test_a_python_change_reloads_the_page_with_the_new_values(stack: Stack) -> None:
@@ -222,7 +318,7 @@ def test_changing_a_signature_while_pyrpc_dev_runs_breaks_the_old_call(
     call = line_of(main_ts, "client.todos.create(title, priority, due)")
 
     dev = processes([PYRPC, "dev", "--port", "0"], root / "backend")  # pyrpc.json as committed: no questions
-    dev.wait_for(r"serving 4 procedures at http://")
+    dev.wait_for(r"serving 6 procedures at http://")
     assert_types_linked(root / "frontend")
     assert tsc(root / "frontend")[:2] == (0, [])
 
