@@ -21,6 +21,10 @@ event whose data is a JSON-RPC error response, as a call would have been answere
     event: error
     data: {"jsonrpc":"2.0","error":{"code":4004,"message":"no such job"},"id":7}
 
+A batch sent with that ``Accept`` is answered the same way, one JSON-RPC response per event in
+the order its calls finish (``BatchStream`` in dispatch.py), so a fast call of a batch is never
+held back by a slow one.
+
 SSE and not NDJSON: its ids and ``Last-Event-ID`` are the resumption protocol, comments are its
 heart-beats, and every proxy and browser tool knows it.
 

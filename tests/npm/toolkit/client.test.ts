@@ -137,3 +137,28 @@ test("batches stay within the server's published max_batch", async () => {
   assert.deepEqual(answered.map((r) => (r.status === "fulfilled" ? r.value : r.reason)), [2, 4, 6, 8, 10, 12, 14]);
   assert.equal(requests, 3);
 });
+
+test("in a batch, each call resolves as the server finishes it: a fast one is not held back by a slow one", async () => {
+  const seen: string[] = [];
+  let accept: string | null = null;
+  const batching = createClient<Types, Procedures>({
+    url,
+    meta,
+    batch: true,
+    middleware: [(request, next) => ((accept = request.headers.get("accept")), next(request))],
+  });
+  const slow = batching.slow(800).then((ms) => (seen.push(`slow ${ms}`), ms));
+  const fast = batching.slow(20).then((ms) => (seen.push(`fast ${ms}`), ms));
+  const add = batching.add(1, 2);
+  assert.equal(await fast, 20);
+  assert.deepEqual(seen, ["fast 20"]); // the batch's slow call still runs on the server
+  assert.equal(await add, 3);
+  assert.equal(await slow, 800);
+  assert.deepEqual(seen, ["fast 20", "slow 800"]);
+  assert.equal(accept, "text/event-stream, application/json");
+  // Asked for all at once, the same batch is answered when its slowest call is.
+  const whole = createClient<Types, Procedures>({ url, meta, batch: { stream: false } });
+  const order: string[] = [];
+  await Promise.all([whole.slow(300).then(() => order.push("slow")), whole.slow(20).then(() => order.push("fast"))]);
+  assert.deepEqual(order, ["slow", "fast"]);
+});

@@ -11,6 +11,7 @@
 
 import { TransportError, describe, toRpcError } from "./errors.js";
 import { type RetryOptions, type RetryPolicy, mayRetry, parseRetryAfter, retryDelay, retryPolicy } from "./retry.js";
+import { SseParser } from "./sse.js";
 import { stream } from "./stream.js";
 
 /** Headers as `fetch` takes them. */
@@ -77,7 +78,10 @@ export interface RpcResponse {
   headers: Headers;
   /** The JSON-RPC answer: one response object, an array of them (a batch), or undefined (204, or a stream). */
   body: JsonRpcResponse | JsonRpcResponse[] | undefined;
-  /** A streaming procedure's events (`text/event-stream`), unread: the client reads them after the middleware returns. */
+  /**
+   * The events (`text/event-stream`), unread: a streaming procedure's items, or a batch's
+   * answers as its calls finish. The client reads them after the middleware returns.
+   */
   stream?: ReadableStream<Uint8Array> | undefined;
 }
 
@@ -103,9 +107,11 @@ export interface ClientOptions {
   /**
    * Group the calls made in the same tick into one JSON-RPC batch (one HTTP request); the
    * answers are matched to the calls by id. `maxSize` caps a batch (default 100, and never
-   * more than `meta.maxBatch`).
+   * more than `meta.maxBatch`). Each call resolves as soon as its own answer arrives: the
+   * batch asks for its answers as a stream (`Accept: text/event-stream`), which the server
+   * sends in the order the calls finish; `stream: false` asks for them all at once.
    */
-  batch?: boolean | { maxSize?: number | undefined } | undefined;
+  batch?: boolean | { maxSize?: number | undefined; stream?: boolean | undefined } | undefined;
   /** Middleware around every HTTP request, outermost first. */
   middleware?: readonly Middleware[] | undefined;
   /** Retry failed calls where that is safe: `true` for 3 tries, 100 ms to 5 s apart (full jitter). Off by default. */
@@ -277,6 +283,7 @@ class Transport {
   private queue: Pending[] = [];
   private flushScheduled = false;
   private readonly maxBatch: number;
+  private readonly streamBatches: boolean;
   private readonly maxBodyBytes: number;
   private readonly idempotent: ReadonlySet<string>;
   private readonly handler: Next;
@@ -284,7 +291,9 @@ class Transport {
   constructor(private readonly options: ClientOptions) {
     const { batch, meta } = options;
     const serverMax = positiveOr(meta?.maxBatch, Infinity);
-    this.maxBatch = batch ? Math.max(1, Math.min((typeof batch === "object" ? batch.maxSize : undefined) ?? 100, serverMax)) : 0;
+    const batchOptions = typeof batch === "object" ? batch : {};
+    this.maxBatch = batch ? Math.max(1, Math.min(batchOptions.maxSize ?? 100, serverMax)) : 0;
+    this.streamBatches = batchOptions.stream ?? true;
     this.maxBodyBytes = positiveOr(meta?.maxBodyBytes, Infinity);
     this.idempotent = new Set(meta?.idempotent ?? []);
     this.streams = new Set(meta?.streams ?? []);
@@ -401,12 +410,18 @@ class Transport {
     try {
       const headers = new Headers(await this.headers());
       headers.set("content-type", "application/json");
-      if (!headers.has("accept")) headers.set("accept", "application/json");
+      // A batch opts in to its answers as they come; a server that cannot still answers with JSON.
+      if (asBatch && this.streamBatches) headers.set("accept", "text/event-stream, application/json");
+      else if (!headers.has("accept")) headers.set("accept", "application/json");
       const attempt = Math.max(...live.map((c) => ++c.attempt));
       const body = asBatch ? live.map((c) => c.request) : (live[0] as Pending).request;
       const response = await this.handler({ url: String(this.options.url), headers, body, signal: controller.signal, attempt });
-      void response.stream?.cancel().catch(() => {}); // an event stream is no answer to a call
-      retries = this.settleAll(live, answersOf(response));
+      if (response.stream && asBatch) {
+        retries = await this.settleStreamed(live, response.stream);
+      } else {
+        void response.stream?.cancel().catch(() => {}); // an event stream is no answer to a call
+        retries = this.settleAll(live, answersOf(response));
+      }
     } catch (error) {
       for (const call of live) {
         if (!call.settled && this.retries(call, error)) retries.push([call, error]);
@@ -492,28 +507,103 @@ class Transport {
     for (const call of calls) {
       if (call.settled) continue;
       const { id, method } = call.request;
-      let outcome: { value: unknown } | { error: unknown };
       if (id === undefined) {
         // A notification: nothing comes back, unless the whole request was refused.
-        outcome = general ? { error: toRpcError(general.error, method) } : { value: undefined };
+        this.conclude(call, general ? { error: toRpcError(general.error, method) } : { value: undefined }, retries);
       } else {
         const answer = byId.get(id) ?? (calls.length === 1 ? singleAnswer(answers) : undefined) ?? general;
-        if (answer === undefined) {
-          outcome = { error: new TransportError("protocol", `no answer for call ${id} (${method})`) };
-        } else if ("error" in answer) {
-          outcome = { error: toRpcError(answer.error, answer === general ? undefined : method) };
-        } else if ("result" in answer) {
-          outcome = { value: answer.result };
-        } else {
-          outcome = { error: new TransportError("protocol", `answer ${id} has neither result nor error`) };
-        }
+        this.conclude(call, outcomeOf(call, answer, answer === general), retries);
       }
-      if ("value" in outcome) settle(call, () => call.resolve(outcome.value));
-      else if (this.retries(call, outcome.error)) retries.push([call, outcome.error]);
-      else settle(call, () => call.reject(outcome.error));
     }
     return retries;
   }
+
+  /**
+   * Settles each call of a batch as its answer arrives, one per event, in the order the server
+   * finished them; returns the calls to retry, with their errors. An `error` event (or an answer
+   * without id) is about the calls still waiting; `done` ends the batch: a call it leaves
+   * unanswered is a protocol error, one a broken-off stream leaves a network error (retried as
+   * the retry policy allows).
+   */
+  private async settleStreamed(calls: Pending[], body: ReadableStream<Uint8Array>): Promise<[Pending, unknown][]> {
+    const retries: [Pending, unknown][] = [];
+    const waiting = new Map<unknown, Pending>();
+    for (const call of calls) {
+      if (call.request.id !== undefined) waiting.set(call.request.id, call);
+      else this.conclude(call, { value: undefined }, retries); // a notification: the server took it
+    }
+    const reader = body.getReader();
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    let unanswered: TransportError | undefined; // why the calls still waiting at the end got no answer
+    try {
+      reading: for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          unanswered = new TransportError("network", `the answers of a batch broke off: ${describe(error)}`, { cause: error });
+          break;
+        }
+        const text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
+        for (const event of parser.push(text, chunk.done)) {
+          if (event.type === "done") break reading;
+          let answer: unknown;
+          try {
+            answer = JSON.parse(event.data);
+          } catch (error) {
+            unanswered = new TransportError("parse", "an answer of a batch is not JSON", { body: event.data.slice(0, 1000), cause: error });
+            break reading;
+          }
+          if (typeof answer !== "object" || answer === null || Array.isArray(answer)) {
+            unanswered = new TransportError("protocol", "an answer of a batch is not a JSON-RPC response", { body: event.data.slice(0, 1000) });
+            break reading;
+          }
+          const response = answer as JsonRpcResponse;
+          const call = response.id === null || response.id === undefined ? undefined : waiting.get(response.id);
+          if (call !== undefined) {
+            waiting.delete(response.id);
+            this.conclude(call, outcomeOf(call, response, false), retries);
+          } else if (event.type === "error" || ((response.id === null || response.id === undefined) && "error" in response)) {
+            // About the whole batch (past the server's stream_seconds, say): every call still waiting.
+            for (const left of waiting.values()) this.conclude(left, outcomeOf(left, response, true), retries);
+            waiting.clear();
+          }
+        }
+        if (chunk.done) {
+          unanswered = new TransportError("network", "the answers of a batch ended before its end event");
+          break;
+        }
+      }
+    } finally {
+      void reader.cancel().catch(() => {});
+    }
+    for (const call of waiting.values()) {
+      const { id, method } = call.request;
+      this.conclude(call, { error: unanswered ?? new TransportError("protocol", `no answer for call ${id} (${method})`) }, retries);
+    }
+    return retries;
+  }
+
+  /** Settles the call with its outcome, or puts it among the retries when its error allows another try. */
+  private conclude(call: Pending, outcome: Outcome, retries: [Pending, unknown][]): void {
+    if (call.settled) return;
+    if ("value" in outcome) settle(call, () => call.resolve(outcome.value));
+    else if (this.retries(call, outcome.error)) retries.push([call, outcome.error]);
+    else settle(call, () => call.reject(outcome.error));
+  }
+}
+
+/** What a call comes to: its result, or the error it rejects with. */
+type Outcome = { value: unknown } | { error: unknown };
+
+/** The outcome of a call from its answer (`general`: an error about the whole request). */
+function outcomeOf(call: Pending, answer: JsonRpcResponse | undefined, general: boolean): Outcome {
+  const { id, method } = call.request;
+  if (answer === undefined) return { error: new TransportError("protocol", `no answer for call ${id} (${method})`) };
+  if ("error" in answer) return { error: toRpcError(answer.error, general ? undefined : method) };
+  if ("result" in answer) return { value: answer.result };
+  return { error: new TransportError("protocol", `answer ${id} has neither result nor error`) };
 }
 
 function positiveOr(value: number | null | undefined, otherwise: number): number {

@@ -302,3 +302,102 @@ describe("batching", () => {
     assert.deepEqual(requests[0].body.map((r) => r.params), [[1, 1], [3, 3]]);
   });
 });
+
+/** A response of Server-Sent Events whose body is written by `write(send, close, fail)`. */
+function eventsResponse(write) {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream({
+    start(controller) {
+      write(
+        (text) => controller.enqueue(encoder.encode(text)),
+        () => controller.close(),
+        (error) => controller.error(error),
+      );
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } });
+}
+const answerEvent = (n, answer) => `id: ${n}\ndata: ${JSON.stringify({ jsonrpc: "2.0", ...answer })}\n\n`;
+const DONE_EVENT = "event: done\ndata: null\n\n";
+
+describe("batches answered as their calls finish", () => {
+  test("a batch asks for a stream and each call resolves on its own event, before the batch ends", async () => {
+    let send;
+    let close;
+    const { fetch, requests } = fakeFetch(() => eventsResponse((s, c) => ((send = s), (close = c))));
+    const client = createClient({ url: URL_, fetch, batch: true });
+    const order = [];
+    const slow = client.add(1, 1).then((v) => (order.push("slow"), v));
+    const fast = client.add(2, 2).then((v) => (order.push("fast"), v));
+    const notified = client.$notify.log("x").then(() => order.push("notification"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(requests[0].headers.get("accept"), "text/event-stream, application/json");
+    send(answerEvent(0, { result: 4, id: 2 }));
+    assert.equal(await fast, 4);
+    await notified;
+    assert.deepEqual(order, ["notification", "fast"]); // the slow call still waits, the batch still open
+    send(answerEvent(1, { result: 2, id: 1 }) + DONE_EVENT);
+    close();
+    assert.equal(await slow, 2);
+    assert.deepEqual(order, ["notification", "fast", "slow"]);
+  });
+
+  test("an error event is the answer of every call still waiting; a call done leaves unanswered is a protocol error", async () => {
+    const timeout = { code: -32001, message: "Timeout: the stream ran past 30 s", data: { timeout: 30 } };
+    const { fetch } = fakeFetch(() =>
+      eventsResponse((send, close) => {
+        send(answerEvent(0, { result: 2, id: 1 }));
+        send(`event: error\ndata: ${JSON.stringify({ jsonrpc: "2.0", error: timeout, id: null })}\n\n`);
+        close();
+      }),
+    );
+    const client = createClient({ url: URL_, fetch, batch: true });
+    const results = await Promise.allSettled([client.add(1, 1), client.add(2, 2), client.add(3, 3)]);
+    assert.equal(results[0].value, 2);
+    assert.deepEqual(results.slice(1).map((r) => r.reason.code), [-32001, -32001]);
+    const { fetch: short } = fakeFetch(() => eventsResponse((send, close) => (send(answerEvent(0, { result: 2, id: 1 }) + DONE_EVENT), close())));
+    const other = createClient({ url: URL_, fetch: short, batch: true });
+    const [a, b] = await Promise.allSettled([other.add(1, 1), other.add(2, 2)]);
+    assert.equal(a.value, 2);
+    assert.equal(b.reason.kind, "protocol");
+    assert.match(b.reason.message, /no answer for call 2 \(add\)/);
+  });
+
+  test("a stream that breaks off fails the calls still waiting with a network error, retried when they may be", async () => {
+    let tries = 0;
+    const { fetch, requests } = fakeFetch((body) => {
+      tries++;
+      if (tries === 1) {
+        // The error comes after the first answer was read (an errored stream drops what it still queues).
+        return eventsResponse((send, _close, fail) => (send(answerEvent(0, { result: "once", id: body[0].id })), setTimeout(() => fail(new Error("reset")), 20)));
+      }
+      return jsonRpc(procedures)(body);
+    });
+    const retry = { attempts: 3, baseDelay: 1, maxDelay: 5 };
+    const client = createClient({ url: URL_, fetch, batch: true, retry, meta: { idempotent: ["users.get"] } });
+    const results = await Promise.allSettled([client.echo("once"), client.users.get(5), client.add(1, 1)]);
+    assert.equal(results[0].value, "once");
+    assert.deepEqual(results[1].value, { id: 5, name: "user 5" }); // idempotent: sent again
+    assert.equal(results[2].reason.kind, "network"); // may have run: not sent again
+    assert.match(results[2].reason.message, /broke off: reset/);
+    assert.deepEqual(requests.map((r) => (Array.isArray(r.body) ? r.body.map((c) => c.method) : r.body.method)), [["echo", "users.get", "add"], "users.get"]);
+  });
+
+  test("a server that answers the batch as JSON still settles it; stream: false asks for JSON", async () => {
+    const { fetch, requests } = fakeFetch(jsonRpc(procedures));
+    const client = createClient({ url: URL_, fetch, batch: true });
+    assert.deepEqual(await Promise.all([client.add(1, 1), client.add(2, 2)]), [2, 4]);
+    const plain = createClient({ url: URL_, fetch, batch: { stream: false } });
+    assert.deepEqual(await Promise.all([plain.add(1, 1), plain.add(2, 2)]), [2, 4]);
+    assert.equal(requests[1].headers.get("accept"), "application/json");
+    assert.equal(requests[0].headers.get("accept"), "text/event-stream, application/json");
+  });
+
+  test("an answer that is not JSON fails the calls still waiting with a parse error", async () => {
+    const { fetch } = fakeFetch(() => eventsResponse((send, close) => (send(answerEvent(0, { result: 2, id: 1 }) + "data: {nope\n\n"), close())));
+    const client = createClient({ url: URL_, fetch, batch: true });
+    const [a, b] = await Promise.allSettled([client.add(1, 1), client.add(2, 2)]);
+    assert.equal(a.value, 2);
+    assert.equal(b.reason.kind, "parse");
+  });
+});
