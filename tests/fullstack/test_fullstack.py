@@ -355,6 +355,8 @@ def test_changing_a_signature_while_pyrpc_dev_runs_breaks_the_old_call(
     assert errors[0].message == (
         "Argument of type 'string | null' is not assignable to parameter of type 'number | null | undefined'."
     )
+    quoted = f"src/main.ts({call},49): error TS2345: {errors[0].message}"
+    assert quoted in (root / "README.md").read_text(), f"examples/fullstack/README.md should quote {quoted!r}"
 
     # Back to the old signature: the old call fits again.
     main_py.write_text(original)
