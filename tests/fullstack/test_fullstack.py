@@ -180,8 +180,10 @@ def test_the_live_view_streams_an_import_and_cancels_it(stack: Stack, tmp_path: 
     values = progress["values"]
     assert values == sorted(set(values)), values  # each value seen once, growing
     assert values[-1] >= 3
-    assert progress["text"].startswith(f"importing {values[-1]} of 40: Imported {values[-1]} of 40 (import ")
-    assert progress["rowsDuring"] >= 3
+    now = progress["now"]  # a moment later, the bar, its text and the new rows seen at once
+    assert now["value"] >= values[-1]
+    assert now["text"].startswith(f"importing {now['value']} of 40: Imported {now['value']} of 40 (import ")
+    assert 3 <= now["rows"] <= now["value"]  # a row shows up a tick after its step
     assert progress["startDisabled"] is True
 
     # Cancel: the page says so, and the backend's `finally` ran within a second of the click.
@@ -339,6 +341,12 @@ def test_changing_a_signature_while_pyrpc_dev_runs_breaks_the_old_call(
     assert not (root / "frontend" / "node_modules" / "playwright-core").exists(), "npm install pruned nothing"
     lock = json.loads((root / "frontend" / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/@pyrpc/types"] == {"resolved": "pyrpc/types", "link": True}
+    for package in ("client", "tanstack-query"):  # the repository's packages, declared by file: path
+        assert lock["packages"][f"node_modules/@pyrpc/{package}"] == {
+            "resolved": f"../../../pyrpc_ts/npm/{package}",
+            "link": True,
+        }
+    assert lock["packages"]["node_modules/@tanstack/query-core"]["version"] == "5.108.4"
     assert_types_linked(root / "frontend")
     assert tsc(root / "frontend")[:2] == (0, [])
 
