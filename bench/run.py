@@ -34,6 +34,8 @@ class Settings:
     http_rounds: int
     connections: int
     batch_rounds: int
+    batch_slow_rounds: int
+    slow_batch_ms: tuple[int, int]
     procedures: int
     models: int
     dev_procedures: int
@@ -47,8 +49,8 @@ class Settings:
     stream_firsts: int
 
 
-FULL = Settings(5, 3, 32, 30, 2000, 1000, 500, 9, 100_000, 20_000, 5, 15, 10_000, 15, 50)
-TINY = Settings(1, 1, 4, 2, 40, 20, 20, 1, 2_000, 300, 2, 1, 200, 1, 3)
+FULL = Settings(5, 3, 32, 30, 5, (800, 40), 2000, 1000, 500, 9, 100_000, 20_000, 5, 15, 10_000, 15, 50)
+TINY = Settings(1, 1, 4, 2, 1, (200, 10), 40, 20, 20, 1, 2_000, 300, 2, 1, 200, 1, 3)
 
 
 def ratio(value: float | None, reference: float | None) -> str:
@@ -131,6 +133,17 @@ def run(settings: Settings, only: set[str]) -> list[str]:
         for name, result in batch.items():
             goal = f"< 60 ms: {verdict(result.p50_ms < 60)}" if name == "pyrpc-asgi" else ""
             lines.append(f"| {name} | {result.p50_ms:.1f} | {result.max_ms:.1f} | {goal} |")
+        lines.append("")
+        slow_ms, fast_ms = settings.slow_batch_ms
+        slow = batch_bench.measure_slow(settings.batch_slow_rounds, slow_ms, fast_ms)
+        lines += [
+            f"## A batch of a {fast_ms} ms call beside a {slow_ms} ms one: when the fast answer arrives",
+            "",
+            "| answers | fast call's answer ms | whole response ms | fast answer / slow call |",
+            "|---|---|---|---|",
+        ]
+        for mode, timing in slow.items():
+            lines.append(f"| {mode} | {timing.fast_ms:.1f} | {timing.whole_ms:.1f} | {timing.fast_ms / slow_ms:.2f} |")
         lines.append("")
     if "stream" in only:
         streams = stream_bench.measure(settings.stream_items, settings.stream_rounds, settings.stream_firsts)

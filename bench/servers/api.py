@@ -53,3 +53,9 @@ async def wait_20ms(n: int) -> int:
     """The batch benchmark's call: waits 20 ms (a database, say), then answers."""
     await asyncio.sleep(0.02)
     return n
+
+
+async def wait_ms(ms: int) -> int:
+    """The slow-batch benchmark's call: waits ``ms`` milliseconds, then answers them."""
+    await asyncio.sleep(ms / 1000)
+    return ms

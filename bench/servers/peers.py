@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from flask import Flask, jsonify, request
 from pydantic import BaseModel
 
-from .api import Order, add, add_async, echo_order, echo_order_async, wait_20ms
+from .api import Order, add, add_async, echo_order, echo_order_async, wait_20ms, wait_ms
 
 # -- fastapi-jsonrpc: JSON-RPC 2.0 on FastAPI, validated by pydantic ----------------------
 
@@ -30,6 +30,11 @@ async def echo_order_method(order: Order) -> Order:
 @_entrypoint.method(name="wait_20ms")
 async def wait_method(n: int) -> int:
     return await wait_20ms(n)
+
+
+@_entrypoint.method(name="wait_ms")
+async def wait_ms_method(ms: int) -> int:
+    return await wait_ms(ms)
 
 
 fastapi_jsonrpc.bind_entrypoint(_entrypoint)

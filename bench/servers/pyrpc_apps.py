@@ -11,12 +11,13 @@ import pyrpc_flask
 from pyrpc_core import Registry
 from pyrpc_core.plugins import PluginManager
 
-from .api import add, add_async, echo_order, echo_order_async, wait_20ms
+from .api import add, add_async, echo_order, echo_order_async, wait_20ms, wait_ms
 
 async_registry = Registry()
 async_registry.rpc(name="add")(add_async)
 async_registry.rpc(name="echo_order")(echo_order_async)
 async_registry.rpc(wait_20ms)
+async_registry.rpc(wait_ms)
 
 sync_registry = Registry()
 sync_registry.rpc(add)

@@ -25,6 +25,7 @@ def test_bench_runs_on_a_tiny_setting(tmp_path: Path) -> None:
         "## The pyrpc_call hook",
         "## The pyrpc command's start",
         "## A batch of 100",
+        "## A batch of a 10 ms call beside a 200 ms one",
         "## Code generation",
         "## pyrpc dev",
         "## Server memory",
