@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .errors import RegistrationError
 from .limits import check_timeout
+from .wire_names import refusal
 
 if TYPE_CHECKING:
     from .context import Context
@@ -95,11 +96,13 @@ class Registry:
         return decorate(func) if func is not None else decorate
 
     def add(self, procedure: Procedure) -> None:
-        """Add a prepared procedure; a name already taken is a ``RegistrationError``."""
-        if procedure.name.startswith("rpc."):
+        """Add a prepared procedure; a name already taken, or one no client can serve (see
+        ``wire_names``), is a ``RegistrationError``."""
+        why = refusal(procedure.name)
+        if why is not None:
             raise RegistrationError(
-                f"{_describe(procedure)} cannot be named {procedure.name!r}: JSON-RPC reserves "
-                "method names that start with 'rpc.'"
+                f"{_describe(procedure)} cannot be named {procedure.name!r}: {why}; "
+                "give it another name with @rpc(name=...)"
             )
         existing = self._procedures.get(procedure.name)
         if existing is not None:
