@@ -23,6 +23,7 @@ from . import (
     hook_bench,
     http_bench,
     memory_bench,
+    startup_bench,
     stream_bench,
 )
 from .synthetic import GROUPS
@@ -47,10 +48,11 @@ class Settings:
     stream_items: int
     stream_rounds: int
     stream_firsts: int
+    startup_runs: int
 
 
-FULL = Settings(5, 3, 32, 30, 5, (800, 40), 2000, 1000, 500, 9, 100_000, 20_000, 5, 15, 10_000, 15, 50)
-TINY = Settings(1, 1, 4, 2, 1, (200, 10), 40, 20, 20, 1, 2_000, 300, 2, 1, 200, 1, 3)
+FULL = Settings(5, 3, 32, 30, 5, (800, 40), 2000, 1000, 500, 9, 100_000, 20_000, 5, 15, 10_000, 15, 50, 3)
+TINY = Settings(1, 1, 4, 2, 1, (200, 10), 40, 20, 20, 1, 2_000, 300, 2, 1, 200, 1, 3, 1)
 
 
 def ratio(value: float | None, reference: float | None) -> str:
@@ -209,6 +211,22 @@ def run(settings: Settings, only: set[str]) -> list[str]:
             f"for x2 the API | linear (≤ 2.2): {verdict(full / half <= 2.2 if full and half else None)} |"
         )
         lines.append("")
+    if "startup" in only:
+        startup = startup_bench.measure(settings.procedures, settings.models, settings.startup_runs)
+        lines += [
+            f"## Start-up: {startup.procedures} procedures over {startup.models} models "
+            f"(fresh interpreters, median of {settings.startup_runs})",
+            "",
+            "| step | time | ratio | goal |",
+            "|---|---|---|---|",
+            f"| import the models alone | {seconds(startup.import_models)} | 1.00 | |",
+            f"| import the API (models and procedures) | {seconds(startup.import_api)} | "
+            f"{startup.import_ratio:.2f} | ≤ 1.25: {verdict(startup.import_ratio <= 1.25)} |",
+            f"| pydantic's models_json_schema, the same models | {seconds(startup.models_json_schema)} | 1.00 | |",
+            f"| build_schema, cold | {seconds(startup.build_schema)} | {startup.schema_ratio:.2f} | "
+            f"≤ 1.5: {verdict(startup.schema_ratio <= 1.5)} |",
+            "",
+        ]
     if "dev" in only:
         by_edit = dev_bench.measure(settings.dev_procedures, settings.dev_saves)
         lines += [
@@ -237,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiny", action="store_true", help="a seconds-long smoke run")
     parser.add_argument(
-        "--only", default="http,hook,cli,batch,stream,codegen,dev,memory", help="comma-separated benchmarks"
+        "--only", default="http,hook,cli,batch,stream,codegen,startup,dev,memory", help="comma-separated benchmarks"
     )
     parser.add_argument("--markdown", type=Path, help="also write the report to this Markdown file")
     args = parser.parse_args(argv)

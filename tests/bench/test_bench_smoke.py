@@ -27,6 +27,7 @@ def test_bench_runs_on_a_tiny_setting(tmp_path: Path) -> None:
         "## A batch of 100",
         "## A batch of a 10 ms call beside a 200 ms one",
         "## Code generation",
+        "## Start-up",
         "## pyrpc dev",
         "## Server memory",
         "## Streaming",
