@@ -89,7 +89,7 @@ class RPCClient:
         sent now: a refused call (an unknown method, invalid params, a guard) raises ``RpcError``
         here, as does a server with too many streams (-32002, HTTP 503).
         """
-        payload = to_json(_request(method, args, kwargs, next(self._ids)))
+        payload = _encode(_request(method, args, kwargs, next(self._ids)))
         return Stream(self, method, payload, None if last_event_id is None else str(last_event_id))
 
     def schema(self) -> dict[str, Any]:
@@ -107,7 +107,7 @@ class RPCClient:
     # -- transport -----------------------------------------------------------------------
 
     def _post(self, payload: Any) -> Any:
-        return self._request("POST", to_json(payload))
+        return self._request("POST", _encode(payload))
 
     def _request(self, method: str, body: bytes | None) -> Any:
         with self._lock:
@@ -387,6 +387,11 @@ class _Method:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._invoke(self._name, *args, **kwargs)
+
+
+def _encode(payload: Any) -> bytes:
+    """``payload`` as JSON; a pydantic model among the arguments goes by alias, the names the server validates."""
+    return to_json(payload, by_alias=True)
 
 
 def _request(method: str, args: tuple[Any, ...], kwargs: dict[str, Any], request_id: int | None) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import (
+    AliasChoices,
+    AliasPath,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,6 +32,7 @@ from pydantic import (
     ValidationError,
     create_model,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import InitErrorDetails, PydanticSerializationError
 
 from .context import Context
@@ -51,6 +54,23 @@ def _field_name(parameter: str, index: int, parameters: Iterable[str]) -> str:
     while name in parameters:  # a parameter may itself be called p0
         name += "_"
     return name
+
+
+def _schema_name(field_name: str, field: FieldInfo) -> str:
+    """The property name the schema gives a params field: pydantic's rule for validation aliases.
+
+    A string alias; else the first choice that is a single name; else the field's own name.
+    """
+    alias = field.validation_alias
+    if isinstance(alias, str):
+        return alias
+    paths = [alias.convert_to_aliases()] if isinstance(alias, AliasPath) else []
+    if isinstance(alias, AliasChoices):
+        paths = alias.convert_to_aliases()
+    for path in paths:
+        if len(path) == 1 and isinstance(path[0], str):
+            return path[0]
+    return field_name
 
 
 _NO_ARGS: list[Any] = []  # shared, never mutated: most procedures take no positional-only params
@@ -183,7 +203,7 @@ class Procedure:
     # The validator and serializer themselves, not model_validate and dump_json: they are on
     # the per-call hot path. Looked up on first use, when every model is complete.
     @cached_property
-    def _validate(self) -> Callable[[Any], BaseModel]:
+    def _validate(self) -> Callable[..., BaseModel]:
         return self.params_model.__pydantic_validator__.validate_python
 
     @cached_property
@@ -194,6 +214,11 @@ class Procedure:
     def _fields_are_names(self) -> bool:
         """Whether every field of the params model is named after its parameter (no aliases needed)."""
         return tuple(self.params_model.model_fields) == self.param_names
+
+    @cached_property
+    def _positional_keys(self) -> tuple[str, ...]:
+        """The names by-position values are read under: each parameter's name in the schema (its alias, if any)."""
+        return tuple(_schema_name(name, field) for name, field in self.params_model.model_fields.items())
 
     @cached_property
     def params_adapter(self) -> TypeAdapter[Any]:
@@ -214,10 +239,11 @@ class Procedure:
                         for index, value in enumerate(params[len(self.param_names) :], len(self.param_names))
                     ],
                 )
-            params = dict(zip(self.param_names, params, strict=False))
+            params = dict(zip(self._positional_keys, params, strict=False))
         elif params is None:
             params = {}
-        validated = self._validate(params).__dict__
+        # by_alias=True even where a model's config says otherwise: the schema names fields by alias.
+        validated = self._validate(params, by_alias=True).__dict__
         kwargs = validated if self._fields_are_names else dict(zip(self.param_names, validated.values(), strict=True))
         if not self.positional_only:
             return _NO_ARGS, kwargs
@@ -226,14 +252,17 @@ class Procedure:
     def serialize_result(self, result: Any) -> bytes:
         """The result as JSON bytes, in the shape the schema's ``result`` promises.
 
-        The fast path serializes as is; a value of another shape (a dict returned for a
-        model, say) is validated into the declared type first, as FastAPI does with
-        ``response_model``. A value that cannot be made to fit raises ``ValidationError``.
+        Fields go out by alias, as the schema names them (FastAPI's ``response_model`` does
+        the same), whatever a model's ``serialize_by_alias`` says. The fast path serializes as
+        is; a value of another shape (a dict returned for a model, say) is validated into the
+        declared type first, its keys by alias or by field name: it is the procedure's own
+        Python value, not the wire. A value that cannot be made to fit raises ``ValidationError``.
         """
         try:
-            return self._serialize(result, warnings="error")
+            return self._serialize(result, warnings="error", by_alias=True)
         except PydanticSerializationError:
-            return self.result_adapter.dump_json(self.result_adapter.validate_python(result))
+            adapter = self.result_adapter
+            return adapter.dump_json(adapter.validate_python(result, by_alias=True, by_name=True), by_alias=True)
 
 
 # -- registration messages -----------------------------------------------------------------
