@@ -1,7 +1,8 @@
 """The shared golden corpus: the Python emitter against ``tests/corpus``, byte for byte.
 
-Each ``tests/corpus/<case>/`` holds a ``schema.json`` (an introspection document) and, in
-``expected/``, the three files of ``@pyrpc/types`` for it. The JavaScript port in
+Each ``tests/corpus/<case>/`` holds a ``schema.json`` (an introspection document), maybe an
+``options.json`` (the emitter's options, e.g. ``{"calls": "named"}``) and, in ``expected/``,
+the three files of ``@pyrpc/types`` for it. The JavaScript port in
 ``@pyrpc/client`` (``npx pyrpc sync``) is held to the same files by its own tests
 (pyrpc_ts/npm/client/test/corpus.test.mjs): same schema in, same bytes out.
 
@@ -33,7 +34,9 @@ def _zoo_json() -> str:
 
 
 def test_corpus_has_the_cases() -> None:
-    assert {"zoo", "odd", "empty", "numbers", "names", "text", "deep", "meta", "stream"} <= set(CASES)
+    assert {"zoo", "odd", "empty", "numbers", "names", "text", "deep", "meta", "stream", "calls", "calls-named"} <= set(
+        CASES
+    )
 
 
 def test_zoo_schema_is_current() -> None:
@@ -48,7 +51,9 @@ def test_zoo_schema_is_current() -> None:
 def test_case_matches_expected(case: str) -> None:
     folder = CORPUS / case
     schema: Any = json.loads((folder / "schema.json").read_bytes())
-    files = pyrpc_ts.generate(schema)
+    options_file = folder / "options.json"
+    options: dict[str, Any] = json.loads(options_file.read_bytes()) if options_file.exists() else {}
+    files = pyrpc_ts.generate(schema, **options)
     expected = folder / "expected"
     if UPDATE:
         expected.mkdir(exist_ok=True)

@@ -119,7 +119,9 @@ class Emitter:
       writes them (atomically, below the output folder). It must not raise on any valid
       document and must give the same text for the same document (``EmitterHarness`` checks);
     - ``options``: a pydantic model of the options it takes (pyrpc.json's
-      ``emitter_options``), checked before ``generate`` is called; None: it takes none;
+      ``emitter_options``), checked before ``generate`` is called, its fields passed to
+      ``generate`` as keyword arguments; it may be ``Lazy`` (see ``options_model``); None:
+      it takes none;
     - ``default_out``: where its files go by default, relative to pyrpc.json's
       ``client_root`` (None: the user must say, with ``--out``);
     - ``link(client_root, out)``: run after the files are written, to make the client project
@@ -130,9 +132,14 @@ class Emitter:
     name: str
     language: str
     generate: Callable[..., dict[str, str]]
-    options: type[BaseModel] | None = None
+    options: type[BaseModel] | Lazy | None = None
     default_out: str | None = None
     link: Callable[..., list[str]] | None = None
+
+    def options_model(self) -> type[BaseModel] | None:
+        """The model of ``options``, imported now when it was given as ``Lazy``."""
+        options = self.options
+        return options.target if isinstance(options, Lazy) else options
 
 
 @dataclass(frozen=True)

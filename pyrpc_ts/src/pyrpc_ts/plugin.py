@@ -18,6 +18,7 @@ def pyrpc_emitters() -> Iterable[Emitter]:
             name="typescript",
             language="typescript",
             generate=Lazy("pyrpc_ts.emit:generate"),
+            options=Lazy("pyrpc_ts.options:Options"),  # emitter_options: {"calls": "positional" | "named"}
             # The package lives in the client project, outside node_modules, and is declared as
             # a file: dependency, so that no package manager ever prunes it (see workspace.py).
             default_out="pyrpc/types",

@@ -9,6 +9,10 @@ streaming procedure's (``"stream": true``, a generator in Python) as ``AsyncIter
 a streaming procedure's entry says ``stream: true`` (its ``result`` is the type of each item).
 Each procedure's text is built alone (``procedure_text``), so ``emit`` can keep it between
 calls while the procedure does not change.
+
+With the emitter option ``calls: "named"`` (``named_procedure_text``) each procedure takes its
+params as one object instead (``add(params: { a: number; b?: number })``), which the client
+sends by name, so that reordering two parameters in Python cannot swap a caller's arguments.
 """
 
 from __future__ import annotations
@@ -94,6 +98,56 @@ def signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper, inden
     return Signature(name, ", ".join(rendered), result, tuple(doc + tags))
 
 
+def named_signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper, indent: str) -> Signature:
+    """The by-name signature: one object of params (``params``), optional when none is required, none when no params.
+
+    The object's properties carry their own JSDoc (descriptions, constraints, defaults), so
+    no ``@param`` tags are written.
+    """
+    params = procedure.get("params", True)
+    doc = jsdoc.text_lines(procedure.get("doc"))
+    result_schema = procedure.get("result", True)
+    result = mapper.map(result_schema, indent).text
+    parameters = _named_parameter(params, mapper.map(params, indent).text)
+    tags: list[str] = []
+    result_lines = jsdoc.text_lines(result_schema.get("description")) if isinstance(result_schema, Mapping) else []
+    if result_lines:
+        tags.append("@returns " + " ".join(result_lines))
+    if doc and tags:
+        doc.append("")
+    return Signature(name, parameters, result, tuple(doc + tags))
+
+
+def _named_parameter(params: Any, params_type: str, written: str | None = None) -> str:
+    """``params: T``, ``params?: T`` when no property is required, or nothing when there are no params.
+
+    ``params_type`` is the params schema as a type (``{}``: none); ``written`` what to write
+    in its place (``Procedures`` refers to its own ``params``).
+    """
+    if params_type == "{}":
+        return ""
+    properties = params.get("properties") if isinstance(params, Mapping) else None
+    required = isinstance(properties, Mapping) and bool(required_set(params.get("required")) & set(properties))
+    return f"params{'' if required else '?'}: {params_type if written is None else written}"
+
+
+def gap_names(procedure: Any) -> list[str] | None:
+    """The parameter names of a procedure whose positional call may leave a gap, else None.
+
+    Only the optional tail of a positional signature may be left out, and a gap needs two
+    of its parameters (``opt_middle(undefined, "y")``): the client sends such a call by name,
+    which takes the names of every parameter.
+    """
+    params = procedure.get("params") if isinstance(procedure, Mapping) else None
+    properties = params.get("properties") if isinstance(params, Mapping) else None
+    if not isinstance(params, Mapping) or not isinstance(properties, Mapping):
+        return None
+    names = [str(name) for name in properties]
+    required_names = required_set(params.get("required"))
+    last_required = max((i for i, n in enumerate(names) if n in required_names), default=-1)
+    return names if len(names) - last_required - 1 >= 2 else None
+
+
 def _param_tag(local: str, schema: Mapping[str, Any]) -> list[str]:
     """``@param name - description (minimum 0, default 1)``, or nothing when there is nothing to say."""
     text = " ".join(jsdoc.text_lines(schema.get("description")))
@@ -104,20 +158,29 @@ def _param_tag(local: str, schema: Mapping[str, Any]) -> list[str]:
 
 
 def procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper) -> ProcedureText:
-    """Everything the package says about the procedure ``wire_name``."""
+    """Everything the package says about the procedure ``wire_name``, its params by position."""
+    return _procedure_text(wire_name, procedure, mapper, named=False)
+
+
+def named_procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper) -> ProcedureText:
+    """Everything the package says about the procedure ``wire_name``, its params one object by name."""
+    return _procedure_text(wire_name, procedure, mapper, named=True)
+
+
+def _procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper, *, named: bool) -> ProcedureText:
     if not isinstance(procedure, Mapping):
         procedure = {}
     segments = wire_name.split(".")
     indent = INDENT * len(segments)
     key = property_key(segments[-1])
-    sig = signature(wire_name, procedure, mapper, indent)
+    sig = (named_signature if named else signature)(wire_name, procedure, mapper, indent)
     doc = jsdoc.block(list(sig.doc_lines), indent)
     returns = "AsyncIterable" if is_stream(procedure) else "Promise"
     call = f"({sig.parameters}): {returns}<{sig.result}>;\n"
     return ProcedureText(
         leaf=f"{doc}{indent}{key}{call}",
         callable_head=f"{doc}{indent}{key}: {{\n{indent}{INDENT}{call}",
-        member=_flat_member(wire_name, procedure, mapper),
+        member=_flat_member(wire_name, procedure, mapper, named=named),
         quoted=quoted(wire_name),
     )
 
@@ -127,19 +190,24 @@ def is_stream(procedure: Any) -> bool:
     return isinstance(procedure, Mapping) and procedure.get("stream") is True
 
 
-def _flat_member(wire_name: str, procedure: Mapping[str, Any], mapper: TypeMapper) -> str:
+def _flat_member(wire_name: str, procedure: Mapping[str, Any], mapper: TypeMapper, *, named: bool) -> str:
     """The member of ``Procedures``: wire name to ``{ params; args; result }`` (and ``stream: true``).
 
-    ``params`` are the params by name (one object), ``args`` the same by position (a labelled
-    tuple, the signature's parameters), so that a call by wire name is typed either way. A
+    ``params`` are the params by name (one object), ``args`` the arguments of the call in
+    ``Types`` (a labelled tuple of the signature's parameters: by position, or the one object
+    of named calls), so that a call by wire name is typed either way. A
     streaming procedure's ``result`` is its item type, and ``stream: true`` says so, which the
     client's typed ``$call`` and ``$stream`` tell apart.
     """
     inner = INDENT * 2
-    params_type = mapper.map(procedure.get("params", True), inner).text
+    params = procedure.get("params", True)
+    params_type = mapper.map(params, inner).text
+    if named:  # the one object of the call, written once
+        args = _named_parameter(params, params_type, f'Procedures[{quoted(wire_name)}]["params"]')
+    else:
+        args = signature(wire_name, procedure, mapper, inner).parameters
     if params_type == "{}":
         params_type = "{ [key: string]: never }"
-    args = signature(wire_name, procedure, mapper, inner).parameters
     result = mapper.map(procedure.get("result", True), inner).text
     stream = f"{inner}stream: true;\n" if is_stream(procedure) else ""
     return (

@@ -477,12 +477,13 @@ def _emitter_options(config: Config, chosen: Emitter | None) -> dict[str, Any]:
     given = config.emitter_options
     if chosen is None or not given or chosen.name != config.emitter:
         return {}
-    if chosen.options is None:
+    model = chosen.options_model()
+    if model is None:
         raise CommandError(f"{config.path}: field 'emitter_options': the {chosen.name} emitter takes no options")
     from pydantic import ValidationError
 
     try:
-        return dict(chosen.options.model_validate(given))
+        return dict(model.model_validate(given))
     except ValidationError as exc:
         problems = "; ".join(
             f"field 'emitter_options.{'.'.join(map(str, error['loc']))}': {error['msg']}"

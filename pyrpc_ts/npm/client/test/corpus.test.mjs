@@ -1,7 +1,7 @@
 // The shared golden corpus (tests/corpus at the repository root): the JavaScript port of the
 // emitter must give, for each case's schema.json, exactly the bytes in expected/ that the
 // Python emitter gives (tests/ts/test_corpus.py holds the Python side to the same files).
-// This side never rewrites the files: it must match them.
+// A case's options.json holds the emitter's options. This side never rewrites the files: it must match them.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { test } from "node:test";
@@ -12,12 +12,14 @@ const corpus = fileURLToPath(new URL("../../../../tests/corpus/", import.meta.ur
 const cases = readdirSync(corpus).filter((name) => existsSync(`${corpus}${name}/schema.json`)).sort();
 
 test("the corpus is there", () => {
-  for (const name of ["zoo", "odd", "empty", "numbers", "names", "text", "deep", "meta", "stream"]) assert.ok(cases.includes(name), name);
+  for (const name of ["zoo", "odd", "empty", "numbers", "names", "text", "deep", "meta", "stream", "calls", "calls-named"]) assert.ok(cases.includes(name), name);
 });
 
 for (const name of cases) {
   test(`corpus case ${name}: byte-identical to the Python emitter`, () => {
-    const files = generateFromText(readFileSync(`${corpus}${name}/schema.json`, "utf8"));
+    // The emitter's options, when the case has them (calls-named: {"calls": "named"}).
+    const options = existsSync(`${corpus}${name}/options.json`) ? JSON.parse(readFileSync(`${corpus}${name}/options.json`, "utf8")) : {};
+    const files = generateFromText(readFileSync(`${corpus}${name}/schema.json`, "utf8"), options);
     const expectedDir = `${corpus}${name}/expected/`;
     assert.deepEqual(Object.keys(files).sort(), readdirSync(expectedDir).sort());
     for (const [file, text] of Object.entries(files)) {

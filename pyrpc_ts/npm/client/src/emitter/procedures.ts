@@ -1,11 +1,12 @@
 /**
  * Procedures as TypeScript: `Types` nested by dotted name (a streaming procedure returns
- * `AsyncIterable<Item>`), `Procedures` flat with params by name (`params`) and by position
- * (`args`), and `stream: true` for a streaming one (port of procedures.py).
+ * `AsyncIterable<Item>`), `Procedures` flat with params by name (`params`) and the call's
+ * arguments (`args`), and `stream: true` for a streaming one (port of procedures.py). With
+ * calls "named" each procedure takes its params as one object, sent by name.
  */
 
 import * as jsdoc from "./jsdoc.js";
-import { type Json, JsonObject, comparePy, isObject, sortedPy } from "./json.js";
+import { type Json, JsonObject, comparePy, isObject, quote, sortedPy } from "./json.js";
 import { INDENT, type TypeMapper, note, requiredSet } from "./mapping.js";
 import { bindingName, propertyKey } from "./naming.js";
 
@@ -63,6 +64,43 @@ export function signature(name: string, procedure: JsonObject, mapper: TypeMappe
   return { name, parameters: rendered.join(", "), result, docLines: [...doc, ...tags] };
 }
 
+/** The by-name signature: one object of params (`params`), optional when none is required, none when no params. */
+export function namedSignature(name: string, procedure: JsonObject, mapper: TypeMapper, indent: string): Signature {
+  const params: Json = procedure.has("params") ? (procedure.get("params") as Json) : true;
+  const doc = jsdoc.textLines(procedure.get("doc"));
+  const resultSchema: Json = procedure.has("result") ? (procedure.get("result") as Json) : true;
+  const result = mapper.map(resultSchema, indent).text;
+  const parameters = namedParameter(params, mapper.map(params, indent).text);
+  const tags: string[] = [];
+  const resultLines = isObject(resultSchema) ? jsdoc.textLines(resultSchema.get("description")) : [];
+  if (resultLines.length) tags.push("@returns " + resultLines.join(" "));
+  if (doc.length && tags.length) doc.push("");
+  return { name, parameters, result, docLines: [...doc, ...tags] };
+}
+
+/** `params: T`, `params?: T` when no property is required, or nothing when there are no params (`{}`). */
+function namedParameter(params: Json, paramsType: string, written?: string): string {
+  if (paramsType === "{}") return "";
+  const properties = isObject(params) ? params.get("properties") : undefined;
+  const requiredNames = isObject(params) ? requiredSet(params.get("required")) : new Set<string>();
+  const required = isObject(properties) && [...requiredNames].some((n) => properties.has(n));
+  return `params${required ? "" : "?"}: ${written ?? paramsType}`;
+}
+
+/** The parameter names of a procedure whose positional call may leave a gap (two optional trailing parameters), else undefined. */
+export function gapNames(procedure: Json | undefined): string[] | undefined {
+  const params = isObject(procedure) ? procedure.get("params") : undefined;
+  const properties = isObject(params) ? params.get("properties") : undefined;
+  if (!isObject(params) || !isObject(properties)) return undefined;
+  const names = [...properties.keys()];
+  const requiredNames = requiredSet(params.get("required"));
+  let lastRequired = -1;
+  names.forEach((n, i) => {
+    if (requiredNames.has(n)) lastRequired = i;
+  });
+  return names.length - lastRequired - 1 >= 2 ? names : undefined;
+}
+
 function paramTag(local: string, schema: JsonObject): string[] {
   let text = jsdoc.textLines(schema.get("description")).join(" ");
   const constraints = jsdoc
@@ -73,7 +111,7 @@ function paramTag(local: string, schema: JsonObject): string[] {
   return text ? [`@param ${local} - ${text}`] : [];
 }
 
-export function typesInterface(procedures: JsonObject, mapper: TypeMapper): string {
+export function typesInterface(procedures: JsonObject, mapper: TypeMapper, named = false): string {
   const root = namespace();
   for (const wireName of sortedPy(procedures.keys())) {
     let node = root;
@@ -83,7 +121,8 @@ export function typesInterface(procedures: JsonObject, mapper: TypeMapper): stri
     const value = procedures.get(wireName) as Json;
     const procedure = isObject(value) ? value : new JsonObject();
     const returns = isStream(procedure) ? "AsyncIterable" : "Promise";
-    leaf.procedure = { ...signature(wireName, procedure, mapper, INDENT.repeat(segments.length)), returns };
+    const sign = named ? namedSignature : signature;
+    leaf.procedure = { ...sign(wireName, procedure, mapper, INDENT.repeat(segments.length)), returns };
   }
   return renderMembers(root, INDENT);
 }
@@ -116,7 +155,7 @@ function renderMembers(node: Namespace, indent: string): string {
   return out.join("");
 }
 
-export function proceduresInterface(procedures: JsonObject, mapper: TypeMapper): string {
+export function proceduresInterface(procedures: JsonObject, mapper: TypeMapper, named = false): string {
   const out: string[] = [];
   const inner = INDENT.repeat(2);
   for (const wireName of sortedPy(procedures.keys())) {
@@ -124,8 +163,11 @@ export function proceduresInterface(procedures: JsonObject, mapper: TypeMapper):
     const procedure = isObject(value) ? value : new JsonObject();
     const params: Json = procedure.has("params") ? (procedure.get("params") as Json) : true;
     let paramsType = mapper.map(params, inner).text;
+    // Named: the one object of the call, written once.
+    const args = named
+      ? namedParameter(params, paramsType, `Procedures[${quote(wireName)}]["params"]`)
+      : signature(wireName, procedure, mapper, inner).parameters;
     if (paramsType === "{}") paramsType = "{ [key: string]: never }";
-    const args = signature(wireName, procedure, mapper, inner).parameters;
     const result = mapper.map(procedure.has("result") ? (procedure.get("result") as Json) : true, inner).text;
     out.push(`${INDENT}${propertyKey(wireName)}: {\n`);
     out.push(`${inner}params: ${paramsType};\n${inner}args: [${args}];\n${inner}result: ${result};\n`);
