@@ -7,4 +7,6 @@ export const meta = Object.freeze({
   maxBodyBytes: 123456789012345678901234567890,
   idempotent: Object.freeze(["add"]),
   streams: Object.freeze([]),
+  calls: "positional",
+  params: Object.freeze({}),
 });

@@ -12,4 +12,6 @@ export const meta = Object.freeze({
   maxBodyBytes: 4194304,
   idempotent: Object.freeze(["a.ping", "spread", "users.get", "été.\"quoted\""]),
   streams: Object.freeze([]),
+  calls: "positional",
+  params: Object.freeze({}),
 });

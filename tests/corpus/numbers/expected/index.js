@@ -28,4 +28,8 @@ export const meta = Object.freeze({
   maxBodyBytes: null,
   idempotent: Object.freeze([]),
   streams: Object.freeze([]),
+  calls: "positional",
+  params: Object.freeze({
+    "measure": Object.freeze(["ratio", "big", "tiny", "huge", "negzero", "nan", "inf", "exact", "half", "whole", "neg", "bool_max", "zero_float", "false_max", "sorted_default", "list_default"]),
+  }),
 });

@@ -7,4 +7,6 @@ export const meta = Object.freeze({
   maxBodyBytes: 1048576,
   idempotent: Object.freeze(["jobs.progress"]),
   streams: Object.freeze(["events", "jobs", "jobs.progress", "loose", "spread", "ticks", "été.\"flux\""]),
+  calls: "positional",
+  params: Object.freeze({}),
 });

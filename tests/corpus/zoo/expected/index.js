@@ -18,4 +18,8 @@ export const meta = Object.freeze({
   maxBodyBytes: null,
   idempotent: Object.freeze(["users.get"]),
   streams: Object.freeze(["progress", "users.watch"]),
+  calls: "positional",
+  params: Object.freeze({
+    "keywords": Object.freeze(["function", "delete", "new"]),
+  }),
 });

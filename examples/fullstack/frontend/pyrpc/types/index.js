@@ -13,4 +13,8 @@ export const meta = Object.freeze({
   maxBodyBytes: 4194304,
   idempotent: Object.freeze(["todos.import_status", "todos.list", "todos.summary"]),
   streams: Object.freeze(["todos.import"]),
+  calls: "positional",
+  params: Object.freeze({
+    "todos.create": Object.freeze(["title", "priority", "due"]),
+  }),
 });
