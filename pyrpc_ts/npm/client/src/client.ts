@@ -10,6 +10,7 @@
  */
 
 import { TransportError, describe, toRpcError } from "./errors.js";
+import { type ParamsPlan, paramsOf, paramsPlan } from "./params.js";
 import { type RetryOptions, type RetryPolicy, mayRetry, parseRetryAfter, retryDelay, retryPolicy } from "./retry.js";
 import { SseParser } from "./sse.js";
 import { stream } from "./stream.js";
@@ -39,7 +40,28 @@ export interface ClientMeta {
   readonly idempotent?: readonly string[] | undefined;
   /** Wire names of the streaming procedures (generators): `client.progress(job)` is then an `AsyncIterable` of items. */
   readonly streams?: readonly string[] | undefined;
+  /** How calls take their params: by position (the default), or `"named"`: one object, sent by name. */
+  readonly calls?: "positional" | "named" | undefined;
+  /** The parameter names of the procedures a positional call may leave a gap in: such a call is sent by name. */
+  readonly params?: { readonly [procedure: string]: readonly string[] } | null | undefined;
 }
+
+/** `"named"` for a `Types` generated with calls "named" (it says `$calls?: "named"`), else `"positional"`. */
+export type CallsOf<T> = "$calls" extends keyof T
+  ? "named" extends T[keyof T & "$calls"]
+    ? T[keyof T & "$calls"] extends "named" | undefined
+      ? "named"
+      : "positional"
+    : "positional"
+  : "positional";
+
+/**
+ * What `createClient` asks of `meta` for `T`: named calls need it (without it their one object
+ * would go by position), and the `meta` of named calls does not fit positional types.
+ */
+export type MetaFor<T> = CallsOf<T> extends "named"
+  ? { meta: ClientMeta & { readonly calls: "named" } }
+  : { meta?: (ClientMeta & { readonly calls?: "positional" | undefined }) | undefined };
 
 /** One JSON-RPC 2.0 request object (`id` absent for a notification). */
 export interface JsonRpcRequest {
@@ -160,7 +182,7 @@ export type StreamByName<P> = [P] extends [never]
 
 /** `client.$notify.log("x")`: the same procedures, sent as notifications (no id, no answer). */
 export type Notifier<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => unknown
+  [K in keyof T as K extends `$${string}` ? never : K]: T[K] extends (...args: infer A) => unknown
     ? ((...args: A) => Promise<void>) & Notifier<T[K]>
     : Notifier<T[K]>;
 };
@@ -180,7 +202,12 @@ export interface ClientHelpers<T, P = never> {
 /** The client: the procedures of `T` (`Types`), and the helpers, `$call` typed by `P` (`Procedures`) when given. */
 export type Client<T, P = never> = T & ClientHelpers<T, P>;
 
-/** Property names the proxy never turns into procedures, so `await client` and `JSON.stringify` stay harmless. */
+/**
+ * Property names the proxy never turns into procedures, so `await client` and `JSON.stringify`
+ * stay harmless; the server refuses to register procedures named so (as it refuses `$` names,
+ * which are the helpers'). Every other name is a procedure: `constructor`, `toString`,
+ * `valueOf`, `__proto__`, `call`... (string conversion goes through `Symbol.toPrimitive`).
+ */
 const NOT_PROCEDURES: ReadonlySet<string> = new Set(["then", "toJSON"]);
 
 /** An HTTP request (or a wait before a retry) that some calls share: cancelled once all of them are settled. */
@@ -206,7 +233,7 @@ interface Pending {
  * `createClient<Types, Procedures>({ url, meta })` also types `$call` and `$notify` by wire name.
  */
 export function createClient<T extends object = Record<string, never>, P extends { [K in keyof P]: ProcedureEntry } = never>(
-  options: ClientOptions,
+  options: ClientOptions & MetaFor<T>,
 ): Client<T, P> {
   const transport = new Transport(options);
   return procedureProxy(transport, [], {}, false) as Client<T, P>;
@@ -218,6 +245,8 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
   const children = new Map<string, unknown>(); // so that client.users === client.users
   return new Proxy(target, {
     get(_target, property) {
+      // `${client.users}` and String(client): a description, never a call of toString or valueOf.
+      if (property === Symbol.toPrimitive) return () => `[pyRPC ${path.join(".") || "client"}]`;
       if (typeof property === "symbol" || NOT_PROCEDURES.has(property)) return undefined;
       if (path.length === 0 && !notify) {
         if (property === "$with") {
@@ -233,6 +262,7 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
         }
         if (property === "$notify") property = "\0notify";
       }
+      if (property.startsWith("$")) return undefined; // the helpers' names: never a procedure (`$calls` is a type only)
       let child = children.get(property);
       if (child === undefined) {
         child =
@@ -252,9 +282,9 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
         return transport.call(method, params ?? [], { ...defaults, ...options }, true);
       }
       const method = path.join(".");
-      if (notify) return transport.call(method, positional(args), defaults, true);
-      if (transport.streams.has(method)) return transport.stream(method, positional(args), defaults);
-      const promise = transport.call(method, positional(args), defaults, false);
+      if (notify) return transport.call(method, args, defaults, true);
+      if (transport.streams.has(method)) return transport.stream(method, args, defaults);
+      const promise = transport.call(method, args, defaults, false);
       // A stream the client does not know of (no meta): a clear error for `for await`, not a crash
       // on the call's rejection (-32003, sent without Accept: text/event-stream), which nobody handles.
       return Object.defineProperty(promise, Symbol.asyncIterator, {
@@ -267,18 +297,13 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
   });
 }
 
-/** Arguments as by-position params; trailing `undefined`s are dropped so the server's defaults apply. */
-function positional(args: unknown[]): unknown[] {
-  let end = args.length;
-  while (end > 0 && args[end - 1] === undefined) end--;
-  return args.slice(0, end);
-}
-
 const encoder = /* @__PURE__ */ new TextEncoder();
 
 class Transport {
   /** The streaming procedures, from `meta.streams`. */
   readonly streams: ReadonlySet<string>;
+  /** How params are sent, from `meta.calls` and `meta.params`. */
+  private readonly plan: ParamsPlan;
   private nextId = 1;
   private queue: Pending[] = [];
   private flushScheduled = false;
@@ -297,6 +322,7 @@ class Transport {
     this.maxBodyBytes = positiveOr(meta?.maxBodyBytes, Infinity);
     this.idempotent = new Set(meta?.idempotent ?? []);
     this.streams = new Set(meta?.streams ?? []);
+    this.plan = paramsPlan(meta);
     // The middleware chain, the first outermost, around the request itself.
     this.handler = (options.middleware ?? []).reduceRight<Next>(
       (next, middleware) => (request) => middleware(request, next),
@@ -310,6 +336,12 @@ class Transport {
    * unless the call's own options say otherwise. Never batched.
    */
   stream(method: string, params: unknown, callOptions: CallOptions): AsyncIterable<unknown> {
+    let sent: unknown;
+    try {
+      sent = paramsOf(method, params, this.plan);
+    } catch (error) {
+      return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }) }; // thrown by the loop, as a stream's errors are
+    }
     const source = {
       url: String(this.options.url),
       handler: this.handler,
@@ -317,11 +349,18 @@ class Transport {
       id: () => this.nextId++,
       retry: this.options.retry,
     };
-    return stream(source, method, params, callOptions);
+    return stream(source, method, sent, callOptions);
   }
 
+  /** A call (or a notification): `params` are arguments (an array) or params by name (an object), see params.ts. */
   call(method: string, params: unknown, callOptions: CallOptions, notification: boolean): Promise<unknown> {
-    const request: JsonRpcRequest = { jsonrpc: "2.0", method, params };
+    let sent: unknown;
+    try {
+      sent = paramsOf(method, params, this.plan);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const request: JsonRpcRequest = { jsonrpc: "2.0", method, params: sent };
     if (!notification) request.id = this.nextId++;
     const options: CallOptions = { timeout: this.options.timeout, retry: this.options.retry, ...callOptions };
     return new Promise((resolve, reject) => {

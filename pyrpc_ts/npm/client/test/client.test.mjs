@@ -176,8 +176,8 @@ describe("the proxy", () => {
     const client = createClient({ url: URL_, fetch });
     assert.equal(client.then, undefined);
     assert.equal(client.users.then, undefined);
-    assert.equal(client[Symbol.toPrimitive], undefined);
     assert.equal(client[Symbol.iterator], undefined);
+    assert.equal(`${client} ${client.users}`, "[pyRPC client] [pyRPC users]"); // Symbol.toPrimitive: no call of toString
     assert.equal(await client, client);
     assert.equal(client.users, client.users);
     assert.equal(await client.users, client.users);
