@@ -1,19 +1,21 @@
 /**
  * The `pyrpc` command of @pyrpc/client (`npx pyrpc ...`).
  *
- *   pyrpc sync [--url URL] [--root DIR]   fetch GET /rpc, save pyrpc/schema.json, write pyrpc/types
- *   pyrpc generate [--root DIR]           write pyrpc/types from pyrpc/schema.json, offline
+ *   pyrpc sync [--url URL] [--root DIR] [--calls positional|named]   fetch GET /rpc, save pyrpc/schema.json, write pyrpc/types
+ *   pyrpc generate [--root DIR] [--calls positional|named]           write pyrpc/types from pyrpc/schema.json, offline
  *   pyrpc --help | --version
  *
  * Both also declare the dependency "@pyrpc/types": "file:pyrpc/types" in package.json and
  * link node_modules/@pyrpc/types to pyrpc/types (see project.ts). The URL comes from --url,
- * else `pyrpc.client.json` in the project, else the default http://127.0.0.1:8000/rpc.
+ * else `pyrpc.client.json` in the project, else the default http://127.0.0.1:8000/rpc; the
+ * calls (the emitter option) from --calls, else `pyrpc.client.json`, else positional.
  * Failures print one line on stderr and exit 1 (2 for bad usage).
  */
 
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, DEFAULT_URL, findProjectRoot, normalizeUrl, readConfig } from "./config.js";
+import { CALLS, type Calls } from "./emitter/emit.js";
 import { UnsafeWriteError } from "./files.js";
 import {
   ProjectError,
@@ -27,8 +29,8 @@ import {
 } from "./project.js";
 import { SyncError, generateFromSnapshot, sync } from "./sync.js";
 
-export const USAGE = `Usage: pyrpc sync [--url URL] [--root DIR]
-       pyrpc generate [--root DIR]
+export const USAGE = `Usage: pyrpc sync [--url URL] [--root DIR] [--calls positional|named]
+       pyrpc generate [--root DIR] [--calls positional|named]
 
   sync      fetches the pyRPC schema (GET URL), saves it as <project>/${SNAPSHOT_FILE}
             (commit it) and writes the TypeScript types into <project>/${TYPES_FOLDER}.
@@ -42,6 +44,8 @@ export const USAGE = `Usage: pyrpc sync [--url URL] [--root DIR]
 
   --url URL   the endpoint (default: "url" in pyrpc.client.json, else ${DEFAULT_URL})
   --root DIR  the client project (default: the nearest folder with a package.json)
+  --calls C   how procedures take their params: positional (the Python order) or named
+              (one object, sent by name); default: "calls" in pyrpc.client.json, else positional
   --version   the version of @pyrpc/client
 `;
 
@@ -70,6 +74,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       options: {
         url: { type: "string" },
         root: { type: "string" },
+        calls: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -97,16 +102,22 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     io.err(`pyrpc: generate takes no --url: it reads ${SNAPSHOT_FILE} (use "pyrpc sync --url URL" to fetch the schema)`);
     return 2;
   }
+  if (values.calls !== undefined && !CALLS.includes(values.calls as Calls)) {
+    io.err(`pyrpc: --calls takes "positional" or "named", not ${JSON.stringify(values.calls)}`);
+    return 2;
+  }
   try {
     const root = values.root !== undefined ? path.resolve(io.cwd, values.root) : findProjectRoot(io.cwd);
+    const config = readConfig(root);
+    const calls = (values.calls as Calls | undefined) ?? config?.calls;
     let result: WriteResult;
     let source: string;
     if (command === "sync") {
-      const url = values.url !== undefined ? normalizeUrl(values.url) : (readConfig(root)?.url ?? DEFAULT_URL);
-      result = await sync({ url, root, ...(io.fetch ? { fetch: io.fetch } : {}) });
+      const url = values.url !== undefined ? normalizeUrl(values.url) : (config?.url ?? DEFAULT_URL);
+      result = await sync({ url, root, calls, ...(io.fetch ? { fetch: io.fetch } : {}) });
       source = url;
     } else {
-      result = generateFromSnapshot(root);
+      result = generateFromSnapshot(root, { calls });
       source = result.snapshotFile;
     }
     for (const line of report(result, source)) io.out(line);

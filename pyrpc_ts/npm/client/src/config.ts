@@ -1,11 +1,13 @@
 /**
  * The client project's pyRPC settings: `pyrpc.client.json` next to its package.json,
- * `{"url": "http://127.0.0.1:8000/rpc", "distribution": "server"}`. The postinstall step
- * writes it on first install; `npx pyrpc sync` reads the URL from it.
+ * `{"url": "http://127.0.0.1:8000/rpc", "distribution": "server"}`, and optionally
+ * `"calls": "named"`. The postinstall step writes it on first install; `npx pyrpc sync` reads
+ * the URL from it, `sync` and `generate` the calls.
  */
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CALLS, type Calls } from "./emitter/emit.js";
 import { JsonParseError, parse } from "./emitter/json.js";
 import { writeAtomic } from "./files.js";
 
@@ -17,6 +19,8 @@ export type Distribution = (typeof DISTRIBUTIONS)[number];
 export interface ClientConfig {
   url: string;
   distribution: Distribution;
+  /** How the generated procedures take their params (the emitter option; pyrpc.json's `emitter_options.calls`). */
+  calls?: Calls | undefined;
 }
 
 export class ConfigError extends Error {
@@ -72,18 +76,22 @@ export function readConfig(root: string): ClientConfig | undefined {
     throw new ConfigError(`${file} is not valid JSON${where}; fix it, or delete it and run 'npx pyrpc sync --url URL'`);
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new ConfigError(`${file}: expected an object`);
-  const { url, distribution } = data as Record<string, unknown>;
+  const { url, distribution, calls } = data as Record<string, unknown>;
   if (typeof url !== "string") throw new ConfigError(`${file}: "url" must be a string`);
   if (!DISTRIBUTIONS.includes(distribution as Distribution)) {
     throw new ConfigError(`${file}: "distribution" must be "workspace" or "server"`);
   }
-  return { url: normalizeUrl(url), distribution: distribution as Distribution };
+  if (calls !== undefined && !CALLS.includes(calls as Calls)) {
+    throw new ConfigError(`${file}: "calls" must be "positional" or "named" (got ${JSON.stringify(calls)})`);
+  }
+  return { url: normalizeUrl(url), distribution: distribution as Distribution, ...(calls === undefined ? {} : { calls: calls as Calls }) };
 }
 
 /** Saves the settings (atomically); returns the file written. */
 export function writeConfig(root: string, config: ClientConfig): string {
   const file = path.join(root, CONFIG_FILE);
-  const text = JSON.stringify({ url: normalizeUrl(config.url), distribution: config.distribution }, null, 2) + "\n";
+  const { calls } = config;
+  const text = JSON.stringify({ url: normalizeUrl(config.url), distribution: config.distribution, ...(calls === undefined ? {} : { calls }) }, null, 2) + "\n";
   writeAtomic(file, Buffer.from(text, "utf8"));
   return file;
 }

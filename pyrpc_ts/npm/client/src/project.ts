@@ -17,7 +17,7 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { generate } from "./emitter/emit.js";
+import { type Calls, generate } from "./emitter/emit.js";
 import { type Json, type JsonObject, JsonParseError, dumps, isObject, parse, quote } from "./emitter/json.js";
 import { UnsafeWriteError, checkedFolder, lstat, planFiles, writeAtomic, writePlanned } from "./files.js";
 
@@ -106,6 +106,8 @@ export interface WriteOptions {
   document: JsonObject;
   /** Write the snapshot too (sync); generate reads it and leaves it alone. */
   writeSnapshot: boolean;
+  /** The emitter option: how the generated procedures take their params (default positional). */
+  calls?: Calls | undefined;
 }
 
 export interface WriteResult {
@@ -148,7 +150,7 @@ export function writeProject(options: WriteOptions): WriteResult {
   // The files: the snapshot, the package, and package.json when it changes; all checked.
   const files: Record<string, string> = {};
   if (options.writeSnapshot) files[SNAPSHOT_FILE] = snapshotText(document);
-  const generated = generate(document);
+  const generated = generate(document, { calls: options.calls });
   for (const [name, text] of Object.entries(generated)) files[`${TYPES_FOLDER}/${name}`] = text;
   const planned = planFiles(base, files);
   const manifestPlan = edit === undefined ? undefined : planFiles(base, { "package.json": edit.text })[0];

@@ -8,6 +8,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Calls } from "./emitter/emit.js";
 import { type Json, type JsonObject, JsonParseError, parse } from "./emitter/json.js";
 import { SNAPSHOT_FILE, type WriteResult, describeError, schemaProblem, writeProject } from "./project.js";
 
@@ -26,6 +27,8 @@ export interface SyncOptions {
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Milliseconds before giving up on the server (default 30 s). */
   timeout?: number;
+  /** How the generated procedures take their params (default positional). */
+  calls?: Calls | undefined;
 }
 
 export type SyncResult = WriteResult;
@@ -67,7 +70,7 @@ export async function fetchSchema(url: string, options: Pick<SyncOptions, "fetch
 /** Fetches the schema and writes the snapshot, the package, the dependency and the link. */
 export async function sync(options: SyncOptions): Promise<SyncResult> {
   const document = await fetchSchema(options.url, options);
-  return writeProject({ root: options.root, document, writeSnapshot: true });
+  return writeProject({ root: options.root, document, writeSnapshot: true, calls: options.calls });
 }
 
 /** Reads and checks the project's snapshot; a `SyncError` naming the file and the problem. */
@@ -107,9 +110,9 @@ export function readSnapshot(root: string): JsonObject {
 }
 
 /** `npx pyrpc generate`: the package, the dependency and the link from the snapshot; no server. */
-export function generateFromSnapshot(root: string): WriteResult {
+export function generateFromSnapshot(root: string, options: { calls?: Calls | undefined } = {}): WriteResult {
   const document = readSnapshot(root);
-  return writeProject({ root, document, writeSnapshot: false });
+  return writeProject({ root, document, writeSnapshot: false, calls: options.calls });
 }
 
 function describe(error: unknown): string {
