@@ -31,13 +31,15 @@ class TestTypeScriptEmitter(EmitterHarness):
 
 def test_the_corpus_covers_what_it_promises() -> None:
     corpus = schema_corpus()
-    assert list(corpus) == ["empty", "scalars", "containers", "models", "names", "amended"]
+    assert list(corpus) == ["empty", "scalars", "containers", "models", "names", "aliases", "amended"]
     assert corpus["empty"]["procedures"] == {}
     assert {"User-Input", "User-Output", "Color", "Priority", "TreeNode-Input", "Page_User_"} <= set(
         corpus["models"]["$defs"]
     )
     assert {"users", "users.get", "admin.users.delete", "class", "naïve.ünïcode"} <= set(corpus["names"]["procedures"])
     assert "ctx" not in corpus["scalars"]["procedures"]["whoami"]["params"]["properties"]
+    rename = corpus["aliases"]["procedures"]["accounts.rename"]
+    assert list(rename["params"]["properties"]) == ["account", "displayName"]
     assert corpus["amended"]["x-plugin"] == {"anything": [1, 2, 3]}
     assert schema_corpus() == corpus  # built afresh, the same every time
     json.dumps(corpus)  # plain JSON, as served

@@ -183,11 +183,18 @@ def test_a_dict_returned_for_a_model_may_use_either_name(call: Callable[..., Any
 
 def test_the_schema_names_what_the_wire_carries(registry: Registry) -> None:
     document = build_schema(registry, PluginManager())
-    defs = document["$defs"]
-    assert list(defs["Split-Input"]["properties"]) == ["valueIn"]
-    assert list(defs["Split-Output"]["properties"]) == ["valueOut"]
-    assert list(defs["Camel-Output"]["properties"]) == ["firstName", "lastSeen", "fullName"]
-    assert list(defs["NamesInConfig"]["properties"]) == ["userId"]
+
+    def properties(procedure: str, side: str) -> list[str]:
+        """The property names of the model a procedure takes as ``value`` (params) or returns (result)."""
+        entry = document["procedures"][procedure]
+        schema = entry["params"]["properties"]["value"] if side == "params" else entry["result"]
+        return list(document["$defs"][schema["$ref"].removeprefix("#/$defs/")]["properties"])
+
+    assert properties("split", "params") == ["valueIn"]
+    assert properties("split", "result") == ["valueOut"]
+    assert properties("camel", "result") == ["firstName", "lastSeen", "fullName"]
+    assert properties("names_in_config", "params") == properties("names_in_config", "result") == ["userId"]
+    assert list(document["procedures"]["window"]["params"]["properties"]) == ["size", "from"]
 
 
 def test_streamed_items_and_the_python_client_use_aliases(serve_asgi: Callable[[Any], str]) -> None:

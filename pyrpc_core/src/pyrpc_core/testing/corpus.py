@@ -2,18 +2,24 @@
 
 Each document is built with ``build_schema`` from a registry of assorted signatures, so it is
 exactly what a server of this version serves. Used through ``pyrpc_core.testing.schema_corpus``.
+
+The procedures answer with values of their result types, so that the registries can be served
+as they are: ``tests/ts/test_wire_types.py`` calls each one with the params of
+``corpus_params.EXAMPLE_PARAMS`` and holds the answers to the schema and the generated types.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, NotRequired, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field
+from pydantic.alias_generators import to_camel
 from typing_extensions import TypedDict
 
 from ..context import Context
@@ -115,6 +121,61 @@ class Options(TypedDict, total=False):
     depth: int
 
 
+# -- aliases: the schema names fields by alias, and so does the wire (docs/typescript.md, Aliases)
+
+
+class Account(BaseModel):
+    """Field aliases, read and written."""
+
+    user_id: int = Field(alias="userId")
+    display_name: str | None = Field(default=None, alias="displayName")
+
+
+class Profile(BaseModel):
+    """camelCase aliases for every field, names accepted too, and a computed field with an alias."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    first_name: str
+    last_seen: dt.datetime | None = None
+    home: Address | None = None
+    accounts: list[Account] = []
+
+    @computed_field(alias="initial")  # type: ignore[prop-decorator]
+    @property
+    def first_letter(self) -> str:
+        return self.first_name[:1]
+
+
+class Transfer(BaseModel):
+    """Read under one name, written under another."""
+
+    amount_cents: int = Field(validation_alias="amountCents", serialization_alias="amount")
+    note: str = Field(default="", validation_alias=AliasChoices("memo", "note"))
+
+
+@dataclass
+class Box:
+    item_count: Annotated[int, Field(alias="itemCount")]
+    label: Annotated[str, Field(alias="boxLabel")] = ""
+
+
+class Quota(TypedDict):
+    max_size: Annotated[int, Field(alias="maxSize")]
+    soft_limit: NotRequired[Annotated[int, Field(alias="softLimit")]]
+
+
+def _user(id: int) -> User:
+    return User(
+        id=id,
+        name="Ann Example",
+        email=None,
+        tags=["a", "b"],
+        address=Address(street="1 Main St", zip_code="75001"),
+        created=dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+    )
+
+
 def _scalars() -> Registry:
     registry = Registry()
 
@@ -129,7 +190,7 @@ def _scalars() -> Registry:
 
     @registry.rpc
     def greet(name: str, excited: bool = False) -> str:
-        return name
+        return f"Hello, {name}{'!' if excited else '.'}"
 
     @registry.rpc
     def ping() -> None:
@@ -137,7 +198,7 @@ def _scalars() -> Registry:
 
     @registry.rpc
     def anything(value: Any, meta: dict[str, Any]) -> Any:
-        return value
+        return {"value": value, "meta": meta}
 
     @registry.rpc
     def blob(data: bytes) -> bytes:
@@ -145,7 +206,7 @@ def _scalars() -> Registry:
 
     @registry.rpc
     def when(at: dt.datetime, day: dt.date, clock: dt.time, span: dt.timedelta) -> dt.datetime:
-        return at
+        return dt.datetime.combine(day, clock, at.tzinfo) + span
 
     @registry.rpc
     def ids(id: uuid.UUID, amount: Decimal) -> uuid.UUID:
@@ -154,7 +215,7 @@ def _scalars() -> Registry:
     @registry.rpc
     def whoami(ctx: Context, verbose: bool = False) -> str:
         """Context is injected, never part of the params."""
-        return ""
+        return "someone, verbosely" if verbose else "someone"
 
     return registry
 
@@ -166,15 +227,15 @@ def _containers() -> Registry:
     def collections(
         numbers: list[int], unique: set[str], frozen: frozenset[int], pair: tuple[int, str], rest: tuple[float, ...]
     ) -> list[list[int]]:
-        return []
+        return [numbers, sorted(frozen), [pair[0], len(unique), len(rest)]]
 
     @registry.rpc
     def mappings(counts: dict[str, int], nested: dict[str, list[float]]) -> dict[str, dict[str, bool]]:
-        return {}
+        return {key: {"positive": value > 0, "nested": key in nested} for key, value in counts.items()}
 
     @registry.rpc
     def nullable(required_nullable: int | None, optional: int = 0, optional_nullable: str | None = None) -> int | None:
-        return None
+        return None if required_nullable is None else required_nullable + optional
 
     @registry.rpc
     def literals(mode: Literal["fast", "slow"], level: Literal[1, 2, 3] = 1, flag: Literal[True] = True) -> str:
@@ -182,7 +243,7 @@ def _containers() -> Registry:
 
     @registry.rpc
     def unions(value: int | str | None, values: list[int | str]) -> int | str:
-        return 0
+        return value if value is not None else len(values)
 
     return registry
 
@@ -193,7 +254,7 @@ def _models() -> Registry:
     @registry.rpc
     def get_user(id: int) -> User:
         """Find one user; raises 4004 when there is none."""
-        raise NotImplementedError
+        return _user(id)
 
     @registry.rpc
     def create_user(user: User) -> User:
@@ -201,7 +262,8 @@ def _models() -> Registry:
 
     @registry.rpc
     def list_users(page: int = 1, color: Color | None = None) -> Page[User]:
-        raise NotImplementedError
+        users = [_user(page), _user(page + 1).model_copy(update={"color": color or Color.GREEN})]
+        return Page[User](items=users, total=2, next_cursor=None if page > 1 else "2")
 
     @registry.rpc
     def enums(color: Color, priority: Priority = Priority.LOW) -> list[Color]:
@@ -213,7 +275,7 @@ def _models() -> Registry:
 
     @registry.rpc
     def org(department: Department) -> Employee:
-        raise NotImplementedError
+        return Employee(name="Head of " + department.name, department=department)
 
     @registry.rpc
     def pets(pet: Pet, others: list[Cat | Dog]) -> Pet:
@@ -235,15 +297,15 @@ def _names() -> Registry:
 
     @registry.rpc(name="users.get")
     def users_get(id: int) -> str:
-        return ""
+        return f"user {id}"
 
     @registry.rpc(name="users.list")
     def users_list(limit: int = 10) -> list[str]:
-        return []
+        return [f"user {number}" for number in range(min(limit, 3))]
 
     @registry.rpc(name="admin.users.delete")
     def admin_delete(id: int, hard: bool = False) -> bool:
-        return True
+        return hard
 
     @registry.rpc(name="users")
     def users() -> int:
@@ -257,7 +319,7 @@ def _names() -> Registry:
 
     @registry.rpc(name="class")
     def class_(default: int, self: str = "", import_: int = Field(default=0, alias="import")) -> int:
-        return default
+        return default + import_
 
     @registry.rpc(name="naïve.ünïcode")
     def unicode_name(text: str) -> str:
@@ -271,6 +333,43 @@ def _names() -> Registry:
     return registry
 
 
+def _aliases() -> Registry:
+    registry = Registry()
+
+    @registry.rpc(name="accounts.get")
+    def get_account(user_id: int) -> Account:
+        return Account(userId=user_id)
+
+    @registry.rpc(name="accounts.rename")
+    def rename(account: Account, display_name: Annotated[str, Field(alias="displayName")]) -> Account:
+        """A parameter with an alias: by name it is ``displayName``, by position the second."""
+        return account.model_copy(update={"display_name": display_name})
+
+    @registry.rpc(name="accounts.group")
+    def group(accounts: list[Account], by_key: dict[str, Account | None]) -> dict[str, list[Account | None]]:
+        return {"listed": list(accounts), "keyed": list(by_key.values())}
+
+    @registry.rpc(name="profiles.save")
+    def save_profile(profile: Profile) -> Profile:
+        return profile
+
+    @registry.rpc(name="profiles.find")
+    def find_profile(first_name: str) -> Profile | None:
+        if not first_name:
+            return None
+        return Profile(first_name=first_name, accounts=[Account(userId=1, displayName=first_name)])
+
+    @registry.rpc
+    def transfer(transfer: Transfer) -> Transfer:
+        return transfer
+
+    @registry.rpc
+    def pack(box: Box, quota: Quota) -> tuple[Box, Quota]:
+        return box, quota
+
+    return registry
+
+
 def _amended(document: dict[str, Any]) -> dict[str, Any]:
     """A document with keys a ``pyrpc_amend_schema`` plugin may add; emitters must ignore what they do not know."""
     document = {**document, "x-plugin": {"anything": [1, 2, 3]}, "procedures": dict(document["procedures"])}
@@ -279,16 +378,25 @@ def _amended(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+_REGISTRIES: dict[str, Callable[[], Registry]] = {
+    "empty": Registry,
+    "scalars": _scalars,
+    "containers": _containers,
+    "models": _models,
+    "names": _names,
+    "aliases": _aliases,
+}
+
+
+def corpus_registries() -> dict[str, Registry]:
+    """The registries the corpus documents are built from, made afresh, by document name (all but ``amended``)."""
+    return {name: make() for name, make in _REGISTRIES.items()}
+
+
 def build_corpus() -> dict[str, dict[str, Any]]:
     from ..plugins import PluginManager
 
     no_plugins = PluginManager()  # the corpus must not depend on which plugins are installed
-    corpus = {
-        "empty": build_schema(Registry(), no_plugins),
-        "scalars": build_schema(_scalars(), no_plugins),
-        "containers": build_schema(_containers(), no_plugins),
-        "models": build_schema(_models(), no_plugins),
-        "names": build_schema(_names(), no_plugins),
-    }
+    corpus = {name: build_schema(registry, no_plugins) for name, registry in corpus_registries().items()}
     corpus["amended"] = _amended(corpus["scalars"])
     return corpus

@@ -41,8 +41,11 @@ def schema_corpus() -> dict[str, dict[str, Any]]:
     enums, recursive and mutually recursive models, a generic model, a discriminated union,
     field names that are keywords or not identifiers, a dataclass, TypedDicts); ``names``
     (dotted namespaces, a name that is also a namespace, keywords, unicode, docs holding
-    quotes, backslashes and control characters); ``amended`` (``scalars`` with keys a
-    ``pyrpc_amend_schema`` plugin may add, which an emitter must ignore).
+    quotes, backslashes and control characters); ``aliases`` (field aliases, camelCase
+    aliases from an alias generator, a computed field's alias, validation and serialization
+    aliases that differ, an aliased parameter, in models, a dataclass and a TypedDict);
+    ``amended`` (``scalars`` with keys a ``pyrpc_amend_schema`` plugin may add, which an
+    emitter must ignore).
     """
     from .corpus import build_corpus
 
