@@ -26,6 +26,7 @@ TARGETS = [
     Target("pyrpc-asgi", "bench.servers.pyrpc_apps:asgi", "asgi", True),
     Target("pyrpc-asgi (sync procedures)", "bench.servers.pyrpc_apps:asgi_sync", "asgi", True),
     Target("pyrpc-fastapi", "bench.servers.pyrpc_apps:fastapi", "asgi", True),
+    Target("pyrpc-fastapi (FastAPI telemetry off)", "bench.servers.pyrpc_apps:fastapi_quiet", "asgi", True),
     Target("fastapi-jsonrpc", "bench.servers.peers:fastapi_jsonrpc", "asgi", True),
     Target("fastapi (plain route)", "bench.servers.peers:fastapi_plain", "asgi", False),
     Target("pyrpc-flask", "bench.servers.pyrpc_apps:flask", "wsgi", True),

@@ -93,7 +93,15 @@ def run(settings: Settings, only: set[str]) -> list[str]:
         lines += ["", "| target | call | ratio | goal | |", "|---|---|---|---|---|"]
         goals = [
             ("pyrpc-asgi / floor", "pyrpc-asgi", "floor (hand-written ASGI)", 0.8),
+            ("pyrpc-asgi, sync procedures / floor", "pyrpc-asgi (sync procedures)", "floor (hand-written ASGI)", 0.75),
             ("pyrpc-fastapi / fastapi-jsonrpc", "pyrpc-fastapi", "fastapi-jsonrpc", 2.0),
+            ("pyrpc-fastapi / pyrpc-asgi", "pyrpc-fastapi", "pyrpc-asgi", 0.85),
+            (
+                "pyrpc-fastapi, FastAPI telemetry off / pyrpc-asgi",
+                "pyrpc-fastapi (FastAPI telemetry off)",
+                "pyrpc-asgi",
+                0.85,
+            ),
             ("pyrpc-flask / flask route", "pyrpc-flask", "flask (plain route)", 0.9),
         ]
         for label, ours, theirs, goal in goals:

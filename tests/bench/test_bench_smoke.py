@@ -36,5 +36,5 @@ def test_bench_runs_on_a_tiny_setting(tmp_path: Path) -> None:
     # Every server answered every call correctly (the bench checks the answers) and without errors.
     rows = [line for line in text.splitlines() if line.startswith("| ") and "req/s" not in line and "---" not in line]
     http_rows = [row for row in rows if row.count("|") == 8]
-    assert len(http_rows) == 16
+    assert len(http_rows) == 18
     assert all(row.split("|")[6].strip() == "0" for row in http_rows)
