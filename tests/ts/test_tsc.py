@@ -350,5 +350,8 @@ def test_runtime_module_loads_in_node(project: Path) -> None:
         "maxBodyBytes": None,
         "idempotent": ["users.get"],
         "streams": ["progress", "users.watch"],
+        "calls": "positional",
+        # keywords(function, delete=..., new=...): a call may leave delete out and give new.
+        "params": {"keywords": ["function", "delete", "new"]},
     }
     assert loaded["frozen"] is True

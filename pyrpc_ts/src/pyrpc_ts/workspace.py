@@ -29,6 +29,7 @@ from pyrpc_core.schema import dump_snapshot
 from pyrpc_core.tooling.files import UnsafeWriteError, write_atomic, write_files
 
 from .emit import generate
+from .options import Calls
 
 SNAPSHOT_FILE = "pyrpc/schema.json"
 TYPES_FOLDER = "pyrpc/types"
@@ -47,15 +48,18 @@ def types_dir(client_root: str | os.PathLike[str]) -> Path:
     return Path(client_root).resolve() / TYPES_FOLDER
 
 
-def save_typescript_client(schema: Mapping[str, Any], client_root: str | os.PathLike[str]) -> list[Path]:
+def save_typescript_client(
+    schema: Mapping[str, Any], client_root: str | os.PathLike[str], *, calls: Calls = "positional"
+) -> list[Path]:
     """Write the snapshot and ``@pyrpc/types`` under ``client_root`` and link the package; return the files changed.
 
+    ``calls`` is the emitter option (``"named"``: each procedure takes one object of params).
     The package.json dependency and the ``node_modules`` link are made when missing (see
     ``link_types``). Unchanged files are not touched (not even their modification time).
     """
     root = Path(client_root)
     files = {SNAPSHOT_FILE: dump_snapshot(dict(schema))}
-    files.update({f"{TYPES_FOLDER}/{name}": text for name, text in generate(schema).items()})
+    files.update({f"{TYPES_FOLDER}/{name}": text for name, text in generate(schema, calls=calls).items()})
     root.mkdir(parents=True, exist_ok=True)
     changed = write_files(root, files)
     link_types(root, root.resolve() / TYPES_FOLDER)

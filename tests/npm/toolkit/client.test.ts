@@ -124,7 +124,7 @@ test("middleware: refresh-and-retry on an auth error, headers, timing", async ()
 });
 
 test("batches stay within the server's published max_batch", async () => {
-  const limited = (await import(pathToFileURL(process.env["PYRPC_LIMITED_META"] as string).href)) as { meta: ClientMeta };
+  const limited = (await import(pathToFileURL(process.env["PYRPC_LIMITED_META"] as string).href)) as { meta: ClientMeta & { readonly calls: "positional" } };
   assert.equal(limited.meta.maxBatch, 3);
   const calls = (c: ReturnType<typeof createClient<Types>>) => Promise.allSettled([1, 2, 3, 4, 5, 6, 7].map((n) => c.add(n, n)));
   // Without the limit, one batch of 7: the server refuses it whole.

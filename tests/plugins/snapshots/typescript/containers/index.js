@@ -7,4 +7,9 @@ export const meta = Object.freeze({
   maxBodyBytes: null,
   idempotent: Object.freeze([]),
   streams: Object.freeze([]),
+  calls: "positional",
+  params: Object.freeze({
+    "literals": Object.freeze(["mode", "level", "flag"]),
+    "nullable": Object.freeze(["required_nullable", "optional", "optional_nullable"]),
+  }),
 });

@@ -219,8 +219,9 @@ export interface Types {
 }
 
 /**
- * Every procedure by wire name: its params by name (`params`) and by position (`args`), and its
- * result; a streaming procedure's says `stream: true`, and its `result` is the type of each item.
+ * Every procedure by wire name: its params by name (`params`), the arguments of its call
+ * (`args`), and its result; a streaming procedure's says `stream: true`, and its `result` is
+ * the type of each item.
  */
 export interface Procedures {
   create_user: {
@@ -285,8 +286,8 @@ export declare const procedures: readonly ["create_user", "enums", "get_user", "
 /**
  * What the client needs at run time, from the schema: the server's limits (null when the
  * schema does not say), the procedures marked `@rpc(idempotent=True)`, which are safe to
- * retry, and the streaming ones, whose calls the client iterates. Give it to the client:
- * `createClient<Types, Procedures>({ url, meta })`.
+ * retry, the streaming ones, whose calls the client iterates, and how calls send their
+ * params. Give it to the client: `createClient<Types, Procedures>({ url, meta })`.
  */
 export declare const meta: {
   /** The most calls in one batch (`limits.max_batch`). */
@@ -297,4 +298,8 @@ export declare const meta: {
   readonly idempotent: readonly string[];
   /** The wire names of the streaming procedures (generators), sorted: their calls are `AsyncIterable`s. */
   readonly streams: readonly string[];
+  /** How calls take their params: in the Python order ("positional"), or as one object by name ("named"). */
+  readonly calls: "positional";
+  /** The parameter names of the procedures a positional call may leave a gap in: such a call is sent by name. */
+  readonly params: { readonly [procedure: string]: readonly string[] };
 };

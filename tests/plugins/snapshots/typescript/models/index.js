@@ -18,4 +18,8 @@ export const meta = Object.freeze({
   maxBodyBytes: null,
   idempotent: Object.freeze([]),
   streams: Object.freeze([]),
+  calls: "positional",
+  params: Object.freeze({
+    "list_users": Object.freeze(["page", "color"]),
+  }),
 });

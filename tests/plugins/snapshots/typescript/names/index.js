@@ -7,4 +7,8 @@ export const meta = Object.freeze({
   maxBodyBytes: null,
   idempotent: Object.freeze([]),
   streams: Object.freeze([]),
+  calls: "positional",
+  params: Object.freeze({
+    "class": Object.freeze(["default", "self", "import"]),
+  }),
 });

@@ -7,4 +7,6 @@ export const meta = Object.freeze({
   maxBodyBytes: null,
   idempotent: Object.freeze([]),
   streams: Object.freeze([]),
+  calls: "positional",
+  params: Object.freeze({}),
 });
