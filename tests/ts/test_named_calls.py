@@ -85,7 +85,9 @@ def _bad(statement: str) -> tuple[str, int]:
     return text, text.splitlines().index(f"  {statement}") + 1
 
 
-def _compile(folder: Path, tsc: Path, calls: str, good: str, bad: dict[str, tuple[str, str]]) -> dict[str, list[Diagnostic]]:
+def _compile(
+    folder: Path, tsc: Path, calls: str, good: str, bad: dict[str, tuple[str, str]]
+) -> dict[str, list[Diagnostic]]:
     schema: dict[str, Any] = json.loads((CORPUS / "zoo" / "schema.json").read_bytes())
     (folder / "package.json").write_text('{"name": "calls-client", "private": true}\n')
     pyrpc_ts.save_typescript_client(schema, folder, calls=calls)  # type: ignore[arg-type]
