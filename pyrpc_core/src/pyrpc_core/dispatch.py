@@ -518,8 +518,8 @@ class Dispatcher:
             if call.id is None:
                 return None
             try:
-                return _error(call.id, exc.code, exc.message, exc.data)
-            except Exception as unsendable:  # data JSON cannot carry (a cycle, say)
+                return _rpc_error(call.id, exc)
+            except Exception as unsendable:  # data JSON cannot carry (a cycle, say), or not as declared
                 return self.internal_error(
                     call.id, unsendable, f"the RpcError data of {call.procedure.name!r} cannot be sent as JSON"
                 )
@@ -651,7 +651,7 @@ class BatchStream(EventSource):
     def failure(self, exc: BaseException) -> bytes:
         """The answer for the calls still running when the batch had to end (``Limits.stream_seconds``)."""
         if isinstance(exc, RpcError):
-            return _error(_NULL, exc.code, exc.message, exc.data)
+            return _rpc_error(_NULL, exc)
         return self._dispatcher.internal_error(_NULL, exc, "streaming a batch failed")
 
 
@@ -681,6 +681,14 @@ def _error(id_json: bytes, code: int, message: str, data: Any = None) -> bytes:
     if data is not None:
         error["data"] = data
     return b'{"jsonrpc":"2.0","error":' + to_json(error, serialize_unknown=True) + b',"id":' + id_json + b"}"
+
+
+def _rpc_error(id_json: bytes, exc: RpcError) -> bytes:
+    """The answer for an ``RpcError``: a declared error's data serialized through its declared type (by alias)."""
+    data_json = exc.data_json()
+    if data_json is None:
+        return _error(id_json, exc.code, exc.message, exc.data)
+    return _error_raw(id_json, exc.code, exc.message, data_json)
 
 
 def _error_raw(id_json: bytes, code: int, message: str, data_json: bytes) -> bytes:

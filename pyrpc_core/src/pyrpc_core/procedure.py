@@ -36,7 +36,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import InitErrorDetails, PydanticSerializationError
 
 from .context import Context
-from .errors import AnnotationWarning, RegistrationError
+from .errors import AnnotationWarning, RegistrationError, RpcError, declared_data, fixed_code
 
 # The parameter model's fields are named after the parameters, so that a validated model's
 # __dict__ is the call's keyword arguments as it is (the per-call hot path). A name that would
@@ -103,6 +103,8 @@ class Procedure:
     """Calling it twice does what calling it once does (``@rpc(idempotent=True)``): clients may retry it."""
     thread: bool = True
     """A sync procedure runs in a worker thread under ASGI; ``@rpc(thread=False)`` runs it on the event loop."""
+    errors: tuple[type[RpcError], ...] = ()
+    """The declared errors (``@rpc(errors=[...])``), sorted by code: ``RpcError`` subclasses with a fixed code."""
 
     @classmethod
     def from_function(
@@ -263,6 +265,61 @@ class Procedure:
         except PydanticSerializationError:
             adapter = self.result_adapter
             return adapter.dump_json(adapter.validate_python(result, by_alias=True, by_name=True), by_alias=True)
+
+
+# The codes JSON-RPC 2.0 reserves for the protocol and for implementations (pyRPC's own among them).
+_RESERVED_CODES = range(-32768, -32000 + 1)
+
+
+def check_errors(
+    func: Callable[..., Any], errors: Iterable[Any], localns: Mapping[str, Any] | None = None
+) -> tuple[type[RpcError], ...]:
+    """The declared errors of ``@rpc(errors=[...])``, checked, sorted by code; else a ``RegistrationError``.
+
+    Each must be an ``RpcError`` subclass with a fixed integer ``code`` outside JSON-RPC's
+    reserved range (-32768..-32000), no two with the same code, and its ``data`` annotation
+    (if any) a type pydantic can take.
+    """
+    where = f"cannot register {_describe(func)}: @rpc(errors=[...])"
+    if isinstance(errors, (str, bytes)) or not isinstance(errors, Iterable):
+        raise RegistrationError(f"{where} takes a list of RpcError subclasses, not {errors!r}")
+    checked: dict[int, type[RpcError]] = {}
+    for error in errors:
+        if not isinstance(error, type) or not issubclass(error, RpcError) or error is RpcError:
+            what = "RpcError itself" if error is RpcError else repr(error)
+            raise RegistrationError(
+                f"{where} lists {what}; list RpcError subclasses with a fixed code: "
+                "class NotFound(RpcError): code = 4004"
+            )
+        code = fixed_code(error)
+        if code is None:
+            raise RegistrationError(
+                f"{where} lists {error.__name__}, which has no fixed code; "
+                f"give it one: class {error.__name__}(RpcError): code = 4004"
+            )
+        if code in _RESERVED_CODES:
+            raise RegistrationError(
+                f"{where} lists {error.__name__}, whose code {code} is in the range JSON-RPC reserves "
+                "(-32768..-32000); give it an application code outside it, e.g. 4004"
+            )
+        other = checked.get(code)
+        if other is not None and other is not error:
+            raise RegistrationError(
+                f"{where} lists {other.__name__} and {error.__name__}, both with code {code}: "
+                "a client tells declared errors apart by code; give each its own"
+            )
+        try:
+            declared, data_type = declared_data(error, localns)
+        except NameError as exc:
+            raise RegistrationError(
+                f"{where}: cannot resolve the data annotation of {error.__name__}: {exc}; "
+                "define the types it uses before the class"
+            ) from exc
+        plain = _plain_class(data_type) if declared else None
+        if plain is not None:
+            raise _plain_class_error(func, f"the data of {error.__name__}", data_type, plain)
+        checked[code] = error
+    return tuple(checked[code] for code in sorted(checked))
 
 
 # -- registration messages -----------------------------------------------------------------

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from .errors import RegistrationError
+from .errors import RegistrationError, RpcError
 from .limits import check_timeout
 from .wire_names import refusal
 
@@ -52,7 +52,13 @@ class Registry:
 
     @overload
     def rpc(
-        self, *, name: str | None = None, timeout: float | None = None, idempotent: bool = False, thread: bool = True
+        self,
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+        errors: Iterable[type[RpcError]] = (),
+        idempotent: bool = False,
+        thread: bool = True,
     ) -> Callable[[F], F]: ...
 
     def rpc(
@@ -61,6 +67,7 @@ class Registry:
         *,
         name: str | None = None,
         timeout: float | None = None,
+        errors: Iterable[type[RpcError]] = (),
         idempotent: bool = False,
         thread: bool = True,
     ) -> F | Callable[[F], F]:
@@ -76,6 +83,9 @@ class Registry:
         (ASGI): for functions that only compute, and quickly, it saves the thread hop, which
         costs far more than they do; one that blocks (I/O, a lock, a long computation) would
         stall every other request of the worker meanwhile, and its deadline cannot cut it short.
+        ``errors`` lists the declared errors it may raise: ``RpcError`` subclasses with a fixed
+        ``code`` (and a ``data`` type), which the schema and the client types then know; any other
+        ``RpcError`` still reaches the client as raised.
         """
         check_timeout(timeout, "@rpc(timeout=...)")
         # The caller's locals resolve annotations of types defined beside the function
@@ -84,12 +94,13 @@ class Registry:
 
         # Imported here, not at the top: ``import pyrpc_core`` stays light (no pydantic) for
         # the CLI and plugin listings; the first decoration pays for it.
-        from .procedure import Procedure
+        from .procedure import Procedure, check_errors
 
         def decorate(function: F) -> F:
             procedure = Procedure.from_function(function, name=name, localns=localns)
-            if timeout is not None or idempotent or not thread:
-                procedure = replace(procedure, timeout=timeout, idempotent=idempotent, thread=thread)
+            declared = check_errors(function, errors, localns)
+            if timeout is not None or idempotent or not thread or declared:
+                procedure = replace(procedure, timeout=timeout, idempotent=idempotent, thread=thread, errors=declared)
             self.add(procedure)
             return function
 

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic.json_schema import CoreModeRef, DefsRef, JsonRef, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from ..errors import data_adapter, declared_message
 from ..procedure import Procedure
 from .generator import SchemaGenerator
 from .names import REF_PREFIX, Shape, choose_names, refs_in, rename_refs
@@ -69,6 +70,8 @@ class _ProcedurePiece:
     last_used: int = 0
     entry: tuple[tuple[str, ...], JsonSchemaValue | None, dict[str, Any]] | None = None
     """The last document entry, with what it was made from: the names of its references and the renamed params model."""
+    errors: tuple[JsonSchemaValue | None, ...] = ()
+    """The data schema of each declared error (``Procedure.errors``), None for one that declares no data type."""
 
 
 @dataclass
@@ -128,9 +131,11 @@ class SchemaCache:
         generator = _CachingGenerator(self, by_alias=True, ref_template=_KEY_TEMPLATE)
         inputs: list[tuple[tuple[int, str], JsonSchemaMode, CoreSchema]] = []
         for index, procedure in enumerate(procedures):
-            params_core, result_core = _core_schemas(procedure)
+            params_core, result_core, *errors_core = _core_schemas(procedure)
             inputs.append(((index, "params"), "validation", params_core))
             inputs.append(((index, "result"), "serialization", result_core))
+            # Declared errors' data goes out as results do: serialization mode, in the same $defs.
+            inputs.extend(((index, f"error {i}"), "serialization", core) for i, core in enumerate(errors_core))
         schemas, new_definitions = generator.generate_definitions(inputs)
         for key, schema in new_definitions.items():
             core_ref, mode = generator.defs_to_core_refs[DefsRef(key)]
@@ -148,8 +153,10 @@ class SchemaCache:
             params = schemas[((index, "params"), "validation")]
             result = schemas[((index, "result"), "serialization")]
             params_key = str(params["$ref"]).removeprefix(REF_PREFIX) if set(params) == {"$ref"} else None
-            refs = tuple(refs_in([params, result]))
-            piece = _ProcedurePiece(params, result, refs, _core_schemas(procedure), params_key)
+            found = iter(schemas[((index, f"error {i}"), "serialization")] for i in range(len(_data_errors(procedure))))
+            errors = tuple(next(found) if data_adapter(error) is not None else None for error in procedure.errors)
+            refs = tuple(refs_in([params, result, *(schema for schema in errors if schema is not None)]))
+            piece = _ProcedurePiece(params, result, refs, _core_schemas(procedure), params_key, errors=errors)
             piece.reusable = all(self._definitions[key].reusable for key in piece.refs)
             self._procedures[procedure] = pieces[procedure] = piece
         return pieces
@@ -238,6 +245,9 @@ class SchemaCache:
                 entry["idempotent"] = True
             if procedure.is_stream:  # a generator: ``result`` is the type of each item it sends
                 entry["stream"] = True
+            if procedure.errors:  # declared errors (``@rpc(errors=[...])``), by code
+                declared = zip(procedure.errors, piece.errors, strict=True)
+                entry["errors"] = [_error_entry(error, data, names) for error, data in declared]
             piece.entry = (ref_names, inlined, entry)
         return piece.entry[2]
 
@@ -265,8 +275,26 @@ def _same(these: tuple[Any, ...], those: tuple[Any, ...]) -> bool:
     return all(this is that for this, that in zip(these, those, strict=True))
 
 
-def _core_schemas(procedure: Procedure) -> tuple[Any, Any]:
-    return procedure.params_model.__pydantic_core_schema__, procedure.result_adapter.core_schema
+def _core_schemas(procedure: Procedure) -> tuple[Any, ...]:
+    """The core schemas of the params, the result and the declared errors' data (those that declare it)."""
+    errors = (data_adapter(error).core_schema for error in _data_errors(procedure))
+    return procedure.params_model.__pydantic_core_schema__, procedure.result_adapter.core_schema, *errors
+
+
+def _data_errors(procedure: Procedure) -> list[Any]:
+    """The procedure's declared errors that declare a data type."""
+    return [error for error in procedure.errors if data_adapter(error) is not None]
+
+
+def _error_entry(error: Any, data: JsonSchemaValue | None, names: dict[str, str]) -> dict[str, Any]:
+    """A declared error in its procedure's entry: code, class name, default message, data's JSON Schema."""
+    entry: dict[str, Any] = {"code": error.code, "name": error.__name__}
+    message = declared_message(error)
+    if message is not None:
+        entry["message"] = message
+    if data is not None:
+        entry["data"] = rename_refs(data, names)
+    return entry
 
 
 class _CachingGenerator(SchemaGenerator):
