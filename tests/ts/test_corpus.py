@@ -34,9 +34,20 @@ def _zoo_json() -> str:
 
 
 def test_corpus_has_the_cases() -> None:
-    assert {"zoo", "odd", "empty", "numbers", "names", "text", "deep", "meta", "stream", "calls", "calls-named"} <= set(
-        CASES
-    )
+    assert {
+        "zoo",
+        "odd",
+        "empty",
+        "numbers",
+        "names",
+        "text",
+        "deep",
+        "meta",
+        "stream",
+        "calls",
+        "calls-named",
+        "errors",
+    } <= set(CASES)
 
 
 def test_zoo_schema_is_current() -> None:

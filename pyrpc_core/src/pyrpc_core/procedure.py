@@ -269,6 +269,7 @@ class Procedure:
 
 # The codes JSON-RPC 2.0 reserves for the protocol and for implementations (pyRPC's own among them).
 _RESERVED_CODES = range(-32768, -32000 + 1)
+_MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER
 
 
 def check_errors(
@@ -301,6 +302,11 @@ def check_errors(
             raise RegistrationError(
                 f"{where} lists {error.__name__}, whose code {code} is in the range JSON-RPC reserves "
                 "(-32768..-32000); give it an application code outside it, e.g. 4004"
+            )
+        if abs(code) > _MAX_SAFE_INTEGER:
+            raise RegistrationError(
+                f"{where} lists {error.__name__}, whose code {code} is beyond 2^53: a JavaScript client "
+                "cannot hold it exactly; give it a smaller code"
             )
         other = checked.get(code)
         if other is not None and other is not error:

@@ -19,6 +19,7 @@ from .memo import Memo
 from .naming import quoted
 from .options import Calls
 from .procedures import (
+    declared_errors,
     gap_names,
     is_stream,
     named_procedure_text,
@@ -80,6 +81,7 @@ def generate(schema: Mapping[str, Any], *, calls: Calls = "positional") -> dict[
             procedures=procedures_interface(listed),
             names=names_list,
             calls=quoted(calls),
+            errors=any(declared_errors(procedures[name]) for name in procedures),
         ),
         "index.js": _render(
             "index.js.jinja",
@@ -113,12 +115,15 @@ def _meta(schema: Mapping[str, Any], procedures: Mapping[str, Any], calls: Calls
     integers, else ``null``); ``idempotent`` lists the procedures whose entry says
     ``"idempotent": true``, and ``streams`` those that say ``"stream": true``, each sorted by
     wire name like ``procedures``. ``calls`` is the emitter option; ``params`` (by position
-    only) the parameter names of each procedure a call may leave a gap in (see ``gap_names``).
+    only) the parameter names of each procedure a call may leave a gap in (see ``gap_names``);
+    ``errors`` the codes of each procedure's declared errors, for the client's ``$isError``
+    (only when some procedure declares errors, so other packages stay as they were).
     """
     limits = _section(schema, "limits")
     idempotent = (name for name in sorted(procedures) if _is_idempotent(procedures[name]))
     streams = (name for name in sorted(procedures) if is_stream(procedures[name]))
     gaps = {} if calls == "named" else {name: gap_names(procedures[name]) for name in sorted(procedures)}
+    codes = {name: [error["code"] for error in declared_errors(procedures[name])] for name in sorted(procedures)}
     return {
         "max_batch": _positive_int(limits.get("max_batch")),
         "max_body_bytes": _positive_int(limits.get("max_body_bytes")),
@@ -129,6 +134,9 @@ def _meta(schema: Mapping[str, Any], procedures: Mapping[str, Any], calls: Calls
             (_object_key(name), ", ".join(quoted(param) for param in names))
             for name, names in gaps.items()
             if names is not None
+        ],
+        "errors": [
+            (_object_key(name), ", ".join(json.dumps(code) for code in found)) for name, found in codes.items() if found
         ],
     }
 

@@ -17,6 +17,7 @@ sends by name, so that reordering two parameters in Python cannot swap a caller'
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -210,10 +211,41 @@ def _flat_member(wire_name: str, procedure: Mapping[str, Any], mapper: TypeMappe
         params_type = "{ [key: string]: never }"
     result = mapper.map(procedure.get("result", True), inner).text
     stream = f"{inner}stream: true;\n" if is_stream(procedure) else ""
+    errors = _errors_member(procedure, mapper, inner)
     return (
         f"{INDENT}{property_key(wire_name)}: {{\n{inner}params: {params_type};\n{inner}args: [{args}];\n"
-        f"{inner}result: {result};\n{stream}{INDENT}}};\n"
+        f"{inner}result: {result};\n{stream}{errors}{INDENT}}};\n"
     )
+
+
+def declared_errors(procedure: Any) -> list[Mapping[str, Any]]:
+    """The entry's declared errors (``"errors"``) a client can tell apart: objects with an integer ``code``."""
+    errors = procedure.get("errors") if isinstance(procedure, Mapping) else None
+    if not isinstance(errors, list):
+        return []
+    return [
+        error
+        for error in errors
+        if isinstance(error, Mapping) and isinstance(error.get("code"), int) and not isinstance(error["code"], bool)
+    ]
+
+
+def _errors_member(procedure: Mapping[str, Any], mapper: TypeMapper, inner: str) -> str:
+    """``errors``: the union of the declared errors, ``{ code: 4004; message: string; data: T }`` each.
+
+    ``data?: unknown`` for an error whose entry has no data type; the member is left out when
+    the procedure declares none (see ``@pyrpc/client``'s ``$isError``, which narrows to it).
+    """
+    members: list[str] = []
+    for error in declared_errors(procedure):
+        data = f"data: {mapper.map(error['data'], inner + INDENT).text}" if "data" in error else "data?: unknown"
+        members.append(f"{{ code: {json.dumps(error['code'])}; message: string; {data} }}")
+    if not members:
+        return ""
+    if len(members) == 1:
+        return f"{inner}errors: {members[0]};\n"
+    lines = "".join(f"\n{inner}{INDENT}| {member}" for member in members)
+    return f"{inner}errors:{lines};\n"
 
 
 def types_interface(texts: Mapping[str, ProcedureText]) -> str:

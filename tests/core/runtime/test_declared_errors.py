@@ -163,6 +163,10 @@ class Duplicate(RpcError):
     code = 4004
 
 
+class Huge(RpcError):
+    code = 2**53
+
+
 class Plain:
     pass
 
@@ -186,6 +190,7 @@ def test_registration_refuses_what_a_client_could_not_tell_apart() -> None:
     )
     assert "code -32001 is in the range JSON-RPC reserves (-32768..-32000)" in _refusal([Reserved])
     assert "lists NotFound and Duplicate, both with code 4004" in _refusal([NotFound, Duplicate])
+    assert "whose code 9007199254740992 is beyond 2^53" in _refusal([Huge])
     assert "the data of PlainData is annotated Plain, a plain class" in _refusal([PlainData])
     assert "cannot resolve the data annotation of Unresolved" in _refusal([Unresolved])
 

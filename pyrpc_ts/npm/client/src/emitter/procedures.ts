@@ -6,7 +6,7 @@
  */
 
 import * as jsdoc from "./jsdoc.js";
-import { type Json, JsonObject, comparePy, isObject, quote, sortedPy } from "./json.js";
+import { type Json, JsonObject, comparePy, dumps, isObject, quote, sortedPy } from "./json.js";
 import { INDENT, type TypeMapper, note, requiredSet } from "./mapping.js";
 import { bindingName, propertyKey } from "./naming.js";
 
@@ -171,7 +171,28 @@ export function proceduresInterface(procedures: JsonObject, mapper: TypeMapper, 
     const result = mapper.map(procedure.has("result") ? (procedure.get("result") as Json) : true, inner).text;
     out.push(`${INDENT}${propertyKey(wireName)}: {\n`);
     out.push(`${inner}params: ${paramsType};\n${inner}args: [${args}];\n${inner}result: ${result};\n`);
-    out.push(`${isStream(procedure) ? `${inner}stream: true;\n` : ""}${INDENT}};\n`);
+    out.push(`${isStream(procedure) ? `${inner}stream: true;\n` : ""}${errorsMember(procedure, mapper, inner)}${INDENT}};\n`);
   }
   return out.join("");
+}
+
+/** The entry's declared errors (`"errors"`) a client can tell apart: objects with an integer `code`. */
+export function declaredErrors(procedure: Json | undefined): (JsonObject & { get(key: "code"): bigint })[] {
+  const errors = isObject(procedure) ? procedure.get("errors") : undefined;
+  if (!Array.isArray(errors)) return [];
+  return errors.filter((error): error is JsonObject & { get(key: "code"): bigint } => isObject(error) && typeof error.get("code") === "bigint");
+}
+
+/**
+ * `errors`: the union of the declared errors, `{ code: 4004; message: string; data: T }` each;
+ * `data?: unknown` for one whose entry has no data type; left out when there are none.
+ */
+function errorsMember(procedure: JsonObject, mapper: TypeMapper, inner: string): string {
+  const members = declaredErrors(procedure).map((error) => {
+    const data = error.has("data") ? `data: ${mapper.map(error.get("data") as Json, inner + INDENT).text}` : "data?: unknown";
+    return `{ code: ${dumps(error.get("code"))}; message: string; ${data} }`;
+  });
+  if (members.length === 0) return "";
+  if (members.length === 1) return `${inner}errors: ${members[0]};\n`;
+  return `${inner}errors:${members.map((member) => `\n${inner}${INDENT}| ${member}`).join("")};\n`;
 }
