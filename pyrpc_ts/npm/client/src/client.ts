@@ -9,7 +9,7 @@
  * and timers are used (browsers, Node 20+, Deno, Bun).
  */
 
-import { TransportError, describe, toRpcError } from "./errors.js";
+import { RpcError, TransportError, describe, toRpcError } from "./errors.js";
 import { type ParamsPlan, paramsOf, paramsPlan } from "./params.js";
 import { type RetryOptions, type RetryPolicy, mayRetry, parseRetryAfter, retryDelay, retryPolicy } from "./retry.js";
 import { SseParser } from "./sse.js";
@@ -44,6 +44,8 @@ export interface ClientMeta {
   readonly calls?: "positional" | "named" | undefined;
   /** The parameter names of the procedures a positional call may leave a gap in: such a call is sent by name. */
   readonly params?: { readonly [procedure: string]: readonly string[] } | null | undefined;
+  /** The codes of each procedure's declared errors (`@rpc(errors=[...])`): what `client.$isError` checks. */
+  readonly errors?: { readonly [procedure: string]: readonly number[] } | null | undefined;
 }
 
 /** `"named"` for a `Types` generated with calls "named" (it says `$calls?: "named"`), else `"positional"`. */
@@ -180,6 +182,20 @@ export type StreamByName<P> = [P] extends [never]
   ? <T = unknown>(method: string, params?: readonly unknown[] | Record<string, unknown>, options?: CallOptions) => AsyncIterable<T>
   : <M extends StreamNames<P>>(method: M, ...rest: P[M] extends ProcedureEntry ? CallArgs<P[M]> : never) => AsyncIterable<P[M] extends ProcedureEntry ? P[M]["result"] : never>;
 
+/** The wire names of the procedures of a `Procedures` map that declare errors (`@rpc(errors=[...])`). */
+export type ErrorNames<P> = { [K in keyof P & string]: P[K] extends { errors: unknown } ? K : never }[keyof P & string];
+
+/**
+ * A declared error of the procedure `M`: an `RpcError` whose `code` is one of the codes it
+ * declares (a literal union, so `e.code === 4004` narrows) and whose `data` is typed by code.
+ */
+export type DeclaredError<P, M extends keyof P> = P[M] extends { errors: infer E } ? RpcError & E & { readonly method: M } : never;
+
+/** `client.$isError(error, method)`: typed by `Procedures` (only procedures that declare errors), or loose without it. */
+export type IsError<P> = [P] extends [never]
+  ? (error: unknown, method: string) => error is RpcError
+  : <M extends ErrorNames<P>>(error: unknown, method: M) => error is DeclaredError<P, M>;
+
 /** `client.$notify.log("x")`: the same procedures, sent as notifications (no id, no answer). */
 export type Notifier<T> = {
   [K in keyof T as K extends `$${string}` ? never : K]: T[K] extends (...args: infer A) => unknown
@@ -197,6 +213,13 @@ export interface ClientHelpers<T, P = never> {
   $notify: Notifier<T> & NotifyByName<P>;
   /** A streaming procedure by wire name, known to `meta` or not: `for await (const step of client.$stream("progress", [job]))`. */
   $stream: StreamByName<P>;
+  /**
+   * Whether `error` is a declared error of the procedure `method`: an `RpcError` answered to a
+   * call of it, with one of the codes `meta.errors` lists for it (false without `meta`).
+   * `if (client.$isError(e, "users.get") && e.code === 4004) e.data.userId`: `code` is the union
+   * of its codes, and `data` is typed by code.
+   */
+  $isError: IsError<P>;
 }
 
 /** The client: the procedures of `T` (`Types`), and the helpers, `$call` typed by `P` (`Procedures`) when given. */
@@ -260,6 +283,9 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
           return (method: string, params?: unknown, options?: CallOptions) =>
             transport.stream(method, params ?? [], { ...defaults, ...options });
         }
+        if (property === "$isError") {
+          return (error: unknown, method: string) => transport.isDeclaredError(error, method);
+        }
         if (property === "$notify") property = "\0notify";
       }
       if (property.startsWith("$")) return undefined; // the helpers' names: never a procedure (`$calls` is a type only)
@@ -312,6 +338,8 @@ class Transport {
   private readonly maxBodyBytes: number;
   private readonly idempotent: ReadonlySet<string>;
   private readonly handler: Next;
+  /** The codes of each procedure's declared errors, from `meta.errors`. */
+  private readonly declared: ReadonlyMap<string, ReadonlySet<number>>;
 
   constructor(private readonly options: ClientOptions) {
     const { batch, meta } = options;
@@ -323,6 +351,13 @@ class Transport {
     this.idempotent = new Set(meta?.idempotent ?? []);
     this.streams = new Set(meta?.streams ?? []);
     this.plan = paramsPlan(meta);
+    const errors = meta?.errors ?? {};
+    this.declared = new Map(
+      Object.keys(errors).flatMap((name) => {
+        const codes = errors[name];
+        return Array.isArray(codes) ? [[name, new Set(codes)] as const] : [];
+      }),
+    );
     // The middleware chain, the first outermost, around the request itself.
     this.handler = (options.middleware ?? []).reduceRight<Next>(
       (next, middleware) => (request) => middleware(request, next),
@@ -350,6 +385,11 @@ class Transport {
       retry: this.options.retry,
     };
     return stream(source, method, sent, callOptions);
+  }
+
+  /** Whether `error` is an `RpcError` of a call of `method` with one of the codes it declares. */
+  isDeclaredError(error: unknown, method: string): boolean {
+    return error instanceof RpcError && error.method === method && this.declared.get(method)?.has(error.code) === true;
   }
 
   /** A call (or a notification): `params` are arguments (an array) or params by name (an object), see params.ts. */

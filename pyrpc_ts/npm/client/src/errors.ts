@@ -37,6 +37,38 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * One entry of an invalid params error's `data` (-32602): a pydantic validation error as the
+ * server sends it (pydantic's `ValidationError.json(include_url=False)`).
+ */
+export interface ValidationIssue {
+  /** pydantic's error type: `"missing"`, `"int_parsing"`, `"extra_forbidden"`, `"unexpected_positional_argument"`... */
+  type: string;
+  /** Where: the parameter's name (a position for an argument too many), then the fields and indexes inside it. */
+  loc: (string | number)[];
+  /** What is wrong, in a sentence for people. */
+  msg: string;
+  /** The value refused (for a missing parameter, the params around it). */
+  input: unknown;
+  /** The rule's parameters, when it has any: `{ gt: 5 }` for `"greater_than"`. */
+  ctx?: { [key: string]: unknown };
+}
+
+/** The `data` of an invalid params error (-32602): what was wrong, one entry per problem. */
+export type ValidationErrorData = ValidationIssue[];
+
+/** An `RpcError` for invalid params: `code` -32602 and `data` the list of what was wrong. */
+export type ValidationRpcError = RpcError & { readonly code: -32602; readonly data: ValidationErrorData };
+
+/**
+ * Whether the server refused the params (-32602), which the generated types make rare (a value
+ * out of a constraint, say): then `error.data` lists each problem, typed `ValidationErrorData`.
+ * `if (isValidationError(e)) for (const issue of e.data) console.log(issue.loc.join("."), issue.msg)`.
+ */
+export function isValidationError(error: unknown): error is ValidationRpcError {
+  return error instanceof RpcError && error.code === ErrorCodes.INVALID_PARAMS && Array.isArray(error.data);
+}
+
 /** Why no JSON-RPC answer arrived. */
 export type TransportErrorKind = "network" | "http" | "timeout" | "parse" | "protocol";
 

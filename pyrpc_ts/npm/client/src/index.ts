@@ -17,6 +17,9 @@ export {
   type CallNames,
   type CallOptions,
   type Client,
+  type DeclaredError,
+  type ErrorNames,
+  type IsError,
   type ClientHelpers,
   type ClientMeta,
   type ClientOptions,
@@ -34,5 +37,16 @@ export {
   type StreamByName,
   type StreamNames,
 } from "./client.js";
-export { ErrorCodes, RpcError, RpcTransportError, TransportError, type ClientError, type TransportErrorKind } from "./errors.js";
+export {
+  ErrorCodes,
+  RpcError,
+  RpcTransportError,
+  TransportError,
+  isValidationError,
+  type ClientError,
+  type TransportErrorKind,
+  type ValidationErrorData,
+  type ValidationIssue,
+  type ValidationRpcError,
+} from "./errors.js";
 export { type RetryOptions } from "./retry.js";
