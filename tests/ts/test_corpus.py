@@ -47,6 +47,7 @@ def test_corpus_has_the_cases() -> None:
         "calls",
         "calls-named",
         "errors",
+        "bigint",
     } <= set(CASES)
 
 

@@ -15,6 +15,7 @@ from .errors import RegistrationError, RpcError
 from .registry import Registry, registry, rpc
 
 if TYPE_CHECKING:
+    from .bigint import BigInt
     from .client import RPCClient
     from .dispatch import Dispatcher
     from .endpoint import CORS, Endpoint
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .stream import tracked
 
 _LAZY = {
+    "BigInt": "bigint",
     "AnnotationWarning": "errors",
     "RPCClient": "client",
     "Dispatcher": "dispatch",
@@ -47,6 +49,7 @@ __all__ = [
     "CORS",
     "Adapter",
     "AnnotationWarning",
+    "BigInt",
     "Context",
     "Dispatcher",
     "Emitter",

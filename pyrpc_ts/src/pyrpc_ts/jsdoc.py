@@ -30,6 +30,10 @@ CONSTRAINT_TAGS: tuple[tuple[str, str], ...] = (
 
 _KEYWORDS = frozenset(keyword for keyword, _ in CONSTRAINT_TAGS)
 
+BIGINT_FORMAT = "bigint"
+BIGINT_PATTERN = "^-?(0|[1-9][0-9]*)$"
+"""A ``BigInt``'s format and pattern: its type (`` `${bigint}` ``) says them, so they get no tags."""
+
 # ``json.dumps`` with options builds an encoder per call: one built once is ten times faster.
 _sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
@@ -66,8 +70,11 @@ def _keyword_tags(target: Mapping[str, Any]) -> list[str]:
     lines: list[str] = []
     # A tuple's length is in its type already ([number, string], []): no need to repeat it.
     is_tuple = "prefixItems" in target or target.get("maxItems") == 0
+    is_bigint = target.get("type") == "string" and target.get("format") == BIGINT_FORMAT
     for keyword, tag in CONSTRAINT_TAGS:
         if is_tuple and keyword in ("minItems", "maxItems"):
+            continue
+        if is_bigint and (keyword == "format" or (keyword == "pattern" and target[keyword] == BIGINT_PATTERN)):
             continue
         if keyword in target and not isinstance(target[keyword], (dict, list)):
             lines.append(f"@{tag} {_value(target[keyword])}")

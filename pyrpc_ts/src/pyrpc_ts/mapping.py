@@ -48,6 +48,10 @@ _PRIMITIVES = {
     "boolean": TsType("boolean"),
     "null": TsType("null"),
 }
+BIGINT_FORMAT = jsdoc.BIGINT_FORMAT
+"""The ``format`` of a string of decimal digits meant as a big integer (``pyrpc_core.BigInt``)."""
+BIGINT = TsType("`${bigint}`")
+"""What such a string is in TypeScript: ``BigInt(value)`` reads it exactly, `` `${n}` `` writes one."""
 
 
 def note(base: str, why: str) -> TsType:
@@ -190,6 +194,8 @@ class TypeMapper:
                 return UNKNOWN  # {} is Any: anything at all, which TypeScript spells unknown
         if not isinstance(kind, str):
             return note("unknown", "malformed type")
+        if kind == "string" and schema.get("format") == BIGINT_FORMAT:
+            return BIGINT
         if kind in _PRIMITIVES:
             return _PRIMITIVES[kind]
         if kind == "array":

@@ -7,6 +7,8 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import core_schema
 
+from ..bigint import BIGINT_FORMAT
+
 
 class SchemaGenerator(GenerateJsonSchema):
     """pydantic's generator, with the changes clients need.
@@ -14,8 +16,15 @@ class SchemaGenerator(GenerateJsonSchema):
     Field titles are dropped (they only repeat the name). In serialization mode every field
     is required unless pydantic may leave it out, because a result always carries its
     defaults: that is what lets emitters make input and output shapes differ exactly. Enums
-    carry their members' names in ``x-enum-varnames``.
+    carry their members' names in ``x-enum-varnames``. Defaults of ``BigInt`` fields are
+    written as the strings the wire carries (``"0"``, ``["1"]``), in both modes.
     """
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> dict[str, Any]:
+        result = super().default_schema(schema)
+        if "default" in result:
+            result["default"] = _bigint_strings(result["default"], result)
+        return result
 
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False
@@ -34,3 +43,26 @@ class SchemaGenerator(GenerateJsonSchema):
         if self.mode == "serialization" and field["type"] != "typed-dict-field":
             return field.get("serialization_exclude_if") is None
         return super().field_is_required(field, total)
+
+
+def _bigint_strings(value: Any, schema: Any) -> Any:
+    """``value`` (a JSON default) with the integers that ``schema`` says are ``BigInt`` written as strings."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if schema.get("format") == BIGINT_FORMAT and schema.get("type") == "string":
+            return str(value)
+        branches = schema.get("anyOf")
+        if isinstance(branches, list) and any(_bigint_strings(value, b) is not value for b in branches):
+            return str(value)
+        return value
+    if isinstance(value, list) and "items" in schema:
+        return [_bigint_strings(item, schema["items"]) for item in value]
+    if isinstance(value, dict) and "additionalProperties" in schema:
+        return {key: _bigint_strings(item, schema["additionalProperties"]) for key, item in value.items()}
+    if "anyOf" in schema and isinstance(schema["anyOf"], list):
+        for branch in schema["anyOf"]:
+            changed = _bigint_strings(value, branch)
+            if changed != value:
+                return changed
+    return value

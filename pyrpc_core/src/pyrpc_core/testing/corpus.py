@@ -22,6 +22,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field
 from pydantic.alias_generators import to_camel
 from typing_extensions import TypedDict
 
+from ..bigint import BigInt
 from ..context import Context
 from ..registry import Registry
 from ..schema import build_schema
@@ -163,6 +164,17 @@ class Box:
 class Quota(TypedDict):
     max_size: Annotated[int, Field(alias="maxSize")]
     soft_limit: NotRequired[Annotated[int, Field(alias="softLimit")]]
+
+
+class Ledger(BaseModel):
+    """Integers beyond 2^53, carried as strings of digits (``BigInt``) beside a plain ``int``."""
+
+    id: BigInt
+    balance: BigInt = 0
+    history: list[BigInt] = []
+    by_day: dict[str, BigInt] = {}
+    limit: BigInt | None = None
+    entries: int = 0
 
 
 def _user(id: int) -> User:
@@ -370,6 +382,29 @@ def _aliases() -> Registry:
     return registry
 
 
+def _bigints() -> Registry:
+    registry = Registry()
+
+    @registry.rpc(name="big.add")
+    def big_add(a: BigInt, b: BigInt = 1) -> BigInt:
+        """Exact beyond 2^53: 9223372036854775807 + 2 is 9223372036854775809."""
+        return a + b
+
+    @registry.rpc(name="big.sum")
+    def big_sum(values: list[BigInt], extra: BigInt | None = None) -> list[BigInt]:
+        return [sum(values) + (extra or 0), *values]
+
+    @registry.rpc(name="big.ledger")
+    def big_ledger(id: BigInt) -> Ledger:
+        return Ledger(id=id, balance=id * 2, history=[id, -id], by_day={"mon": id}, limit=None, entries=2)
+
+    @registry.rpc(name="big.save")
+    def big_save(ledger: Ledger, counts: dict[str, BigInt]) -> tuple[Ledger, dict[str, BigInt | None]]:
+        return ledger, {**counts, "none": None}
+
+    return registry
+
+
 def _amended(document: dict[str, Any]) -> dict[str, Any]:
     """A document with keys a ``pyrpc_amend_schema`` plugin may add; emitters must ignore what they do not know."""
     document = {**document, "x-plugin": {"anything": [1, 2, 3]}, "procedures": dict(document["procedures"])}
@@ -385,6 +420,7 @@ _REGISTRIES: dict[str, Callable[[], Registry]] = {
     "models": _models,
     "names": _names,
     "aliases": _aliases,
+    "bigints": _bigints,
 }
 
 

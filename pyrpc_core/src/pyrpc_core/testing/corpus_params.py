@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+_BIG = str(2**63 + 1)  # 9223372036854775809: a float64 would make it ...808
 _USER_INPUT = {"id": 1, "name": "Ann", "email": None}
 _USER_FULL = {
     **_USER_INPUT,
@@ -103,5 +104,17 @@ EXAMPLE_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
             },
         ],
         "transfer": [{"transfer": {"amountCents": 150}}, {"transfer": {"amountCents": 150, "memo": "rent"}}],
+    },
+    "bigints": {
+        "big.add": [{"a": "9223372036854775807"}, {"a": "-1", "b": "18446744073709551616"}],
+        "big.ledger": [{"id": _BIG}],
+        "big.save": [
+            {"ledger": {"id": "1"}, "counts": {}},
+            {
+                "ledger": {"id": _BIG, "balance": "-" + _BIG, "history": ["0"], "by_day": {"mon": _BIG}, "limit": None},
+                "counts": {"a": _BIG},
+            },
+        ],
+        "big.sum": [{"values": []}, {"values": [_BIG, "1"], "extra": _BIG}],
     },
 }

@@ -19,6 +19,10 @@ export const CONSTRAINT_TAGS: readonly (readonly [string, string])[] = [
   ["maxProperties", "maxProperties"],
 ];
 
+/** A BigInt's format and pattern: its type (`${bigint}`) says them, so they get no tags. */
+export const BIGINT_FORMAT = "bigint";
+export const BIGINT_PATTERN = "^-?(0|[1-9][0-9]*)$";
+
 export function escape(text: string): string {
   return text.replaceAll("*/", "*\\/");
 }
@@ -37,8 +41,12 @@ export function constraintLines(schema: JsonObject): string[] {
   const target = nonNullBranch(schema);
   const lines: string[] = [];
   const isTuple = target.has("prefixItems") || equalsZero(target.get("maxItems"));
+  const isBigint = target.get("type") === "string" && target.get("format") === BIGINT_FORMAT;
   for (const [keyword, tag] of CONSTRAINT_TAGS) {
     if (isTuple && (keyword === "minItems" || keyword === "maxItems")) continue;
+    if (isBigint && (keyword === "format" || (keyword === "pattern" && target.get(keyword) === BIGINT_PATTERN))) {
+      continue;
+    }
     const v = target.get(keyword);
     if (v !== undefined && !isObject(v) && !Array.isArray(v)) lines.push(`@${tag} ${value(v)}`);
   }

@@ -22,6 +22,10 @@ const PRIMITIVES = new Map([
   ["boolean", "boolean"],
   ["null", "null"],
 ]);
+/** The `format` of a string of decimal digits meant as a big integer (pyrpc_core.BigInt). */
+export const BIGINT_FORMAT = jsdoc.BIGINT_FORMAT;
+/** What such a string is in TypeScript: `BigInt(value)` reads it exactly, `${n}` writes one. */
+export const BIGINT = "`${bigint}`";
 
 export class TsType {
   constructor(
@@ -154,6 +158,7 @@ export class TypeMapper {
       else return UNKNOWN;
     }
     if (typeof kind !== "string") return note("unknown", "malformed type");
+    if (kind === "string" && schema.get("format") === BIGINT_FORMAT) return new TsType(BIGINT);
     const primitive = PRIMITIVES.get(kind);
     if (primitive !== undefined) return new TsType(primitive);
     if (kind === "array") return this.array(schema, indent);
