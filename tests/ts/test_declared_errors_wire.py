@@ -25,7 +25,7 @@ from typing_extensions import TypedDict
 
 import pyrpc_ts
 from pyrpc_asgi import create_app
-from pyrpc_core import Registry, RpcError, build_schema
+from pyrpc_core import Registry, RPCClient, RpcError, build_schema
 from pyrpc_core.testing import http_request, post, serve_asgi
 from pyrpc_core.tooling.check import compare, format_change
 
@@ -195,3 +195,33 @@ def test_pyrpc_check_reports_declared_errors_added_removed_and_widened() -> None
         "BREAKING find: error 4004 data may now be null (output widened)",
         "safe     find: declared error 4029 removed",
     ]
+
+
+class Mismatch(RpcError):
+    code = 4004
+    data: Reason
+
+
+def test_the_python_client_raises_the_declared_class() -> None:
+    with serve_asgi(create_app(_registry())) as base_url, RPCClient(base_url, errors=[NotFound, TooMany]) as client:
+        with pytest.raises(NotFound) as found:
+            client.users.get(7)
+        assert found.value.data == NotFoundData(user_id=7, tried=[1, 2])
+        assert (found.value.code, found.value.message) == (4004, "not found")
+        with pytest.raises(TooMany) as many:
+            client.call("users.rename", 1, "none")
+        assert many.value.data is None
+        with pytest.raises(RpcError) as other:  # not given to the client: RpcError as sent
+            client.users.rename(1, "taken")
+        assert type(other.value) is RpcError
+        assert other.value.data == {"why": "taken", "field": "name"}
+        with client.batch() as batch:
+            pending = batch.users.get(8, "dict")
+        with pytest.raises(NotFound, match="no user 8"):
+            pending.result()
+        with RPCClient(base_url, errors=[Mismatch]) as mismatched, pytest.raises(RpcError) as sent:
+            mismatched.users.get(7)
+        assert type(sent.value) is RpcError  # the data does not fit Mismatch's: as sent
+        assert sent.value.data == {"userId": 7, "hint": "check the id", "tried": [1, 2]}
+    with pytest.raises(ValueError, match="fixed code"):
+        RPCClient("http://127.0.0.1:1", errors=[RpcError])

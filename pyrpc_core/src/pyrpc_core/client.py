@@ -26,13 +26,13 @@ import itertools
 import json
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
 from pydantic_core import to_json
 
-from .errors import RpcError
+from .errors import RpcError, fixed_code
 
 
 class TransportError(Exception):
@@ -44,9 +44,19 @@ class RPCClient:
 
     ``url`` is the server (``http://127.0.0.1:8000``, the path defaults to ``/rpc``) or the
     full endpoint. Thread-safe: calls from several threads take turns on the connection.
+    ``errors`` are declared errors (``RpcError`` subclasses with a fixed code, as listed in
+    ``@rpc(errors=[...])``): an error answer with one of their codes raises that class, its data
+    validated into the declared type (plain ``RpcError`` when it does not fit); any other, ``RpcError``.
     """
 
-    def __init__(self, url: str, *, headers: dict[str, str] | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30.0,
+        errors: Iterable[type[RpcError]] = (),
+    ) -> None:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"RPCClient needs an http:// or https:// URL, got {url!r}")
@@ -58,6 +68,12 @@ class RPCClient:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._connection: http.client.HTTPConnection | None = None
+        self._errors: dict[int, type[RpcError]] = {}
+        for error in errors:
+            code = fixed_code(error)
+            if code is None:
+                raise ValueError(f"RPCClient(errors=...) takes RpcError subclasses with a fixed code, not {error!r}")
+            self._errors[code] = error
 
     # -- calls ---------------------------------------------------------------------------
 
@@ -66,7 +82,7 @@ class RPCClient:
         response = self._post(_request(method, args, kwargs, next(self._ids)))
         if not isinstance(response, dict):
             raise TransportError(f"expected one JSON-RPC response, got {response!r}")
-        return _unwrap(response)
+        return _unwrap(response, self._errors)
 
     def notify(self, method: str, *args: Any, **kwargs: Any) -> None:
         """Send a notification: the server runs it and answers nothing."""
@@ -195,6 +211,7 @@ class Stream(Iterator[Any]):
         self.last_event_id = last_event_id
         """The id of the last item received (the one resumed after, before the first)."""
         self._closed = True
+        self._errors = client._errors
         self._where = f"{client._scheme}://{client._netloc}{client._path}"
         headers = {**client._headers, "Accept": "text/event-stream, application/json"}
         if last_event_id is not None:
@@ -223,7 +240,7 @@ class Stream(Iterator[Any]):
         except ValueError as exc:
             raise TransportError(f"HTTP {status}, a body neither JSON nor a stream: {data[:200]!r}") from exc
         if isinstance(answer, dict) and "error" in answer:
-            _unwrap(answer)
+            _unwrap(answer, self._errors)
         raise TransportError(
             f"{self.method} answered with one result, not a stream: it is not a streaming procedure, "
             f"call it as client.call({self.method!r}, ...)"
@@ -259,7 +276,7 @@ class Stream(Iterator[Any]):
             if kind == "error":
                 self.close()
                 answer = json.loads(data)
-                _unwrap(answer if isinstance(answer, dict) and "error" in answer else {"error": {}})
+                _unwrap(answer if isinstance(answer, dict) and "error" in answer else {"error": {}}, self._errors)
         raise StopIteration
 
     def _read_event(self) -> tuple[str, str, str | None] | None:
@@ -322,7 +339,7 @@ class Batch:
     def call(self, method: str, *args: Any, **kwargs: Any) -> Pending:
         request_id = next(self._client._ids)
         self._requests.append(_request(method, args, kwargs, request_id))
-        pending = self._pending[request_id] = Pending(method)
+        pending = self._pending[request_id] = Pending(method, self._client._errors)
         return pending
 
     def notify(self, method: str, *args: Any, **kwargs: Any) -> None:
@@ -357,8 +374,9 @@ class Batch:
 class Pending:
     """The outcome of one call of a batch."""
 
-    def __init__(self, method: str) -> None:
+    def __init__(self, method: str, errors: Mapping[int, type[RpcError]] | None = None) -> None:
         self.method = method
+        self._errors = errors or {}
         self._done = False
         self._response: dict[str, Any] = {}
 
@@ -370,7 +388,7 @@ class Pending:
         """The result, or ``RpcError`` raised; only after the batch was sent."""
         if not self._done:
             raise RuntimeError(f"the batch holding {self.method!r} has not been sent yet")
-        return _unwrap(self._response)
+        return _unwrap(self._response, self._errors)
 
 
 class _Method:
@@ -407,8 +425,18 @@ def _request(method: str, args: tuple[Any, ...], kwargs: dict[str, Any], request
     return request
 
 
-def _unwrap(response: dict[str, Any]) -> Any:
+def _unwrap(response: dict[str, Any], errors: Mapping[int, type[RpcError]]) -> Any:
+    """The result of a response, or its error raised: the declared class of its code when there is one."""
     if "error" in response:
         error = response["error"]
-        raise RpcError(error.get("code", -32603), error.get("message", ""), error.get("data"))
+        code, message, data = error.get("code", -32603), error.get("message", ""), error.get("data")
+        declared = errors.get(code) if isinstance(code, int) else None
+        if declared is not None:
+            try:
+                raised = declared(message=message, data=data)
+            except TypeError:  # data that does not fit the declared type: as sent, then
+                raised = None
+            if raised is not None:
+                raise raised
+        raise RpcError(code, message, data)
     return response.get("result")
