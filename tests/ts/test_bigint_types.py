@@ -19,7 +19,7 @@ from .tsc_project import run_tsc, write_project
 STRICTEST = {"exactOptionalPropertyTypes": True, "noUncheckedIndexedAccess": True}
 
 USE = """\
-import type { Ledger, LedgerInput, Procedures, Types } from "./types/index.js";
+import type { Ledger, LedgerInput, Procedures, SnowflakeInput, Types } from "./types/index.js";
 
 declare const client: Types;
 
@@ -34,7 +34,10 @@ export async function use(n: bigint): Promise<bigint> {
   const [saved, counts] = await client.big.save(input, { a: "1" });
   const total: bigint = BigInt(saved.balance) + BigInt(counts["a"] ?? "0");
   const args: Procedures["big.sum"]["args"] = [[`${n}`], null];
-  return sum + id + (history[0] ?? 0n) + (limit ?? 0n) + BigInt(entries) + total + BigInt(args.length);
+  const flake = await client.big.snowflake({ id: `${n}`, shards: { a: [`${n}`] } }); // a BigIntModel
+  const parent: bigint = flake.parent === null ? 0n : BigInt(flake.parent);
+  const sums = [sum, id, history[0] ?? 0n, limit ?? 0n, BigInt(entries), total, BigInt(args.length), BigInt(flake.id)];
+  return sums.reduce((a, b) => a + b, parent);
 }
 
 export async function misuse(n: bigint): Promise<void> {
@@ -53,7 +56,9 @@ export async function misuse(n: bigint): Promise<void> {
   const big: bigint = ledger.id;
   // @ts-expect-error a number in a model's BigInt field
   const input: LedgerInput = { id: 1 };
-  void [id, big, input];
+  // @ts-expect-error a number in a BigIntModel's int field
+  const flake: SnowflakeInput = { id: 1 };
+  void [id, big, input, flake];
 }
 """
 

@@ -15,7 +15,7 @@ from .errors import RegistrationError, RpcError
 from .registry import Registry, registry, rpc
 
 if TYPE_CHECKING:
-    from .bigint import BigInt
+    from .bigint import BigInt, BigIntModel
     from .client import RPCClient
     from .dispatch import Dispatcher
     from .endpoint import CORS, Endpoint
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "BigInt": "bigint",
+    "BigIntModel": "bigint",
     "AnnotationWarning": "errors",
     "RPCClient": "client",
     "Dispatcher": "dispatch",
@@ -50,6 +51,7 @@ __all__ = [
     "Adapter",
     "AnnotationWarning",
     "BigInt",
+    "BigIntModel",
     "Context",
     "Dispatcher",
     "Emitter",

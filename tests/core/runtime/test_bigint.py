@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from enum import IntEnum
+from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, PlainSerializer, TypeAdapter, ValidationError, computed_field
 from typing_extensions import TypedDict
 
 from pyrpc_asgi import create_app
-from pyrpc_core import BigInt, Dispatcher, Registry, build_schema
+from pyrpc_core import BigInt, BigIntModel, Dispatcher, Registry, build_schema
 from pyrpc_core.bigint import BIGINT_PATTERN
 from pyrpc_core.plugins import PluginManager
 from pyrpc_core.testing import post, serve_asgi
@@ -189,3 +190,130 @@ def test_the_served_schema_says_string_for_bigint_and_integer_for_int() -> None:
     assert add["params"]["properties"]["a"] == STRING
     assert add["result"] == STRING
     assert document["procedures"]["plain.add"]["result"] == {"type": "integer"}
+
+
+# -- BigIntModel: every int of a model's own fields --------------------------------------------
+
+
+class Level(IntEnum):
+    LOW = 1
+
+
+class Inner(BaseModel):
+    n: int
+
+
+class Node(BigIntModel):
+    value: int
+    children: list[Node] = Field(default=[])
+
+
+class Everything(BigIntModel):
+    plain: int
+    listed: list[int] = Field(default=[1])
+    maybe: int | None = None
+    keyed: dict[str, int] = Field(default={})
+    pair: tuple[int, str] = (2, "x")
+    either: int | str = 0
+    bounded: Annotated[int, Field(ge=0)] = 0
+    own: Annotated[int, PlainSerializer(lambda v: v * 2, return_type=int)] = 0
+    level: Level = Level.LOW
+    fixed: Literal[1, 2] = 1
+    flag: bool = False
+    inner: Inner | None = None
+    node: Node | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def double(self) -> int:
+        return self.plain * 2
+
+
+class Derived(Everything):
+    extra: int = 3
+
+
+def test_bigint_model_writes_and_reads_every_int_of_its_own_fields_as_strings() -> None:
+    value = Everything(
+        plain=BIG, listed=[BIG], keyed={"k": -BIG}, pair=(BIG, "y"), inner=Inner(n=BIG), node=Node(value=BIG)
+    )
+    assert json.loads(value.model_dump_json()) == {
+        "plain": str(BIG),
+        "listed": [str(BIG)],
+        "maybe": None,
+        "keyed": {"k": f"-{BIG}"},
+        "pair": [str(BIG), "y"],
+        "either": "0",
+        "bounded": "0",
+        "own": 0,  # an int with its own serializer is the user's choice
+        "level": 1,  # enum and literal values stay numbers
+        "fixed": 1,
+        "flag": False,
+        "inner": {"n": BIG},  # another model decides for itself
+        "node": {"value": str(BIG), "children": []},
+        "double": str(2 * BIG),
+    }
+    assert Everything.model_validate_json(value.model_dump_json()) == value
+    assert json.loads(Derived(plain=1).model_dump_json())["extra"] == "3"
+    assert value.model_dump()["plain"] == BIG  # Python mode: ints
+
+
+def test_bigint_model_refuses_what_bigint_refuses_and_keeps_bounds() -> None:
+    for bad in [1.5, "1e3", " 1", True]:
+        with pytest.raises(ValidationError):
+            Everything.model_validate({"plain": bad})
+    with pytest.raises(ValidationError) as caught:
+        Everything.model_validate({"plain": "1", "bounded": "-1"})
+    assert caught.value.errors()[0]["type"] == "greater_than_equal"
+
+
+@pytest.mark.parametrize("mode", ["validation", "serialization"])
+def test_bigint_model_schema_says_what_the_wire_carries(mode: Any) -> None:
+    schema = Everything.model_json_schema(mode=mode)
+    properties = schema["properties"]
+
+    def strip(value: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in value.items() if k not in ("title", "default", "readOnly")}
+
+    for name in ("plain", "bounded"):
+        assert strip(properties[name]) == STRING
+    assert properties["listed"]["items"] == STRING
+    assert properties["maybe"]["anyOf"] == [STRING, {"type": "null"}]
+    assert properties["keyed"]["additionalProperties"] == STRING
+    assert properties["pair"]["prefixItems"][0] == STRING
+    assert properties["own"]["type"] == "integer"
+    assert schema["$defs"]["Inner"]["properties"]["n"]["type"] == "integer"
+    assert strip(schema["$defs"]["Node"]["properties"]["value"]) == STRING
+    if mode == "serialization":
+        assert strip(properties["double"]) == STRING
+
+
+def test_bigint_model_over_http_and_in_the_document() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def grow(node: Node) -> Node:
+        return Node(value=node.value + 1, children=[node])
+
+    document = build_schema(registry, PluginManager())
+    for definition in document["$defs"].values():
+        assert {k: v for k, v in definition["properties"]["value"].items() if k != "title"} == STRING
+    with serve_asgi(create_app(registry)) as base_url:
+        answer = post(base_url + "/rpc", {"jsonrpc": "2.0", "method": "grow", "params": [{"value": str(BIG)}], "id": 1})
+    expected = f'{{"value":"{BIG + 1}","children":[{{"value":"{BIG}","children":[]}}]}}'
+    assert answer.body == f'{{"jsonrpc":"2.0","result":{expected},"id":1}}'.encode()
+
+
+def test_bigint_model_defaults_in_the_document_are_strings() -> None:
+    registry = Registry()
+
+    @registry.rpc
+    def keep(value: Everything) -> None:
+        return None
+
+    definitions = build_schema(registry, PluginManager())["$defs"].values()
+    found = [d["properties"] for d in definitions if "listed" in d.get("properties", {})]
+    assert found
+    for properties in found:
+        assert (properties["listed"]["default"], properties["pair"]["default"]) == (["1"], ["2", "x"])
+        assert properties["own"]["default"] == 0

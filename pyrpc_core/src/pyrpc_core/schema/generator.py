@@ -56,6 +56,10 @@ def _bigint_strings(value: Any, schema: Any) -> Any:
         if isinstance(branches, list) and any(_bigint_strings(value, b) is not value for b in branches):
             return str(value)
         return value
+    if isinstance(value, list) and isinstance(schema.get("prefixItems"), list):
+        prefix = schema["prefixItems"]
+        rest = schema.get("items", {})
+        return [_bigint_strings(item, prefix[i] if i < len(prefix) else rest) for i, item in enumerate(value)]
     if isinstance(value, list) and "items" in schema:
         return [_bigint_strings(item, schema["items"]) for item in value]
     if isinstance(value, dict) and "additionalProperties" in schema:

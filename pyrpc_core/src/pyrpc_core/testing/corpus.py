@@ -22,7 +22,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field
 from pydantic.alias_generators import to_camel
 from typing_extensions import TypedDict
 
-from ..bigint import BigInt
+from ..bigint import BigInt, BigIntModel
 from ..context import Context
 from ..registry import Registry
 from ..schema import build_schema
@@ -175,6 +175,14 @@ class Ledger(BaseModel):
     by_day: dict[str, BigInt] = {}
     limit: BigInt | None = None
     entries: int = 0
+
+
+class Snowflake(BigIntModel):
+    """Every ``int`` of a ``BigIntModel`` travels as a string of digits."""
+
+    id: int
+    parent: int | None = None
+    shards: dict[str, list[int]] = Field(default_factory=dict)
 
 
 def _user(id: int) -> User:
@@ -401,6 +409,10 @@ def _bigints() -> Registry:
     @registry.rpc(name="big.save")
     def big_save(ledger: Ledger, counts: dict[str, BigInt]) -> tuple[Ledger, dict[str, BigInt | None]]:
         return ledger, {**counts, "none": None}
+
+    @registry.rpc(name="big.snowflake")
+    def big_snowflake(flake: Snowflake) -> Snowflake:
+        return flake.model_copy(update={"id": flake.id + 1, "parent": flake.id})
 
     return registry
 

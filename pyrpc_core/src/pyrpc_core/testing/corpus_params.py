@@ -115,6 +115,10 @@ EXAMPLE_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
                 "counts": {"a": _BIG},
             },
         ],
+        "big.snowflake": [
+            {"flake": {"id": _BIG}},
+            {"flake": {"id": "1", "parent": None, "shards": {"a": [_BIG, "-2"]}}},
+        ],
         "big.sum": [{"values": []}, {"values": [_BIG, "1"], "extra": _BIG}],
     },
 }

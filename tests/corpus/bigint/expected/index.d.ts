@@ -31,6 +31,22 @@ export interface LedgerInput {
   entries?: number;
 }
 
+/** Every ``int`` of a ``BigIntModel`` travels as a string of digits. */
+export interface Snowflake {
+  id: `${bigint}`;
+  /** @default null */
+  parent: `${bigint}` | null;
+  shards: { [key: string]: `${bigint}`[] };
+}
+
+/** Every ``int`` of a ``BigIntModel`` travels as a string of digits. */
+export interface SnowflakeInput {
+  id: `${bigint}`;
+  /** @default null */
+  parent?: `${bigint}` | null;
+  shards?: { [key: string]: `${bigint}`[] };
+}
+
 /** Every procedure, nested by dotted name: what `createClient<Types>()` exposes. */
 export interface Types {
   big: {
@@ -42,6 +58,7 @@ export interface Types {
     add(a: `${bigint}`, b?: `${bigint}`): Promise<`${bigint}`>;
     ledger(id: `${bigint}`): Promise<Ledger>;
     save(ledger: LedgerInput, counts: { [key: string]: `${bigint}` }): Promise<[Ledger, { [key: string]: `${bigint}` | null }]>;
+    snowflake(flake: SnowflakeInput): Promise<Snowflake>;
     /** @param extra - default null */
     sum(values: `${bigint}`[], extra?: `${bigint}` | null): Promise<`${bigint}`[]>;
   };
@@ -72,6 +89,11 @@ export interface Procedures {
     args: [ledger: LedgerInput, counts: { [key: string]: `${bigint}` }];
     result: [Ledger, { [key: string]: `${bigint}` | null }];
   };
+  "big.snowflake": {
+    params: { flake: SnowflakeInput };
+    args: [flake: SnowflakeInput];
+    result: Snowflake;
+  };
   "big.sum": {
     params: {
       values: `${bigint}`[];
@@ -84,7 +106,7 @@ export interface Procedures {
 }
 
 /** The wire names of every procedure, sorted. */
-export declare const procedures: readonly ["big.add", "big.ledger", "big.save", "big.sum"];
+export declare const procedures: readonly ["big.add", "big.ledger", "big.save", "big.snowflake", "big.sum"];
 
 /**
  * What the client needs at run time, from the schema: the server's limits (null when the

@@ -6,7 +6,7 @@ import typing as _t
 
 from pyrpc_core import RPCClient as _RPCClient
 
-__all__ = ['Client', 'Ledger', 'LedgerInput']
+__all__ = ['Client', 'Ledger', 'LedgerInput', 'Snowflake', 'SnowflakeInput']
 
 
 class _Unset:
@@ -55,6 +55,20 @@ class LedgerInput(_t.TypedDict):
     entries: _t.NotRequired[int]
 
 
+class Snowflake(_t.TypedDict):
+    """Every ``int`` of a ``BigIntModel`` travels as a string of digits."""
+    id: str
+    parent: str | None
+    shards: dict[str, list[str]]
+
+
+class SnowflakeInput(_t.TypedDict):
+    """Every ``int`` of a ``BigIntModel`` travels as a string of digits."""
+    id: str
+    parent: _t.NotRequired[str | None]
+    shards: _t.NotRequired[dict[str, list[str]]]
+
+
 class Client:
     """The API's procedures as typed methods (``users.get`` is ``users_get``) over one ``RPCClient``."""
 
@@ -82,6 +96,10 @@ class Client:
     def big_save(self, ledger: LedgerInput, counts: dict[str, str]) -> tuple[Ledger, dict[str, str | None]]:
         params = _given({'ledger': ledger, 'counts': counts})
         return _t.cast('tuple[Ledger, dict[str, str | None]]', self.rpc.call('big.save', **params))
+
+    def big_snowflake(self, flake: SnowflakeInput) -> Snowflake:
+        params = _given({'flake': flake})
+        return _t.cast('Snowflake', self.rpc.call('big.snowflake', **params))
 
     def big_sum(self, values: list[str], extra: str | _Unset | None = UNSET) -> list[str]:
         params = _given({'values': values, 'extra': extra})
