@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, PlainSerializer, TypeAdapter, ValidationE
 from typing_extensions import TypedDict
 
 from pyrpc_asgi import create_app
-from pyrpc_core import BigInt, BigIntModel, Dispatcher, Registry, build_schema
+from pyrpc_core import BigInt, BigIntModel, Dispatcher, Registry, RPCClient, build_schema
 from pyrpc_core.bigint import BIGINT_PATTERN
 from pyrpc_core.plugins import PluginManager
 from pyrpc_core.testing import post, serve_asgi
@@ -176,6 +176,9 @@ def test_2_63_plus_1_round_trips_exactly_over_http() -> None:
 
         refused = json.loads(call("big.add", [float(BIG)]))
         assert refused["error"]["code"] == -32602
+
+        with RPCClient(url) as client:  # the Python client: ints go in, the wire's strings come out
+            assert client.call("big.add", BIG, 1) == str(BIG + 1)
 
         # Without BigInt, the integer travels as a JSON number: exact in the text, but a
         # JavaScript client (JSON.parse, float64) reads 9223372036854775808.
