@@ -193,7 +193,7 @@ def test_dotdot_and_a_symlinked_client_root_are_resolved(tmp_path: Path, schema:
 def test_file_names_from_an_emitter_cannot_climb_out(
     tmp_path: Path, schema: dict[str, Any], monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    monkeypatch.setattr(pyrpc_ts.workspace, "generate", lambda _schema: {name: "x"})
+    monkeypatch.setattr(pyrpc_ts.workspace, "generate", lambda _schema, **_options: {name: "x"})
     with pytest.raises(UnsafeWriteError, match="not a plain relative path"):
         pyrpc_ts.save_typescript_client(schema, tmp_path / "frontend")
     assert not (tmp_path / "escape.js").exists()
