@@ -33,9 +33,7 @@ def test_the_corpus_covers_what_it_promises() -> None:
     corpus = schema_corpus()
     assert list(corpus) == ["empty", "scalars", "containers", "models", "names", "aliases", "bigints", "amended"]
     assert corpus["empty"]["procedures"] == {}
-    assert {"User-Input", "User-Output", "Color", "Priority", "TreeNode-Input", "Page_User_"} <= set(
-        corpus["models"]["$defs"]
-    )
+    assert {"UserInput", "User", "Color", "Priority", "TreeNodeInput", "Page_User"} <= set(corpus["models"]["$defs"])
     assert {"users", "users.get", "admin.users.delete", "class", "naïve.ünïcode"} <= set(corpus["names"]["procedures"])
     assert "ctx" not in corpus["scalars"]["procedures"]["whoami"]["params"]["properties"]
     rename = corpus["aliases"]["procedures"]["accounts.rename"]

@@ -68,10 +68,10 @@ def test_every_corpus_client_passes_strict_mypy_and_imports(tmp_path: Path) -> N
 
 
 USER_CODE = """
-from pyrpc_client import Client, UserInput, UserOutput
+from pyrpc_client import Client, User, UserInput
 
 def use(api: Client) -> str:
-    user: UserOutput = api.create_user({"id": 1, "name": "Ada", "email": None})
+    user: User = api.create_user({"id": 1, "name": "Ada", "email": None})
     return user["name"] + api.add(1, 2)
 """
 
@@ -133,7 +133,7 @@ def test_the_generated_client_calls_a_live_server_and_is_type_checked(tmp_path: 
             api.fail()
         assert (caught.value.code, caught.value.data) == (4004, {"id": 1})
 
-    (tmp_path / "use.py").write_text(USER_CODE.replace("UserInput, UserOutput", "UserOutput"))
+    (tmp_path / "use.py").write_text(USER_CODE.replace("User, UserInput", "User"))
     bad = mypy(tmp_path / "use.py", tmp_path / MODULE)
     assert bad.returncode == 1  # str + int: the types reached mypy
     assert 'Unsupported operand types for + ("str" and "int")' in bad.stdout

@@ -121,10 +121,13 @@ def test_a_changed_doc_shows() -> None:
 
 
 def test_a_renamed_model_renames_every_use_of_it() -> None:
-    # Only the User entry changes (its title); Page and the procedures are the same objects,
-    # and their text must say the new name.
-    a = _base()
-    b = _with(a, **{"$defs": _with(a["$defs"], User=_model("Address", title="Person"))})
+    # A key that is not an identifier (a document from elsewhere) is named by its title. Only
+    # that entry changes (its title); Holder and the procedure are the same objects, and their
+    # text must say the new name.
+    defs = {"Item-Output": _model(title="Item"), "Holder": _model("Item-Output")}
+    procedures = {"get": _procedure(result=_ref("Item-Output"))}
+    a = _document(defs, procedures)
+    b = _document(_with(defs, **{"Item-Output": _model(title="Person")}), procedures)
     files = _generate_in_turn([a, b])
     assert "Person" not in files[0]["index.d.ts"]
     assert "f0?: Person;" in files[1]["index.d.ts"]

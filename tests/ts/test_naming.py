@@ -12,32 +12,45 @@ def test_output_keeps_the_clean_name_and_input_gets_a_suffix() -> None:
     assert names == {"User-Input": "UserInput", "User-Output": "User", "Point": "Point"}
 
 
-def test_generic_models_are_named_from_their_title() -> None:
+def test_a_key_that_is_an_identifier_is_the_name() -> None:
+    # pyRPC's keys are stable names already (pyrpc_core.schema.names): never renamed by the title,
+    # so a name does not depend on the other keys of the document.
+    defs = {"Page_User": {"title": "Page[User]"}, "PkgA_User": {"title": "User"}, "PkgB_User": {"title": "User"}}
+    assert assign_type_names(defs) == {"Page_User": "Page_User", "PkgA_User": "PkgA_User", "PkgB_User": "PkgB_User"}
+
+
+def test_other_keys_are_named_from_their_title() -> None:
     defs = {
-        "Page_User_": {"title": "Page[User]"},
-        "Page_dict_str__int__": {"title": "Page[dict[str, int]]"},
+        "Page[dict[str, int]]": {"title": "Page[dict[str, int]]"},
         "Page_Page_User__-Input": {"title": "Page[Page[User]]"},
     }
     assert assign_type_names(defs) == {
-        "Page_User_": "Page_User",
-        "Page_dict_str__int__": "Page_dict_str_int",
+        "Page[dict[str, int]]": "Page_dict_str_int",
         "Page_Page_User__-Input": "Page_Page_UserInput",
     }
 
 
-def test_collisions_get_numbered_in_a_stable_order() -> None:
-    defs = {"a__User": {"title": "User"}, "b__User": {"title": "User"}, "User-Input": {"title": "User"}}
+def test_collisions_of_other_keys_get_numbered_in_a_stable_order() -> None:
+    defs = {"a.User": {"title": "User"}, "b.User": {"title": "User"}, "User-Input": {"title": "User"}}
     first = assign_type_names(defs)
     again = assign_type_names(dict(reversed(list(defs.items()))))
-    assert first == again == {"a__User": "User", "b__User": "User2", "User-Input": "UserInput"}
+    assert first == again == {"a.User": "User", "b.User": "User2", "User-Input": "UserInput"}
 
 
 @pytest.mark.parametrize(
-    ("title", "name"),
-    [("Types", "Types_"), ("Promise", "Promise_"), ("string", "string_"), ("class", "class_"), ("1st", "_1st")],
+    ("key", "name"),
+    [
+        ("Types", "Types_"),
+        ("Types_", "Types__"),
+        ("Promise", "Promise_"),
+        ("string", "string_"),
+        ("class", "class_"),
+        ("1st", "_1st"),
+    ],
 )
-def test_names_the_file_or_typescript_needs_are_avoided(title: str, name: str) -> None:
-    assert assign_type_names({"X": {"title": title}}) == {"X": name}
+def test_names_the_file_or_typescript_needs_are_avoided(key: str, name: str) -> None:
+    # A name that needs care gets one more "_", so distinct keys stay distinct names.
+    assert assign_type_names({key: {"title": key}}) == {key: name}
 
 
 def test_key_used_when_title_is_missing() -> None:

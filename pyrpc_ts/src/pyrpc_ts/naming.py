@@ -1,8 +1,10 @@
-"""TypeScript names: which strings may stand bare, and the stable names of ``$defs`` models.
+"""TypeScript names: which strings may stand bare, and the names of ``$defs`` models.
 
 Every name here is derived from the schema document alone, so the same document always
-yields the same names. Collisions (two models that sanitize alike, a model called ``Types``
-or ``Promise``) are resolved by suffixes in sorted order, never by failing.
+yields the same names. A pyRPC server's ``$defs`` keys are stable names already (see
+``pyrpc_core.schema.names``): each is exported as it is, with one change that keeps distinct
+keys distinct, so a name keeps meaning one type as the API grows. Keys that are not
+identifiers (documents from elsewhere) are made readable, collisions numbered.
 """
 
 from __future__ import annotations
@@ -134,19 +136,30 @@ def _strip_mode(def_key: str) -> str:
     return def_key
 
 
-def assign_type_names(defs: Mapping[str, Any]) -> dict[str, str]:
-    """The TypeScript name of every ``$defs`` key, unique and stable.
+def exported_name(key: str) -> str:
+    """A ``$defs`` key that is an identifier, as the name it is exported under.
 
-    pydantic splits a model into ``X-Input`` and ``X-Output`` when the two shapes differ: the
-    output keeps the clean name (``User``), the input gets ``Input`` appended (``UserInput``),
-    since results are what code reads most. Keys are handled in sorted order; a name already
-    taken gets ``2``, ``3``... appended.
+    A name TypeScript or the file needs (``class``, ``string``, ``Types``), followed by any
+    number of ``_``, gets one more ``_``: ``Types`` -> ``Types_``, ``Types_`` -> ``Types__``.
+    Distinct keys stay distinct, so the name never depends on which other keys exist.
     """
-    names: dict[str, str] = {}
-    used: set[str] = set()
+    stem = key.rstrip("_")
+    return key + "_" if stem in RESERVED_WORDS or stem in TYPE_KEYWORDS or stem in TAKEN_TYPE_NAMES else key
+
+
+def assign_type_names(defs: Mapping[str, Any]) -> dict[str, str]:
+    """The TypeScript name of every ``$defs`` key, unique.
+
+    A key that is an identifier is its own name (``exported_name``). Any other key (``X-Input``
+    and ``X-Output`` as pydantic splits a model, ``Page[User]``, ``Weird Name!``) is named from
+    its title or itself, made an identifier, with ``Input`` for ``-Input``; they are handled
+    in sorted order, outputs first, and a name already taken gets ``2``, ``3``... appended.
+    """
+    names: dict[str, str] = {key: exported_name(key) for key in defs if is_identifier(key)}
+    used: set[str] = set(names.values())
     # Plain and output names first, so a model that really is called ``UserInput`` cannot
     # push ``User``'s output shape to a suffix.
-    ordered = sorted(defs, key=lambda key: (key.endswith(_INPUT_SUFFIX), key))
+    ordered = sorted((key for key in defs if key not in names), key=lambda key: (key.endswith(_INPUT_SUFFIX), key))
     for key in ordered:
         definition = defs[key] if isinstance(defs[key], Mapping) else {}
         name = base_type_name(key, definition)

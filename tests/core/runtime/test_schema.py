@@ -69,7 +69,7 @@ def test_models_appear_once_in_top_level_defs() -> None:
         registry.rpc(name=f"get{index}")(get)
     document = schema_of(registry)
     # Ten procedures, one model: its input and its output shape, each once.
-    assert sorted(document["$defs"]) == ["Address-Input", "Address-Output", "User-Input", "User-Output"]
+    assert sorted(document["$defs"]) == ["Address", "AddressInput", "User", "UserInput"]
     for procedure in document["procedures"].values():
         assert procedure["params"]["properties"]["user"]["$ref"].startswith("#/$defs/")
         assert procedure["result"]["$ref"].startswith("#/$defs/")

@@ -405,6 +405,8 @@ def enum_member_renamed_in_code() -> tuple[Document, Document]:
 
 @pair(
     "BREAKING users.create: parameter 'user.email' added as a required field (input narrowed)",
+    "safe users.create: parameter 'user': type 'NewUser' renamed to 'NewUserInput' "
+    "(the same on the wire; code that names it needs the new name)",
     "safe users.create: parameter 'user.nick' added as an optional field (input widened)",
 )
 def input_model_field_added() -> tuple[Document, Document]:
@@ -429,7 +431,11 @@ def input_model_field_added() -> tuple[Document, Document]:
     return before(), after()
 
 
-@pair("safe users.create: parameter 'user.nick' removed (the server ignores it when sent)")
+@pair(
+    "safe users.create: parameter 'user': type 'NewUserInput' renamed to 'NewUser' "
+    "(the same on the wire; code that names it needs the new name)",
+    "safe users.create: parameter 'user.nick' removed (the server ignores it when sent)",
+)
 def input_model_field_removed_extra_ignored() -> tuple[Document, Document]:
     def before() -> Document:
         class NewUser(BaseModel):
@@ -451,7 +457,11 @@ def input_model_field_removed_extra_ignored() -> tuple[Document, Document]:
     return before(), after()
 
 
-@pair("BREAKING users.create: parameter 'user.nick' removed (the server refuses it now)")
+@pair(
+    "BREAKING users.create: parameter 'user.nick' removed (the server refuses it now)",
+    "safe users.create: parameter 'user': type 'NewUserInput' renamed to 'NewUser' "
+    "(the same on the wire; code that names it needs the new name)",
+)
 def input_model_field_removed_extra_forbidden() -> tuple[Document, Document]:
     def before() -> Document:
         class NewUser(BaseModel):
@@ -478,6 +488,8 @@ def input_model_field_removed_extra_forbidden() -> tuple[Document, Document]:
 @pair(
     "BREAKING users.create: parameter 'user' refuses unknown fields now (input narrowed)",
     "BREAKING users.create: parameter 'user.nick' became required (input narrowed)",
+    "safe users.create: parameter 'user': type 'NewUserInput' renamed to 'NewUser' "
+    "(the same on the wire; code that names it needs the new name)",
 )
 def input_model_field_became_required() -> tuple[Document, Document]:
     def before() -> Document:
@@ -849,8 +861,9 @@ def test_every_rule_has_a_pair() -> None:
     }
 
 
-def test_the_two_shapes_of_a_model_are_one_model() -> None:
-    """``User`` (one shape) in the saved schema, ``User-Input``/``User-Output`` now: nothing changed for clients."""
+def test_a_model_that_gets_two_shapes_renames_its_input() -> None:
+    """``User`` (one shape) in the saved schema, ``UserInput`` and ``User`` now: the wire is the
+    same, but TypeScript code that names the parameter's type needs the new name."""
 
     def before() -> Document:
         class User(BaseModel):
@@ -870,11 +883,33 @@ def test_the_two_shapes_of_a_model_are_one_model() -> None:
         return api(save=save)
 
     old, new = before(), after()
-    assert set(new["$defs"]) == {"User-Input", "User-Output"}
+    assert set(new["$defs"]) == {"User", "UserInput"}
     assert lines(compare(old, new)) == [
+        "safe save: parameter 'user': type 'User' renamed to 'UserInput' "
+        "(the same on the wire; code that names it needs the new name)",
         "safe save: parameter 'user.tags' added as an optional field (input widened)",
         "safe save: result.tags added",
     ]
+
+
+def test_a_snapshot_from_before_stable_names_keeps_its_names() -> None:
+    """A snapshot of pydantic's naming (``User-Input``, ``User-Output``) against today's
+    ``UserInput`` and ``User``: the emitters exported those keys under today's names, so nothing changed."""
+
+    class User(BaseModel):
+        id: int
+        tags: list[str] = []
+
+    def save(user: User) -> User: ...
+
+    new = api(save=save)
+    old_names = {"UserInput": "User-Input", "User": "User-Output"}
+    text = json.dumps(new)
+    for name, old_name in old_names.items():
+        text = text.replace(f'"#/$defs/{name}"', f'"#/$defs/{old_name}"')
+    old = json.loads(text)
+    old["$defs"] = {old_names[name]: schema for name, schema in old["$defs"].items()}
+    assert lines(compare(old, new)) == []
 
 
 def test_order_is_by_procedure_breaking_first() -> None:

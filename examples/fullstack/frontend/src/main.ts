@@ -2,7 +2,7 @@
 // Python procedures in ../backend/main.py. Change a procedure there and `tsc` points here.
 import { createClient, RpcError, TransportError } from "@pyrpc/client";
 import { createQueryUtils } from "@pyrpc/tanstack-query";
-import type { ImportStep, Procedures, Todo, TodoPatch, Types } from "@pyrpc/types";
+import type { ImportStep, Procedures, Todo, TodoPatchInput, Types } from "@pyrpc/types";
 import { meta, Priority } from "@pyrpc/types";
 import { QueryClient, QueryObserver } from "@tanstack/query-core";
 
@@ -225,7 +225,7 @@ form.addEventListener("submit", (event) => {
   const target = editing;
   void run(() => {
     if (target) {
-      const patch: TodoPatch = { title, priority, due };
+      const patch: TodoPatchInput = { title, priority, due };
       return client.todos.update(target.id, patch);
     }
     return client.todos.create(title, priority, due);

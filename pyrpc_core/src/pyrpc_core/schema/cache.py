@@ -10,8 +10,10 @@ changes a module or two. So the document is built from cached pieces:
 - a procedure's params and result are cached with the ``Procedure`` object.
 
 New pieces come from pydantic (``SchemaGenerator``), told not to descend into definitions
-already cached; names are then chosen over the whole document by ``def_names`` (as pydantic
-would name them), and a piece is renamed again only when the names it refers to changed.
+already cached. Every class is generated in both modes, whichever the document uses: naming
+(``names``) gives a class whose two shapes differ an input name, decided by the class alone.
+Names are chosen over the whole document, and a piece is renamed again only when the names it
+refers to changed.
 
 Unchanged parts of successive documents are the same objects: documents are read-only.
 """
@@ -20,10 +22,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
+from pydantic import TypeAdapter
 from pydantic.json_schema import CoreModeRef, DefsRef, JsonRef, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -33,6 +37,7 @@ from .generator import SchemaGenerator
 from .names import REF_PREFIX, Shape, choose_names, refs_in, rename_refs
 
 _KEY_TEMPLATE = REF_PREFIX + "{model}"
+_OTHER_MODE: dict[str, JsonSchemaMode] = {"validation": "serialization", "serialization": "validation"}
 
 # How many builds a piece may go unused before it is dropped: two, so that a process building
 # two registries in turn (a dev server and its introspection, say) keeps both warm.
@@ -50,6 +55,10 @@ class _Definition:
     """The class it was generated from; None when there is none to check (never reused then)."""
     owner_core: Any
     """The owner's ``__pydantic_core_schema__`` at generation: another one means it was rebuilt."""
+    virtual: bool = False
+    """A mode no procedure used, of a class whose schema depends on where it is used (a TypedDict, a
+    plain dataclass: pydantic gives them the configuration of the model around them), generated
+    in no context. It stands for the class in naming only; a use in a document is generated."""
     reusable: bool = False
     last_used: int = 0
     renamed: tuple[tuple[str, ...], JsonSchemaValue] | None = None
@@ -97,19 +106,34 @@ class SchemaCache:
         self._procedures: dict[Procedure, _ProcedurePiece] = {}
         self._builds = 0
         self._lock = threading.Lock()
+        self._last: tuple[tuple[Procedure, ...], dict[str, str]] = ((), {})
 
     def build(self, procedures: Sequence[Procedure]) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(procedures, $defs)`` of the document for ``procedures`` (sorted by name)."""
         with self._lock:
             self._builds += 1
             pieces = self._pieces(procedures)
-            keys = self._reachable(pieces[procedure] for procedure in procedures)
-            names = choose_names({key: self._definitions[key].shape for key in keys})
-            params_keys = {piece.params_key for piece in pieces.values()}
+            params_keys = {piece.params_key for piece in pieces.values() if piece.params_key is not None}
+            keys = [
+                key for key in self._reachable(pieces[procedure] for procedure in procedures) if key not in params_keys
+            ]
+            chosen = choose_names(keys, {key: self._definitions[key].shape for key in self._with_other_modes(keys)})
+            # The params models go in their entries, unnamed: their keys stand for themselves.
+            names = chosen.by_key | {key: key for key in params_keys}
             entries = {procedure.name: self._entry(procedure, pieces[procedure], names) for procedure in procedures}
-            defs = {names[key]: self._renamed(self._definitions[key], names) for key in keys if key not in params_keys}
+            defs = {names[key]: self._renamed(self._definitions[key], names) for key in keys}
+            self._last = (tuple(procedures), chosen.origins)
             self._forget_unused()
             return entries, {name: defs[name] for name in sorted(defs)}
+
+    def origins(self, procedures: Sequence[Procedure]) -> dict[str, str]:
+        """What each ``$defs`` name of the document for ``procedures`` denotes (``Names.origins``)."""
+        with self._lock:
+            built, origins = self._last
+            if len(built) == len(procedures) and all(a is b for a, b in zip(built, procedures, strict=True)):
+                return dict(origins)
+        self.build(procedures)
+        return dict(self._last[1])
 
     def _pieces(self, procedures: Sequence[Procedure]) -> dict[Procedure, _ProcedurePiece]:
         pieces: dict[Procedure, _ProcedurePiece] = {}
@@ -137,6 +161,31 @@ class SchemaCache:
             # Declared errors' data goes out as results do: serialization mode, in the same $defs.
             inputs.extend(((index, f"error {i}"), "serialization", core) for i, core in enumerate(errors_core))
         schemas, new_definitions = generator.generate_definitions(inputs)
+        fresh = self._store(generator, new_definitions)
+        params_keys: list[str | None] = []
+        for index in range(len(procedures)):
+            params = schemas[((index, "params"), "validation")]
+            params_keys.append(str(params["$ref"]).removeprefix(REF_PREFIX) if set(params) == {"$ref"} else None)
+        # A params model is the procedure's own, never named: its other mode would be wasted work.
+        fresh += self._generate_other_modes(fresh, generator.nodes, {key for key in params_keys if key})
+        self._settle_reusable(fresh)
+        pieces: dict[Procedure, _ProcedurePiece] = {}
+        for index, procedure in enumerate(procedures):
+            params = schemas[((index, "params"), "validation")]
+            result = schemas[((index, "result"), "serialization")]
+            params_key = params_keys[index]
+            found = iter(schemas[((index, f"error {i}"), "serialization")] for i in range(len(_data_errors(procedure))))
+            errors = tuple(next(found) if data_adapter(error) is not None else None for error in procedure.errors)
+            refs = tuple(refs_in([params, result, *(schema for schema in errors if schema is not None)]))
+            piece = _ProcedurePiece(params, result, refs, _core_schemas(procedure), params_key, errors=errors)
+            piece.reusable = all(self._definitions[key].reusable for key in piece.refs)
+            self._procedures[procedure] = pieces[procedure] = piece
+        return pieces
+
+    def _store(
+        self, generator: _CachingGenerator, new_definitions: dict[DefsRef, JsonSchemaValue], unused: bool = False
+    ) -> list[str]:
+        """Keep the definitions a generator made; their keys. ``unused``: of modes no procedure used."""
         for key, schema in new_definitions.items():
             core_ref, mode = generator.defs_to_core_refs[DefsRef(key)]
             owner = generator.owners.get((core_ref, mode))
@@ -146,23 +195,65 @@ class SchemaCache:
                 schema=schema,
                 owner=owner,
                 owner_core=getattr(owner, "__pydantic_core_schema__", None),
+                virtual=unused and not _context_free(owner),
             )
-        self._settle_reusable(new_definitions)
-        pieces: dict[Procedure, _ProcedurePiece] = {}
-        for index, procedure in enumerate(procedures):
-            params = schemas[((index, "params"), "validation")]
-            result = schemas[((index, "result"), "serialization")]
-            params_key = str(params["$ref"]).removeprefix(REF_PREFIX) if set(params) == {"$ref"} else None
-            found = iter(schemas[((index, f"error {i}"), "serialization")] for i in range(len(_data_errors(procedure))))
-            errors = tuple(next(found) if data_adapter(error) is not None else None for error in procedure.errors)
-            refs = tuple(refs_in([params, result, *(schema for schema in errors if schema is not None)]))
-            piece = _ProcedurePiece(params, result, refs, _core_schemas(procedure), params_key, errors=errors)
-            piece.reusable = all(self._definitions[key].reusable for key in piece.refs)
-            self._procedures[procedure] = pieces[procedure] = piece
-        return pieces
+        return list(new_definitions)
+
+    def _generate_other_modes(self, fresh: list[str], nodes: dict[tuple[str, str], Any], skip: set[str]) -> list[str]:
+        """Generate the other mode of each class generated now that has no valid one; the keys added.
+
+        Naming compares a class's two shapes, so every class is cached in both modes. The
+        other mode can reach classes of its own (a computed field's type): the loop goes on
+        until every class has both. A class whose other mode pydantic cannot describe keeps one
+        (naming then counts it as having two shapes that differ).
+        """
+        generated = set(fresh)
+        added: list[str] = []
+        pending = fresh
+        while pending:
+            wanted: dict[tuple[str, JsonSchemaMode], Any] = {}
+            for key in pending:
+                shape = self._definitions[key].shape
+                node = nodes.get((shape.core_ref, shape.mode))
+                other = (shape.core_ref, _OTHER_MODE[shape.mode])
+                if key in skip or node is None or other in wanted:
+                    continue
+                other_key = self._keys.by_ref.get(other)
+                if other_key in generated or self.reusable(*other, node, virtual=True) is not None:
+                    continue
+                if other_key is not None:
+                    self._definitions.pop(other_key, None)  # of a class since rebuilt or reloaded
+                wanted[other] = _in_no_context(*other, node)
+            pending = self._generate_modes(list(wanted.items()), nodes, generated)
+            generated.update(pending)
+            added += pending
+        return added
+
+    def _generate_modes(
+        self, batch: list[tuple[tuple[str, JsonSchemaMode], Any]], nodes: dict[Any, Any], generated: set[str]
+    ) -> list[str]:
+        """Generate each core schema of ``batch`` in its mode; on a failure, each on its own, skipping those that fail.
+
+        What this build generated already is referred to, never generated again: a class's
+        schema can depend on where it is met, and the document's is the one it used.
+        """
+        if not batch:
+            return []
+        generator = _CachingGenerator(self, by_alias=True, ref_template=_KEY_TEMPLATE, unused=True, known=generated)
+        try:
+            _, new_definitions = generator.generate_definitions(
+                [(index, mode, node) for index, ((_, mode), node) in enumerate(batch)]
+            )
+        except Exception:  # a mode no procedure uses must not fail the document
+            if len(batch) == 1:
+                return []
+            return [key for item in batch for key in self._generate_modes([item], nodes, generated)]
+        nodes.update(generator.nodes)
+        return self._store(generator, new_definitions, unused=True)
 
     def _settle_reusable(self, keys: Iterable[str]) -> None:
-        """Mark the new definitions that later builds may reuse: those with an owner and reusable references.
+        """Mark the new definitions that later builds may reuse: those with an owner, reusable
+        references and a reusable other mode (the two are cached together).
 
         A definition without a class to check (a recursive type alias, say) is generated again
         by every build, and so is everything that refers to it.
@@ -174,15 +265,29 @@ class SchemaCache:
         while changed:  # references can form cycles; unmark until stable
             changed = False
             for definition in pending:
-                if definition.reusable and not all(self._definitions[ref].reusable for ref in definition.shape.refs):
+                if definition.reusable and not all(
+                    self._is_reusable(ref) for ref in (*definition.shape.refs, *self._other_mode(definition.shape))
+                ):
                     definition.reusable = False
                     changed = True
 
-    def reusable(self, core_ref: str, mode: JsonSchemaMode, core_schema: Any) -> str | None:
-        """The key of the cached definition of ``core_schema`` when it may be reused, else None."""
+    def _is_reusable(self, key: str) -> bool:
+        definition = self._definitions.get(key)
+        return definition is not None and definition.reusable
+
+    def _other_mode(self, shape: Shape) -> tuple[str, ...]:
+        """The key of the other mode of the shape's class, when it has one."""
+        key = self._keys.by_ref.get((shape.core_ref, _OTHER_MODE[shape.mode]))
+        return (key,) if key is not None and key in self._definitions else ()
+
+    def reusable(self, core_ref: str, mode: JsonSchemaMode, core_schema: Any, virtual: bool = False) -> str | None:
+        """The key of the cached definition of ``core_schema`` when it may be reused, else None.
+
+        ``virtual``: for a mode no procedure uses, where a definition generated in no context will do.
+        """
         key = self._keys.by_ref.get((core_ref, mode))
         definition = self._definitions.get(key) if key is not None else None
-        if definition is None or not definition.reusable:
+        if definition is None or not definition.reusable or (definition.virtual and not virtual):
             return None
         owner = core_schema.get("cls")
         if (
@@ -192,12 +297,18 @@ class SchemaCache:
             return None
         return definition.key
 
-    def cached_schema(self, key: str) -> JsonSchemaValue | None:
+    def cached_schema(self, key: str, known: Collection[str] = ()) -> JsonSchemaValue | None:
+        """The schema of a reusable definition, or of one of ``known`` (generated by this build)."""
         definition = self._definitions.get(key)
-        return definition.schema if definition is not None and definition.reusable else None
+        return definition.schema if definition is not None and (definition.reusable or key in known) else None
 
     def key(self, core_mode_ref: tuple[str, str]) -> str:
         return self._keys.get(core_mode_ref)
+
+    def known_key(self, core_mode_ref: tuple[str, str], known: Collection[str]) -> str | None:
+        """The key of ``core_mode_ref`` when it is one of ``known`` and defined, else None."""
+        key = self._keys.by_ref.get(core_mode_ref)
+        return key if key in known and key in self._definitions else None
 
     def _reachable(self, pieces: Iterable[_ProcedurePiece]) -> list[str]:
         """The definition keys the pieces reach, depth first, a definition after those it refers to; marks them used.
@@ -222,6 +333,21 @@ class SchemaCache:
                 stack.append((key, True))
                 stack.extend((ref, False) for ref in reversed(definition.shape.refs))
         return list(done)
+
+    def _with_other_modes(self, keys: Iterable[str]) -> list[str]:
+        """``keys``, the other mode of their classes, and what those reach: what naming compares; marks them used."""
+        found = dict.fromkeys(keys)
+        pending = list(found)
+        while pending:
+            definition = self._definitions.get(pending.pop())
+            if definition is None:
+                continue
+            definition.last_used = self._builds
+            for key in (*definition.shape.refs, *self._other_mode(definition.shape)):
+                if key not in found:
+                    found[key] = None
+                    pending.append(key)
+        return [key for key in found if key in self._definitions]
 
     def _renamed(self, definition: _Definition, names: dict[str, str]) -> JsonSchemaValue:
         """The definition with its references renamed; the same object as last time when their names did not change."""
@@ -271,6 +397,32 @@ class SchemaCache:
             del self._procedures[procedure]
 
 
+def _context_free(owner: Any) -> bool:
+    """Whether the class's schema is its own wherever it is used: a model or a pydantic dataclass
+    (its core schema is its own), an enum. Others (TypedDicts, plain dataclasses) take the
+    configuration of the model around them."""
+    if not isinstance(owner, type):
+        return False
+    return "__pydantic_core_schema__" in vars(owner) or issubclass(owner, Enum)
+
+
+def _in_no_context(core_ref: str, mode: JsonSchemaMode, node: Any) -> Any:
+    """What to generate a class's unused mode from: its core schema as met, or for a class that
+    takes its configuration from where it is used, its core schema on its own (as ``TypeAdapter``
+    makes it), so the unused mode does not depend on where the used one was met."""
+    owner = node.get("cls") if isinstance(node, dict) else None
+    if owner is None or _context_free(owner):
+        return node
+    try:
+        alone = TypeAdapter(owner).core_schema
+    except Exception:  # a class pydantic cannot take alone: as met, then
+        return node
+    defines = alone.get("ref") == core_ref or any(
+        definition.get("ref") == core_ref for definition in alone.get("definitions", ())
+    )
+    return alone if defines else node  # a parametrized generic's owner is its origin: as met
+
+
 def _same(these: tuple[Any, ...], those: tuple[Any, ...]) -> bool:
     return all(this is that for this, that in zip(these, those, strict=True))
 
@@ -304,24 +456,36 @@ class _CachingGenerator(SchemaGenerator):
     nothing to do; ``def_names`` names them afterwards, over the whole document.
     """
 
-    def __init__(self, cache: SchemaCache, **kwargs: Any) -> None:
+    def __init__(self, cache: SchemaCache, unused: bool = False, known: Collection[str] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cache = cache
+        self.unused = unused
+        """Generating modes no procedure uses: no warnings, virtual definitions will do."""
+        self.known = known
         self.owners: dict[tuple[str, str], Any] = {}
+        self.nodes: dict[tuple[str, str], Any] = {}
+        """The core schema of each definition generated, to generate its other mode from."""
 
     def generate_inner(self, schema: Any) -> JsonSchemaValue:
         ref = schema.get("ref")
         if isinstance(ref, str):
-            key = self.cache.reusable(ref, self.mode, schema)
+            key = self.cache.reusable(ref, self.mode, schema, virtual=self.unused) or self.cache.known_key(
+                (ref, self.mode), self.known
+            )
             if key is not None:
                 return {"$ref": _KEY_TEMPLATE.format(model=key)}
             self.owners[(ref, self.mode)] = schema.get("cls")
+            self.nodes[(ref, self.mode)] = schema
         return super().generate_inner(schema)
+
+    def emit_warning(self, kind: Any, detail: str) -> None:
+        if not self.unused:  # a warning about a mode no procedure uses would only puzzle
+            super().emit_warning(kind, detail)
 
     def get_schema_from_definitions(self, json_ref: JsonRef) -> JsonSchemaValue | None:
         """A definition generated now, or a cached one (pydantic compares a field with what it refers to)."""
         if self.json_to_defs_refs.get(json_ref) not in self.definitions:
-            cached = self.cache.cached_schema(json_ref.removeprefix(REF_PREFIX))
+            cached = self.cache.cached_schema(json_ref.removeprefix(REF_PREFIX), self.known)
             if cached is not None:
                 return cached
         return super().get_schema_from_definitions(json_ref)

@@ -1,24 +1,30 @@
-"""The names of ``$defs`` entries, chosen exactly as pydantic chooses them, at a fraction of the cost.
+"""Stable names for ``$defs`` entries: adding or removing a model never makes a name mean another type.
 
-While a document is built every definition (a model, enum, dataclass or TypedDict, in one
-mode) is known by a unique key. pydantic's rule for its final name: each definition has a list
-of candidates, shortest first (``Model``, ``Model-Input``, ``module__Model``,
-``module__Model-Input``, then two with an occurrence number), and takes the first candidate
-on which every definition listing it agrees, that is, whose schemas are all equal once their
-own references are renamed. Renaming references can make schemas equal that were not (an
-``Order`` whose input and output differ only by referring to ``Item-Input`` and
-``Item-Output`` is one ``Order`` once ``Item`` is), so the choice is repeated until nothing
-changes. pydantic repeats it by deep-copying and comparing the whole ``$defs`` each round;
-here each definition is a JSON text with holes where its references go, and a round is
-string joins.
+A definition is a class (model, enum, dataclass, TypedDict, generic parametrization) in one
+shape. Its name is decided in three steps, each by the definition alone or loudly:
 
-One difference: classes that share a module and a qualname (made by a factory) are numbered
-in the order the document reaches them, depth first; pydantic numbers them in the order its
-generator happens to meet them. Both are deterministic.
+1. Its shapes. A class whose validation and serialization schemas differ has two
+   definitions, the input shape ``<Name>Input`` and the output shape ``<Name>``; one whose
+   schemas are equal has one, ``<Name>``. Whether they differ is decided by the class and
+   the classes it refers to (its schemas are compared, whichever the document uses), never by
+   whether some procedure also returns it.
+2. Its candidates, shortest first: the base name (the title, which is the class name unless
+   ``model_config["title"]`` says otherwise; ``Page[User]`` gives ``Page_User``), then the base
+   qualified by more and more of its module path (``PkgA_User``, ``App_PkgA_User``).
+3. Its name: the first candidate no other definition of the document lists among its own. Two
+   classes sharing a short name therefore both lose it: ``User`` disappears (a compile error in
+   a client) rather than starting to mean the other one. Adding a definition can only take
+   candidates away from the others, and a candidate a definition has is listed by no other,
+   so a name present in two documents names the same definition in both.
+
+Classes that share their whole path (made by a factory) fall back to the most qualified
+candidate and a hash of their schema (``App_User_1f3a9c0e``); classes of equal path and equal
+schema share one entry.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -29,107 +35,275 @@ from typing import Any, Literal
 
 JsonSchemaMode = Literal["validation", "serialization"]
 
-_MODE_TITLE: dict[str, str] = {"validation": "Input", "serialization": "Output"}
+INPUT_SUFFIX = "Input"
+"""What the input shape of a class whose two shapes differ adds to each of its candidates."""
 REF_PREFIX = "#/$defs/"
 """What every reference to a ``$defs`` entry starts with."""
 # A reference in sorted JSON text: a whole string "#/$defs/<key>" (after "$ref": or in a
 # discriminator's mapping), not a key of an object. Only the key is captured.
 _REF_IN_TEXT = re.compile(r'(?<=[^\\]"#/\$defs/)([0-9]+)(?="(?!:))')
-_MAX_ROUNDS = 100  # pydantic's own bound; real schemas settle in a few rounds
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORDS = re.compile(r"[A-Za-z0-9]+")
+# pydantic's short form of a generic argument: ``typing.List[app.User]`` -> ``List[User]``.
+_DOTTED_PREFIX = re.compile(r"(?:[^.[\]]+\.)+([^.[\]]+)")
 
 
 @dataclass(frozen=True, eq=False)
 class Shape:
     """What naming needs of one definition: where it comes from, and its schema with holes for references.
 
-    ``parts`` and ``refs`` interleave: ``parts[0] + name(refs[0]) + parts[1] + ...`` is the
-    schema as sorted JSON text, with the references' names filled in.
+    ``parts`` and ``refs`` interleave: ``parts[0] + label(refs[0]) + parts[1] + ...`` is the
+    schema as sorted JSON text, with the references' labels filled in.
     """
 
     core_ref: str
     mode: JsonSchemaMode
     parts: tuple[str, ...]
     refs: tuple[str, ...]
-    short: str
-    """The class's name as pydantic writes it in ``$defs`` (``Page_User_`` for ``Page[User]``)."""
-    qualified: str
-    """The same, qualified with the module (``app__models__User``)."""
+    path: str
+    """The class's module and qualname, generic arguments included (``app.models.Page[User]``)."""
+    title: str | None
 
     @classmethod
     def of(cls, core_ref: str, mode: JsonSchemaMode, schema: Any) -> Shape:
         """The shape of ``schema``, whose references are ``#/$defs/<key>``."""
         # split() with one group alternates text and captured keys: [text, key, text, key, ..., text].
         pieces = _REF_IN_TEXT.split(_sorted_text(schema))
-        # As pydantic's GenerateJsonSchema.get_defs_ref: generic arguments are components of their own.
-        components = [part.rsplit(":", 1)[0] for part in re.split(r"([\][,])", core_ref)]
-        qualified = _normalize("".join(components))
-        short = _normalize("".join(re.sub(r"(?:[^.[\]]+\.)+((?:[^.[\]]+))", r"\1", part) for part in components))
-        return cls(core_ref, mode, tuple(pieces[0::2]), tuple(pieces[1::2]), short, qualified)
+        # pydantic's core refs carry ids: "app.Page:140[app.User:141]" is the class app.Page[app.User].
+        path = "".join(part.rsplit(":", 1)[0] for part in re.split(r"([\][,])", core_ref))
+        title = schema.get("title") if isinstance(schema, dict) else None
+        usable = title if isinstance(title, str) and title.strip() else None
+        return cls(core_ref, mode, tuple(pieces[0::2]), tuple(pieces[1::2]), path, usable)
 
-    def render(self, names: Mapping[str, str]) -> str:
-        """The sorted JSON text with ``names`` in the holes (a key without a name stays as it is)."""
-        return self.template.format(*[names.get(ref, ref) for ref in self.refs])
+    def render(self, labels: Mapping[str, str]) -> str:
+        """The sorted JSON text with ``labels`` in the holes (a key without a label stays as it is)."""
+        return self.template.format(*[labels.get(ref, ref) for ref in self.refs])
 
     @cached_property
     def template(self) -> str:
-        # str.format does the joining in C: a naming round renders every definition.
+        # str.format does the joining in C: naming renders every definition.
         return "{}".join(part.replace("{", "{{").replace("}", "}}") for part in self.parts)
 
+    @cached_property
+    def levels(self) -> tuple[str, ...]:
+        """The candidate names, shortest first: the base name, then qualified by more of the module path."""
+        head, bracket, arguments = self.path.partition("[")
+        segments = head.split(".")
+        generic = bracket + _DOTTED_PREFIX.sub(r"\1", arguments)
+        default = segments[-1] + generic
+        title = self.title
+        if title is None or title == default:
+            base = type_name(default)
+        else:  # an explicit title; a generic's parametrizations inherit it, their arguments tell them apart
+            base = type_name(title + generic if generic and "[" not in title else title)
+        levels = [base]
+        prefix = ""
+        for segment in reversed(segments[:-1]):
+            qualifier = module_qualifier(segment)
+            if qualifier:
+                prefix = f"{qualifier}_{prefix}"
+                levels.append(prefix + base)
+        return tuple(levels)
 
-def choose_names(shapes: Mapping[str, Shape]) -> dict[str, str]:
-    """The final ``$defs`` name of every key of ``shapes`` (iterated in a deterministic order).
 
-    Several keys may get one name: the input and output shapes of a model that has only one
-    shape, or two classes of one name whose schemas are equal.
+def type_name(text: str) -> str:
+    """``text`` as a type name: itself when an ASCII identifier, else its words joined by ``_``."""
+    name = text if _IDENTIFIER.fullmatch(text) else "_".join(_WORDS.findall(text))
+    if not name:
+        return "Model"
+    return "_" + name if name[0].isdigit() else name
+
+
+def module_qualifier(segment: str) -> str:
+    """A module path segment as part of a name: ``pkg_a`` -> ``PkgA``; nothing for ``<locals>``."""
+    if segment == "<locals>":
+        return ""
+    return "".join(word[0].upper() + word[1:] for word in _WORDS.findall(segment))
+
+
+@dataclass(frozen=True)
+class Names:
+    """The outcome of naming a document's definitions."""
+
+    by_key: dict[str, str]
+    """The name of every key of the document (several keys may share one: the two modes of a class with one shape)."""
+    origins: dict[str, str]
+    """What each name denotes: the class's path, with ``(input)`` for an input shape."""
+
+
+@dataclass
+class _Definition:
+    """One name to give: classes in one shape whose candidates (and, when needed, hashes) are equal."""
+
+    levels: tuple[str, ...]
+    groups: list[tuple[str, bool]]
+    """``(core ref, is input shape)`` of its classes (several only for classes of one path and schema)."""
+    digest: str = ""
+
+
+def choose_names(document: Sequence[str], shapes: Mapping[str, Shape]) -> Names:
+    """The names of the ``document`` keys.
+
+    ``shapes`` holds those keys, the other mode of each of their classes, and everything those
+    refer to: whether a class's two shapes differ is decided on both, even when the document
+    uses one.
     """
-    choices = _candidates(shapes)
-    # Round 0: every definition under its own unique (last) candidate, as in pydantic.
-    current = {key: options[-1] for key, options in choices.items()}
-    for _ in range(_MAX_ROUNDS):
-        rendered = {key: shape.render(current) for key, shape in shapes.items()}
-        schemas_of: defaultdict[str, set[str]] = defaultdict(set)
-        for key, options in choices.items():
-            for option in options:
-                schemas_of[option].add(rendered[key])
-        chosen = {
-            key: next(option for option in options if len(schemas_of[option]) == 1) for key, options in choices.items()
-        }
-        if chosen == current:
-            return chosen
-        current = chosen
-    raise RuntimeError("the $defs names did not settle; this is a bug in pyrpc_core.schema.names")
+    inputs = _input_classes(shapes)
+    groups: dict[tuple[str, bool], list[str]] = defaultdict(list)
+    for key in document:
+        shape = shapes[key]
+        groups[(shape.core_ref, shape.mode == "validation" and shape.core_ref in inputs)].append(key)
+    digests = _Digests(shapes, inputs, groups)
+    by_levels: dict[tuple[str, ...], list[tuple[str, bool]]] = defaultdict(list)
+    for group, keys in groups.items():
+        by_levels[_candidates(shapes[keys[0]], group[1])].append(group)
+    definitions: list[_Definition] = []
+    for levels, members in by_levels.items():
+        if len(members) == 1:
+            definitions.append(_Definition(levels, members))
+            continue
+        # Classes of one path: told apart by their schemas' hashes, equal ones are one definition.
+        by_digest: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+        for group in members:
+            by_digest[digests.of(group)].append(group)
+        definitions += [_Definition(levels, same, digest) for digest, same in by_digest.items()]
+    listed: defaultdict[str, int] = defaultdict(int)
+    for definition in definitions:
+        for candidate in set(definition.levels):
+            listed[candidate] += 1
+    chosen: dict[str, list[_Definition]] = defaultdict(list)
+    for definition in definitions:
+        name = next((candidate for candidate in definition.levels if listed[candidate] == 1), None)
+        if name is None:  # every candidate is another's too: the most qualified one and a hash
+            definition.digest = definition.digest or digests.of(definition.groups[0])
+            is_input = definition.groups[0][1]
+            name = f"{shapes[groups[definition.groups[0]][0]].levels[-1]}_{definition.digest}"
+            name += INPUT_SUFFIX if is_input else ""
+        chosen[name].append(definition)
+    return _settle(chosen, groups, shapes)
 
 
-def _candidates(shapes: Mapping[str, Shape]) -> dict[str, list[str]]:
-    """Each key's candidate names, shortest first, as pydantic's ``GenerateJsonSchema.get_defs_ref`` makes them."""
-    occurrences: dict[str, dict[str, int]] = {}
-    result: dict[str, list[str]] = {}
+def _candidates(shape: Shape, is_input: bool) -> tuple[str, ...]:
+    return tuple(level + INPUT_SUFFIX for level in shape.levels) if is_input else shape.levels
+
+
+class _Digests:
+    """Short hashes of definitions' schemas, references written as class paths: the same in every process."""
+
+    def __init__(self, shapes: Mapping[str, Shape], inputs: set[str], groups: Mapping[tuple[str, bool], list[str]]):
+        self._shapes = shapes
+        self._inputs = inputs
+        self._groups = groups
+        self._labels: dict[str, str] | None = None
+
+    def of(self, group: tuple[str, bool]) -> str:
+        if self._labels is None:
+            self._labels = {
+                key: _origin(shape, shape.mode == "validation" and shape.core_ref in self._inputs)
+                for key, shape in self._shapes.items()
+            }
+        # Its output mode when it has both: they are equal.
+        shape = min((self._shapes[key] for key in self._groups[group]), key=lambda shape: shape.mode != "serialization")
+        return hashlib.sha256(shape.render(self._labels).encode()).hexdigest()[:8]
+
+
+def _settle(
+    chosen: Mapping[str, list[_Definition]], groups: Mapping[tuple[str, bool], list[str]], shapes: Mapping[str, Shape]
+) -> Names:
+    """Keys and origins of the chosen names.
+
+    A name two definitions reached (a hash met a class named like it) is numbered, and so are
+    keys that share a name with another schema (classes of one path and equal hashes that
+    refer to different classes): the one corner where names are not stable, and every name
+    still denotes one schema.
+    """
+    by_key: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    shared: list[str] = []
+    used = set(chosen)
+    for name in sorted(chosen):
+        ordered = sorted(chosen[name], key=lambda definition: (definition.digest, definition.levels))
+        for number, definition in enumerate(ordered, start=1):
+            final = name if number == 1 else _fresh(name, used)
+            for group in definition.groups:
+                for key in groups[group]:
+                    by_key[key] = final
+            origins[final] = _origin(shapes[groups[definition.groups[0]][0]], definition.groups[0][1])
+            if len(definition.groups) > 1:
+                shared.append(final)
+    keys_of: dict[str, list[str]] = defaultdict(list)
+    for key, name in by_key.items():
+        keys_of[name].append(key)
+    for name in shared:
+        variants: dict[str, list[str]] = defaultdict(list)
+        for key in keys_of[name]:
+            variants[shapes[key].render(by_key)].append(key)
+        for text in sorted(variants)[1:]:
+            other = _fresh(name, used)
+            for key in variants[text]:
+                by_key[key] = other
+            origins[other] = origins[name]
+    return Names(by_key, origins)
+
+
+def _fresh(name: str, used: set[str]) -> str:
+    """``name_2``, ``name_3``...: the first not in ``used``, which then holds it."""
+    number = 2
+    while f"{name}_{number}" in used:
+        number += 1
+    used.add(f"{name}_{number}")
+    return f"{name}_{number}"
+
+
+def _origin(shape: Shape, is_input: bool) -> str:
+    return shape.path + (" (input)" if is_input else "")
+
+
+def _input_classes(shapes: Mapping[str, Shape]) -> set[str]:
+    """The core refs of the classes whose validation and serialization shapes differ.
+
+    The coarsest answer consistent with the schemas: a class differs when its two schemas
+    differ once every reference names its class and, for classes that differ, its mode. It
+    starts from "none differ" and marks classes until nothing changes; a class marked changes
+    the texts of those that refer to it, and only those are looked at again. A class with one
+    shape known (the other could not be generated) counts as differing.
+    """
+    pairs: dict[str, dict[str, str]] = defaultdict(dict)
     for key, shape in shapes.items():
-        short, qualified = shape.short, shape.qualified
-        # Classes of one module and qualname (made by a factory, say) are numbered in order of appearance.
-        seen = occurrences.setdefault(qualified, {})
-        occurrence = seen.setdefault(shape.core_ref, len(seen) + 1)
-        mode = _MODE_TITLE[shape.mode]
-        result[key] = [
-            short,
-            f"{short}-{mode}",
-            qualified,
-            f"{qualified}-{mode}",
-            f"{qualified}__{occurrence}",
-            f"{qualified}-{mode}__{occurrence}",
-        ]
-    return result
-
-
-def _normalize(name: str) -> str:
-    """pydantic's ``GenerateJsonSchema.normalize_name``."""
-    return re.sub(r"[^a-zA-Z0-9.\-_]", "_", name).replace(".", "__")
+        pairs[shape.core_ref][shape.mode] = key
+    ids = {core_ref: str(number) for number, core_ref in enumerate(pairs)}
+    labels = {key: ids[shape.core_ref] for key, shape in shapes.items()}
+    users: defaultdict[str, set[str]] = defaultdict(set)
+    for shape in shapes.values():
+        for ref in shape.refs:
+            target = shapes.get(ref)
+            if target is not None:
+                users[target.core_ref].add(shape.core_ref)
+    differing: set[str] = set()
+    pending = list(pairs)
+    while pending:
+        core_ref = pending.pop()
+        if core_ref in differing:
+            continue
+        modes = pairs[core_ref]
+        validation, serialization = modes.get("validation"), modes.get("serialization")
+        if (
+            validation is not None
+            and serialization is not None
+            and shapes[validation].render(labels) == shapes[serialization].render(labels)
+        ):
+            continue
+        differing.add(core_ref)
+        if validation is not None:
+            labels[validation] += "<"
+        pending.extend(users[core_ref] - differing)
+    return differing
 
 
 def rename_refs(node: Any, names: Mapping[str, str]) -> Any:
     """A copy of the JSON value ``node`` with every ``#/$defs/<key>`` string pointing to ``names[key]``.
 
-    Every such string, as pydantic remaps them: ``$ref`` values and a discriminator's mapping.
+    Every such string: ``$ref`` values and a discriminator's mapping.
     """
     if isinstance(node, dict):
         return {field: rename_refs(value, names) for field, value in node.items()}

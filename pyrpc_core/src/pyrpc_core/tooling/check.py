@@ -574,11 +574,12 @@ def _declared_errors(value: Any) -> dict[int, Any]:
 
 
 def _base(name: str) -> str:
-    """``User`` of ``User-Input`` and ``User-Output``: the two shapes of one model."""
-    for suffix in ("-Input", "-Output"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+    """The name clients know a ``$defs`` key by: ``UserInput`` and ``User`` for the keys
+    ``User-Input`` and ``User-Output`` of a snapshot from before stable names, which the
+    emitters exported so; a key of today is its own name."""
+    if name.endswith("-Input"):
+        return name.removesuffix("-Input") + "Input"
+    return name.removesuffix("-Output")
 
 
 def _resolve(schema: Any, defs: dict[str, Any]) -> tuple[dict[str, Any], str | None]:

@@ -20,11 +20,6 @@ export interface Department {
   staff: Employee[];
 }
 
-export interface DepartmentInput {
-  name: string;
-  staff: EmployeeInput[];
-}
-
 export interface Dog {
   kind: "dog";
   good: boolean;
@@ -35,17 +30,12 @@ export interface Employee {
   department: Department | null;
 }
 
-export interface EmployeeInput {
-  name: string;
-  department: DepartmentInput | null;
-}
-
-export interface Movie {
+export interface MovieInput {
   title: string;
   year?: number;
 }
 
-export interface Options {
+export interface OptionsInput {
   verbose?: boolean;
   level?: number;
 }
@@ -298,7 +288,7 @@ export interface Types {
   literals(word: "yes" | "no", number: 1 | 2 | 3, flag: true, mixed: "a" | 1 | false | null, single: "only"): Promise<"ok" | "fail">;
   mappings(by_name: { [key: string]: number }, by_literal: { [K in "a" | "b"]?: number }, by_color: { [K in Color]?: number }, by_int: { [key: string]: string }): Promise<{ [key: string]: number[] }>;
   /** Mutual recursion. */
-  org(department: DepartmentInput): Promise<Employee>;
+  org(department: Department): Promise<Employee>;
   ping(): Promise<null>;
   points(page: Page_PointInput): Promise<Page_Point>;
   /**
@@ -309,7 +299,7 @@ export interface Types {
   progress(job: string, every?: number): AsyncIterable<Step>;
   /** @param factor - default 2.0 */
   scale(x: number, factor?: number): Promise<number>;
-  shapes(size: SizeInput, movie: Movie, options: Options): Promise<Size>;
+  shapes(size: SizeInput, movie: MovieInput, options: OptionsInput): Promise<Size>;
   stamps(stamps: StampsInput): Promise<Stamps>;
   /** Self recursion. */
   tree(node: TreeNodeInput): Promise<TreeNode>;
@@ -441,8 +431,8 @@ export interface Procedures {
     result: { [key: string]: number[] };
   };
   org: {
-    params: { department: DepartmentInput };
-    args: [department: DepartmentInput];
+    params: { department: Department };
+    args: [department: Department];
     result: Employee;
   };
   ping: {
@@ -475,8 +465,8 @@ export interface Procedures {
     result: number;
   };
   shapes: {
-    params: { size: SizeInput; movie: Movie; options: Options };
-    args: [size: SizeInput, movie: Movie, options: Options];
+    params: { size: SizeInput; movie: MovieInput; options: OptionsInput };
+    args: [size: SizeInput, movie: MovieInput, options: OptionsInput];
     result: Size;
   };
   stamps: {

@@ -45,7 +45,7 @@ export interface Todo {
 }
 
 /** The fields to change; the ones left out (or null) stay as they are; a null ``due`` clears it. */
-export interface TodoPatch {
+export interface TodoPatchInput {
   /**
    * @minLength 1
    * @maxLength 60
@@ -96,7 +96,7 @@ export interface Types {
     /** How many to-dos there are, are done, and are overdue. */
     summary(): Promise<Summary>;
     /** Change some fields of a to-do; error 4004 when there is no such to-do. */
-    update(id: number, patch: TodoPatch): Promise<Todo>;
+    update(id: number, patch: TodoPatchInput): Promise<Todo>;
   };
 }
 
@@ -155,8 +155,8 @@ export interface Procedures {
     result: Summary;
   };
   "todos.update": {
-    params: { id: number; patch: TodoPatch };
-    args: [id: number, patch: TodoPatch];
+    params: { id: number; patch: TodoPatchInput };
+    args: [id: number, patch: TodoPatchInput];
     result: Todo;
   };
 }

@@ -63,10 +63,18 @@ function stripMode(defKey: string): string {
   return defKey;
 }
 
+export function exportedName(key: string): string {
+  const stem = key.replace(/_+$/u, "");
+  return RESERVED_WORDS.has(stem) || TYPE_KEYWORDS.has(stem) || TAKEN_TYPE_NAMES.has(stem) ? key + "_" : key;
+}
+
 export function assignTypeNames(defs: JsonObject): Map<string, string> {
   const names = new Map<string, string>();
-  const used = new Set<string>();
-  const ordered = [...defs.keys()].sort((a, b) => {
+  for (const key of defs.keys()) {
+    if (isIdentifier(key)) names.set(key, exportedName(key));
+  }
+  const used = new Set<string>(names.values());
+  const ordered = [...defs.keys()].filter((key) => !names.has(key)).sort((a, b) => {
     const ia = a.endsWith(INPUT_SUFFIX) ? 1 : 0;
     const ib = b.endsWith(INPUT_SUFFIX) ? 1 : 0;
     return ia !== ib ? ia - ib : comparePy(a, b);

@@ -6,7 +6,7 @@ import typing as _t
 
 from pyrpc_core import RPCClient as _RPCClient
 
-__all__ = ['AccountInput', 'AccountOutput', 'AddressInput', 'AddressOutput', 'BoxInput', 'BoxOutput', 'Client', 'ProfileInput', 'ProfileOutput', 'QuotaInput', 'QuotaOutput', 'TransferInput', 'TransferOutput']
+__all__ = ['Account', 'AccountInput', 'Address', 'AddressInput', 'Box', 'BoxInput', 'Client', 'Profile', 'ProfileInput', 'Quota', 'QuotaInput', 'Transfer', 'TransferInput']
 
 
 class _Unset:
@@ -35,16 +35,22 @@ def _in_order(params: dict[str, object], names: list[str], defaults: dict[str, o
     return values
 
 
+class Account(_t.TypedDict):
+    """Field aliases, read and written."""
+    userId: int
+    displayName: str | None
+
+
 class AccountInput(_t.TypedDict):
     """Field aliases, read and written."""
     userId: int
     displayName: _t.NotRequired[str | None]
 
 
-class AccountOutput(_t.TypedDict):
-    """Field aliases, read and written."""
-    userId: int
-    displayName: str | None
+class Address(_t.TypedDict):
+    street: str
+    city: str
+    zip_code: str | None
 
 
 class AddressInput(_t.TypedDict):
@@ -53,10 +59,9 @@ class AddressInput(_t.TypedDict):
     zip_code: _t.NotRequired[str | None]
 
 
-class AddressOutput(_t.TypedDict):
-    street: str
-    city: str
-    zip_code: str | None
+class Box(_t.TypedDict):
+    itemCount: int
+    boxLabel: str
 
 
 class BoxInput(_t.TypedDict):
@@ -64,9 +69,13 @@ class BoxInput(_t.TypedDict):
     boxLabel: _t.NotRequired[str]
 
 
-class BoxOutput(_t.TypedDict):
-    itemCount: int
-    boxLabel: str
+class Profile(_t.TypedDict):
+    """camelCase aliases for every field, names accepted too, and a computed field with an alias."""
+    firstName: str
+    lastSeen: str | None
+    home: Address | None
+    accounts: list[Account]
+    initial: str
 
 
 class ProfileInput(_t.TypedDict):
@@ -77,13 +86,9 @@ class ProfileInput(_t.TypedDict):
     accounts: _t.NotRequired[list[AccountInput]]
 
 
-class ProfileOutput(_t.TypedDict):
-    """camelCase aliases for every field, names accepted too, and a computed field with an alias."""
-    firstName: str
-    lastSeen: str | None
-    home: AddressOutput | None
-    accounts: list[AccountOutput]
-    initial: str
+class Quota(_t.TypedDict):
+    maxSize: int
+    softLimit: _t.NotRequired[int]
 
 
 class QuotaInput(_t.TypedDict):
@@ -91,21 +96,16 @@ class QuotaInput(_t.TypedDict):
     softLimit: _t.NotRequired[int]
 
 
-class QuotaOutput(_t.TypedDict):
-    maxSize: int
-    softLimit: _t.NotRequired[int]
+class Transfer(_t.TypedDict):
+    """Read under one name, written under another."""
+    amount: int
+    note: str
 
 
 class TransferInput(_t.TypedDict):
     """Read under one name, written under another."""
     amountCents: int
     memo: _t.NotRequired[str]
-
-
-class TransferOutput(_t.TypedDict):
-    """Read under one name, written under another."""
-    amount: int
-    note: str
 
 
 class Client:
@@ -123,31 +123,31 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def accounts_get(self, user_id: int) -> AccountOutput:
+    def accounts_get(self, user_id: int) -> Account:
         params = _given({'user_id': user_id})
-        return _t.cast('AccountOutput', self.rpc.call('accounts.get', **params))
+        return _t.cast('Account', self.rpc.call('accounts.get', **params))
 
-    def accounts_group(self, accounts: list[AccountInput], by_key: dict[str, AccountInput | None]) -> dict[str, list[AccountOutput | None]]:
+    def accounts_group(self, accounts: list[AccountInput], by_key: dict[str, AccountInput | None]) -> dict[str, list[Account | None]]:
         params = _given({'accounts': accounts, 'by_key': by_key})
-        return _t.cast('dict[str, list[AccountOutput | None]]', self.rpc.call('accounts.group', **params))
+        return _t.cast('dict[str, list[Account | None]]', self.rpc.call('accounts.group', **params))
 
-    def accounts_rename(self, account: AccountInput, displayName: str) -> AccountOutput:
+    def accounts_rename(self, account: AccountInput, displayName: str) -> Account:
         """A parameter with an alias: by name it is ``displayName``, by position the second."""
         params = _given({'account': account, 'displayName': displayName})
-        return _t.cast('AccountOutput', self.rpc.call('accounts.rename', **params))
+        return _t.cast('Account', self.rpc.call('accounts.rename', **params))
 
-    def pack(self, box: BoxInput, quota: QuotaInput) -> tuple[BoxOutput, QuotaOutput]:
+    def pack(self, box: BoxInput, quota: QuotaInput) -> tuple[Box, Quota]:
         params = _given({'box': box, 'quota': quota})
-        return _t.cast('tuple[BoxOutput, QuotaOutput]', self.rpc.call('pack', **params))
+        return _t.cast('tuple[Box, Quota]', self.rpc.call('pack', **params))
 
-    def profiles_find(self, first_name: str) -> ProfileOutput | None:
+    def profiles_find(self, first_name: str) -> Profile | None:
         params = _given({'first_name': first_name})
-        return _t.cast('ProfileOutput | None', self.rpc.call('profiles.find', **params))
+        return _t.cast('Profile | None', self.rpc.call('profiles.find', **params))
 
-    def profiles_save(self, profile: ProfileInput) -> ProfileOutput:
+    def profiles_save(self, profile: ProfileInput) -> Profile:
         params = _given({'profile': profile})
-        return _t.cast('ProfileOutput', self.rpc.call('profiles.save', **params))
+        return _t.cast('Profile', self.rpc.call('profiles.save', **params))
 
-    def transfer(self, transfer: TransferInput) -> TransferOutput:
+    def transfer(self, transfer: TransferInput) -> Transfer:
         params = _given({'transfer': transfer})
-        return _t.cast('TransferOutput', self.rpc.call('transfer', **params))
+        return _t.cast('Transfer', self.rpc.call('transfer', **params))

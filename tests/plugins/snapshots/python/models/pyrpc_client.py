@@ -6,7 +6,7 @@ import typing as _t
 
 from pyrpc_core import RPCClient as _RPCClient
 
-__all__ = ['AddressInput', 'AddressOutput', 'CatInput', 'CatOutput', 'Client', 'Color', 'DepartmentInput', 'DepartmentOutput', 'DogInput', 'DogOutput', 'EmployeeInput', 'EmployeeOutput', 'KeywordsInput', 'KeywordsOutput', 'Movie', 'Options', 'PageUser', 'PetInput', 'PetOutput', 'Priority', 'SizeInput', 'SizeOutput', 'TreeNodeInput', 'TreeNodeOutput', 'UserInput', 'UserOutput']
+__all__ = ['Address', 'AddressInput', 'Cat', 'CatInput', 'Client', 'Color', 'Department', 'DepartmentInput', 'Dog', 'DogInput', 'Employee', 'EmployeeInput', 'Keywords', 'KeywordsInput', 'MovieInput', 'OptionsInput', 'PageUser', 'Pet', 'PetInput', 'Priority', 'Size', 'SizeInput', 'TreeNode', 'TreeNodeInput', 'User', 'UserInput']
 
 
 class _Unset:
@@ -35,16 +35,21 @@ def _in_order(params: dict[str, object], names: list[str], defaults: dict[str, o
     return values
 
 
+class Address(_t.TypedDict):
+    street: str
+    city: str
+    zip_code: str | None
+
+
 class AddressInput(_t.TypedDict):
     street: str
     city: _t.NotRequired[str]
     zip_code: _t.NotRequired[str | None]
 
 
-class AddressOutput(_t.TypedDict):
-    street: str
-    city: str
-    zip_code: str | None
+class Cat(_t.TypedDict):
+    kind: _t.Literal['cat']
+    lives: int
 
 
 class CatInput(_t.TypedDict):
@@ -52,13 +57,13 @@ class CatInput(_t.TypedDict):
     lives: _t.NotRequired[int]
 
 
-class CatOutput(_t.TypedDict):
-    kind: _t.Literal['cat']
-    lives: int
-
-
 Color: _t.TypeAlias = "_t.Literal['red', 'green', 'dark-blue']"
 """A colour, as a string enum."""
+
+
+class Department(_t.TypedDict):
+    name: str
+    staff: list[Employee]
 
 
 class DepartmentInput(_t.TypedDict):
@@ -66,9 +71,9 @@ class DepartmentInput(_t.TypedDict):
     staff: _t.NotRequired[list[EmployeeInput]]
 
 
-class DepartmentOutput(_t.TypedDict):
-    name: str
-    staff: list[EmployeeOutput]
+class Dog(_t.TypedDict):
+    kind: _t.Literal['dog']
+    good: bool
 
 
 class DogInput(_t.TypedDict):
@@ -76,9 +81,9 @@ class DogInput(_t.TypedDict):
     good: _t.NotRequired[bool]
 
 
-class DogOutput(_t.TypedDict):
-    kind: _t.Literal['dog']
-    good: bool
+class Employee(_t.TypedDict):
+    name: str
+    department: Department | None
 
 
 class EmployeeInput(_t.TypedDict):
@@ -86,44 +91,44 @@ class EmployeeInput(_t.TypedDict):
     department: _t.NotRequired[DepartmentInput | None]
 
 
-class EmployeeOutput(_t.TypedDict):
-    name: str
-    department: DepartmentOutput | None
+Keywords = _t.TypedDict('Keywords', {'class': 'int', 'from': 'str', 'default': 'bool', 'kebab-name': 'str', 'with space': 'int'})
+"""Field names that are keywords or not identifiers in many languages."""
 
 
 KeywordsInput = _t.TypedDict('KeywordsInput', {'class': 'int', 'from': '_t.NotRequired[str]', 'default': '_t.NotRequired[bool]', 'kebab-name': '_t.NotRequired[str]', 'with space': '_t.NotRequired[int]'})
 """Field names that are keywords or not identifiers in many languages."""
 
 
-KeywordsOutput = _t.TypedDict('KeywordsOutput', {'class': 'int', 'from': 'str', 'default': 'bool', 'kebab-name': 'str', 'with space': 'int'})
-"""Field names that are keywords or not identifiers in many languages."""
-
-
-class Movie(_t.TypedDict):
+class MovieInput(_t.TypedDict):
     title: str
     year: int
 
 
-class Options(_t.TypedDict):
+class OptionsInput(_t.TypedDict):
     verbose: _t.NotRequired[bool]
     depth: _t.NotRequired[int]
 
 
 class PageUser(_t.TypedDict):
-    items: list[UserOutput]
+    items: list[User]
     total: int
     next_cursor: str | None
+
+
+class Pet(_t.TypedDict):
+    pet: Cat | Dog
 
 
 class PetInput(_t.TypedDict):
     pet: CatInput | DogInput
 
 
-class PetOutput(_t.TypedDict):
-    pet: CatOutput | DogOutput
-
-
 Priority: _t.TypeAlias = '_t.Literal[1, 2]'
+
+
+class Size(_t.TypedDict):
+    width: float
+    height: float
 
 
 class SizeInput(_t.TypedDict):
@@ -131,9 +136,9 @@ class SizeInput(_t.TypedDict):
     height: _t.NotRequired[float]
 
 
-class SizeOutput(_t.TypedDict):
-    width: float
-    height: float
+class TreeNode(_t.TypedDict):
+    value: int
+    children: list[TreeNode]
 
 
 class TreeNodeInput(_t.TypedDict):
@@ -141,9 +146,16 @@ class TreeNodeInput(_t.TypedDict):
     children: _t.NotRequired[list[TreeNodeInput]]
 
 
-class TreeNodeOutput(_t.TypedDict):
-    value: int
-    children: list[TreeNodeOutput]
+class User(_t.TypedDict):
+    'A user: "quoted" text, a backslash \\ and ünïcode — in a docstring.'
+    id: int
+    name: str
+    """The full name."""
+    email: str | None
+    tags: list[str]
+    address: Address | None
+    color: Color
+    created: str | None
 
 
 class UserInput(_t.TypedDict):
@@ -156,18 +168,6 @@ class UserInput(_t.TypedDict):
     address: _t.NotRequired[AddressInput | None]
     color: _t.NotRequired[Color]
     created: _t.NotRequired[str | None]
-
-
-class UserOutput(_t.TypedDict):
-    'A user: "quoted" text, a backslash \\ and ünïcode — in a docstring.'
-    id: int
-    name: str
-    """The full name."""
-    email: str | None
-    tags: list[str]
-    address: AddressOutput | None
-    color: Color
-    created: str | None
 
 
 class Client:
@@ -185,39 +185,39 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def create_user(self, user: UserInput) -> UserOutput:
+    def create_user(self, user: UserInput) -> User:
         params = _given({'user': user})
-        return _t.cast('UserOutput', self.rpc.call('create_user', **params))
+        return _t.cast('User', self.rpc.call('create_user', **params))
 
     def enums(self, color: Color, priority: Priority | _Unset = UNSET) -> list[Color]:
         params = _given({'color': color, 'priority': priority})
         return _t.cast('list[Color]', self.rpc.call('enums', **params))
 
-    def get_user(self, id: int) -> UserOutput:
+    def get_user(self, id: int) -> User:
         """Find one user; raises 4004 when there is none."""
         params = _given({'id': id})
-        return _t.cast('UserOutput', self.rpc.call('get_user', **params))
+        return _t.cast('User', self.rpc.call('get_user', **params))
 
-    def keywords(self, value: KeywordsInput) -> KeywordsOutput:
+    def keywords(self, value: KeywordsInput) -> Keywords:
         params = _given({'value': value})
-        return _t.cast('KeywordsOutput', self.rpc.call('keywords', **params))
+        return _t.cast('Keywords', self.rpc.call('keywords', **params))
 
     def list_users(self, page: int | _Unset = UNSET, color: Color | _Unset | None = UNSET) -> PageUser:
         params = _given({'page': page, 'color': color})
         return _t.cast('PageUser', self.rpc.call('list_users', **params))
 
-    def org(self, department: DepartmentInput) -> EmployeeOutput:
+    def org(self, department: DepartmentInput) -> Employee:
         params = _given({'department': department})
-        return _t.cast('EmployeeOutput', self.rpc.call('org', **params))
+        return _t.cast('Employee', self.rpc.call('org', **params))
 
-    def pets(self, pet: PetInput, others: list[CatInput | DogInput]) -> PetOutput:
+    def pets(self, pet: PetInput, others: list[CatInput | DogInput]) -> Pet:
         params = _given({'pet': pet, 'others': others})
-        return _t.cast('PetOutput', self.rpc.call('pets', **params))
+        return _t.cast('Pet', self.rpc.call('pets', **params))
 
-    def shapes(self, size: SizeInput, movie: Movie, options: Options) -> SizeOutput:
+    def shapes(self, size: SizeInput, movie: MovieInput, options: OptionsInput) -> Size:
         params = _given({'size': size, 'movie': movie, 'options': options})
-        return _t.cast('SizeOutput', self.rpc.call('shapes', **params))
+        return _t.cast('Size', self.rpc.call('shapes', **params))
 
-    def tree(self, node: TreeNodeInput) -> TreeNodeOutput:
+    def tree(self, node: TreeNodeInput) -> TreeNode:
         params = _given({'node': node})
-        return _t.cast('TreeNodeOutput', self.rpc.call('tree', **params))
+        return _t.cast('TreeNode', self.rpc.call('tree', **params))

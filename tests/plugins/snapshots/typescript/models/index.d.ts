@@ -104,12 +104,12 @@ export interface KeywordsInput {
   "with space"?: number;
 }
 
-export interface Movie {
+export interface MovieInput {
   title: string;
   year: number;
 }
 
-export interface Options {
+export interface OptionsInput {
   verbose?: boolean;
   depth?: number;
 }
@@ -214,7 +214,7 @@ export interface Types {
   list_users(page?: number, color?: Color | null): Promise<Page_User>;
   org(department: DepartmentInput): Promise<Employee>;
   pets(pet: PetInput, others: (CatInput | DogInput)[]): Promise<Pet>;
-  shapes(size: SizeInput, movie: Movie, options: Options): Promise<Size>;
+  shapes(size: SizeInput, movie: MovieInput, options: OptionsInput): Promise<Size>;
   tree(node: TreeNodeInput): Promise<TreeNode>;
 }
 
@@ -269,8 +269,8 @@ export interface Procedures {
     result: Pet;
   };
   shapes: {
-    params: { size: SizeInput; movie: Movie; options: Options };
-    args: [size: SizeInput, movie: Movie, options: Options];
+    params: { size: SizeInput; movie: MovieInput; options: OptionsInput };
+    args: [size: SizeInput, movie: MovieInput, options: OptionsInput];
     result: Size;
   };
   tree: {
