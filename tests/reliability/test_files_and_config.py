@@ -73,7 +73,7 @@ class _Project:
     def reload(self) -> Any:
         self.version += 1
         schema = {"version": 1, "procedures": {f"p{self.version}": {}}, "$defs": {}}
-        return SimpleNamespace(schema=schema, app=SimpleNamespace(app=object()))
+        return SimpleNamespace(schema=schema, app=SimpleNamespace(app=object()), registry=())
 
 
 def test_dev_keeps_the_last_good_types_when_the_emitter_fails(tmp_path: Path, capsys: Any) -> None:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ..registry import Registry
 
-__all__ = ["SCHEMA_VERSION", "SchemaGenerator", "build_schema", "dump_schema", "dump_snapshot"]
+__all__ = ["SCHEMA_VERSION", "SchemaGenerator", "build_schema", "def_origins", "dump_schema", "dump_snapshot"]
 
 SCHEMA_VERSION = 1
 
@@ -54,6 +54,13 @@ def build_schema(registry: Registry, plugins: pluggy.PluginManager | None = None
         document = json.loads(json.dumps(document))
         plugins.hook.pyrpc_amend_schema(schema=document, registry=registry)
     return document
+
+
+def def_origins(registry: Registry) -> dict[str, str]:
+    """What each ``$defs`` name of ``registry``'s document denotes: the class's module and
+    qualname, with `` (input)`` for an input shape (``{"PkgA_User": "pkg_a.models.User"}``).
+    Free right after ``build_schema`` of the same registry."""
+    return _cache.origins(list(registry))
 
 
 def dump_schema(schema: dict[str, Any]) -> bytes:

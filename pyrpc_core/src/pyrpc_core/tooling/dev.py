@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from ..plugins import Emitter
-from ..schema import dump_snapshot
+from ..schema import def_origins, dump_snapshot
 from .config import SNAPSHOT_FILE
 from .files import write_files
 from .reload import Loaded, Project, ReloadError, collector_paused, describe_changes, describe_error
@@ -44,6 +44,8 @@ class DevSession:
             out = client / emitter.default_out
         self.out = out
         self.served = Swappable(loaded.app.app)
+        self.origins = def_origins(loaded.registry)
+        """What each ``$defs`` name of the last good document denotes, to tell renames."""
         self._linked = False
         self._lock = threading.Lock()
 
@@ -80,6 +82,7 @@ class DevSession:
                 return
             previous = self.loaded.schema
             self.loaded = loaded
+            origins, self.origins = self.origins, def_origins(loaded.registry)
             try:
                 written = self.write_types()
             except Exception as exc:  # an emitter bug must not stop the server
@@ -91,6 +94,58 @@ class DevSession:
             summary = ", ".join(changes) if changes else "no API change"
             where = f"; wrote {len(written)} file{'' if len(written) == 1 else 's'}" if written else ""
             click.echo(f"pyrpc dev: reloaded: {summary}{where}")
+            for line in describe_renames(origins, self.origins):
+                click.echo(f"pyrpc dev: {line}")
+
+
+def describe_renames(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """A line for each exported type whose name changed: ``User is now PkgA_User (pkg_b.User is named User too)``.
+
+    ``old`` and ``new`` are ``def_origins`` of two successive documents: a name is renamed when
+    what it denoted is in both under different names (a class whose two shapes became one, or
+    one two, counts: ``NewUser is now NewUserInput``).
+    """
+    new_names = {origin: name for name, origin in new.items()}
+    lines: list[str] = []
+    for name, origin in sorted(old.items()):
+        plain = origin.removesuffix(_INPUT_ORIGIN)
+        renamed = new_names.get(origin)
+        reason = ""
+        if renamed is None:  # its input shape became its only one, or the other way round
+            renamed = new_names.get(plain if origin.endswith(_INPUT_ORIGIN) else origin + _INPUT_ORIGIN)
+            if renamed is not None and new.get(name) is None:
+                same = origin.endswith(_INPUT_ORIGIN)
+                reason = f" (its input and output shapes {'are the same' if same else 'differ'} now)"
+        if renamed is None or renamed == name:
+            continue
+        if not reason:
+            reason = _clash(name, renamed, plain, old, new)
+        lines.append(f"{name} is now {renamed}{reason}")
+    return lines
+
+
+_INPUT_ORIGIN = " (input)"
+
+
+def _clash(name: str, renamed: str, plain: str, old: dict[str, str], new: dict[str, str]) -> str:
+    """Why ``name`` became ``renamed``: the classes named like it now (newcomers first), or none."""
+    others = sorted(
+        {
+            other.removesuffix(_INPUT_ORIGIN)
+            for key, other in new.items()
+            if other.removesuffix(_INPUT_ORIGIN) != plain and _may_claim(key, name)
+        },
+        key=lambda other: (other in old.values(), other),
+    )
+    if not others:
+        return f" (no other class is named {renamed} now)" if len(renamed) < len(name) else ""
+    more = f" and {len(others) - 1} more are" if len(others) > 1 else " is"
+    return f" ({others[0]}{more} named {name} too)"
+
+
+def _may_claim(key: str, name: str) -> bool:
+    """Whether the ``$defs`` name ``key`` may be ``name`` qualified or hashed (``PkgB_User``, ``User_1f3a9c0e``)."""
+    return key == name or key.endswith("_" + name) or key.startswith(name + "_")
 
 
 class Swappable:

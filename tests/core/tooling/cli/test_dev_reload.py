@@ -146,6 +146,30 @@ def test_a_broken_save_then_a_fix_then_a_new_module(backend: Path, start: Any) -
         assert client.b.count([{"name": "x"}]) == 2
 
 
+def test_a_save_that_renames_an_export_says_which(backend: Path, start: Any) -> None:
+    dev: Running = start(dev_flags(), backend)
+    dev.wait_for(r"serving 2 procedures")
+    assert "export interface User {" in types_file(backend).read_text()
+
+    # Another User, in another module: both are qualified, and the dev loop says so.
+    (backend / "api" / "group_c.py").write_text(
+        LOG + "from pydantic import BaseModel\nfrom pyrpc_core import rpc\n\n\n"
+        "class User(BaseModel):\n    id: int\n\n\n"
+        '@rpc(name="c.me")\ndef me() -> User:\n    return User(id=1)\n'
+    )
+    edit(backend, "api/__init__.py", ("group_b", "group_b, group_c"))
+    dev.wait_for(r"reloaded: ~ a\.get, ~ b\.count, \+ c\.me;")  # renamed: a change of their types
+    dev.wait_for(r"^pyrpc dev: User is now Models_User \(api\.group_c\.User is named User too\)$")
+    types = types_file(backend).read_text()
+    assert "export interface Models_User {" in types
+    assert "export interface GroupC_User {" in types
+    assert "export interface User {" not in types  # gone, rather than meaning the other one
+
+    edit(backend, "api/__init__.py", ("group_b, group_c", "group_b"))
+    dev.wait_for(r"reloaded: ~ a\.get, ~ b\.count, - c\.me;")
+    dev.wait_for(r"^pyrpc dev: Models_User is now User \(no other class is named User now\)$")
+
+
 def test_calls_made_while_a_reload_runs_wait_for_it(backend: Path, start: Any) -> None:
     # The edited module takes 0.8 s to import; its procedure is out of the registry meanwhile.
     dev: Running = start(dev_flags(), backend)
