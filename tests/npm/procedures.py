@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from pyrpc_core import Context, Registry, RpcError, tracked
+from pyrpc_core import BigInt, Context, Registry, RpcError, tracked
 from pyrpc_core.procedure import Procedure
 
 registry = Registry()
@@ -107,6 +107,12 @@ def paint(color: Color, priority: Priority = Priority.LOW) -> dict[str, str | in
 @registry.rpc
 def maybe(x: int | None = None) -> str | None:
     return None if x is None else str(x)
+
+
+@registry.rpc(name="big.next")
+def big_next(id: BigInt, step: int = 1) -> BigInt:
+    """A BigInt in and out: 2**63 + 1 stays exact, where a JavaScript number would round it."""
+    return id + step
 
 
 @registry.rpc(name="audit.log")

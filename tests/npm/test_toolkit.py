@@ -169,7 +169,7 @@ def test_toolkit_against_live_servers(
         monkeypatch.setenv(name, value)  # run() passes os.environ on
     completed = run([NODE, "--test", *tests], cwd=project, timeout=120)
     assert "# fail 0" in completed.stdout, completed.stdout
-    assert "# pass 22" in completed.stdout, completed.stdout
+    assert "# pass 23" in completed.stdout, completed.stdout
 
 
 def test_tanstack_query_npm_test_passes(npm: str) -> None:

@@ -34,6 +34,17 @@ test("$call and $notify by wire name, typed by Procedures", async () => {
   assert.ok((await client.$call("audit.entries")).includes(run));
 });
 
+test("big integers: a BigInt result is the exact string; a bigint argument goes as its decimal string", async () => {
+  const big = 2n ** 63n + 1n; // as a number it would read 9223372036854775808
+  const next = await client.big.next(`${big}`);
+  assert.equal(next, "9223372036854775810");
+  assert.equal(BigInt(next), big + 1n);
+  // The types take `${bigint}` strings; an untyped caller's bigint is sent as its string too,
+  // which a plain int parameter (step) reads as well.
+  const untyped = client.$call as (name: string, params: unknown[]) => Promise<unknown>;
+  assert.equal(await untyped("big.next", [big, 2n]), `${big + 2n}`);
+});
+
 test("an idempotent procedure is retried past its deadlines (-32001); one that is not, never", async () => {
   const retrying = createClient<Types, Procedures>({ url, meta, retry: fast });
   const read = key("read");
