@@ -453,7 +453,7 @@ class _CachingGenerator(SchemaGenerator):
     """``SchemaGenerator`` that refers to cached definitions instead of generating them again.
 
     Definitions are keyed by ``SchemaCache``'s unique keys, so pydantic's own naming round has
-    nothing to do; ``def_names`` names them afterwards, over the whole document.
+    nothing to do; ``names.choose_names`` names them afterwards, over the whole document.
     """
 
     def __init__(self, cache: SchemaCache, unused: bool = False, known: Collection[str] = (), **kwargs: Any) -> None:
