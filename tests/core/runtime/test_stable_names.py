@@ -14,7 +14,7 @@ import dataclasses
 import json
 import re
 from enum import Enum
-from typing import Any
+from typing import Any, NotRequired
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,6 +90,34 @@ def test_input_names_do_not_depend_on_results() -> None:
     assert set(after["$defs"]) == {"Item", "ItemInput"}
     assert after["$defs"]["ItemInput"] is before["$defs"]["ItemInput"]
     assert after["procedures"]["put"] is before["procedures"]["put"]
+
+
+class Film(TypedDict):
+    title: str
+    year: NotRequired[int]
+
+
+@dataclasses.dataclass
+class Spot:
+    x: int
+    y: int = 0
+
+
+def test_classes_that_take_their_context_are_named_alike_in_params_and_results() -> None:
+    # A TypedDict or a plain dataclass takes the configuration of the model around it: in params
+    # it refuses unknown keys, so its input shape differs from its output shape, used or not.
+    registry = Registry()
+    _register(registry, "put", {"film": (Film, ...), "spot": (Spot, ...)}, None)
+    first = document(registry)
+    assert set(first["$defs"]) == {"FilmInput", "SpotInput"}
+    returning(registry, "get", tuple[Film, Spot])
+    second = document(registry)
+    assert set(second["$defs"]) == {"Film", "FilmInput", "Spot", "SpotInput"}
+    registry.remove("put")
+    third = document(registry)
+    assert set(third["$defs"]) == {"Film", "Spot"}
+    assert_names_keep_their_shapes(first, second)
+    assert_names_keep_their_shapes(second, third)
 
 
 def test_a_class_with_one_shape_has_one_name_in_both_directions() -> None:
