@@ -48,6 +48,7 @@ from .limits import Limits, limit_error
 from .procedure import Procedure
 from .registry import Registry
 from .timers import timers
+from .workers import Workers
 
 logger = logging.getLogger("pyrpc")
 
@@ -120,11 +121,13 @@ class Dispatcher:
         self.around_call = around_call
         self._loop: _LoopThread | None = None
         self._loop_lock = threading.Lock()
-        self._threads: ThreadPoolExecutor | None = None
+        self._threads = Workers(self.limits.threads, "pyrpc-sync")
         self._waiting_threads: ThreadPoolExecutor | None = None
-        self._count_lock = threading.Lock()
-        self.waiting = 0
+
+    @property
+    def waiting(self) -> int:
         """Sync calls handed to the worker threads and not started yet (``Limits.max_waiting``)."""
+        return self._threads.waiting
 
     # -- guards ----------------------------------------------------------------------------
 
@@ -385,7 +388,7 @@ class Dispatcher:
             else:
                 # The answer is due at the deadline, which this thread cannot keep while it runs the
                 # procedure: a worker runs it (guards included) and this thread waits for it.
-                running = self._pool().submit(contextvars.copy_context().run, self._run_inline, call)
+                running = self._threads.submit(contextvars.copy_context(), self._run_inline, call)
                 try:
                     result = running.result(timeout)
                 except TimeoutError:
@@ -404,27 +407,8 @@ class Dispatcher:
         return procedure.func(*call.args, **call.kwargs)
 
     async def _in_thread(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``function(*args, **kwargs)`` in a worker thread of the dispatcher's pool, in this context."""
-        with self._count_lock:
-            self.waiting += 1
-        context = contextvars.copy_context()
-
-        def run() -> T:
-            with self._count_lock:
-                self.waiting -= 1
-            return context.run(function, *args, **kwargs)
-
-        return await asyncio.get_running_loop().run_in_executor(self._pool(), run)
-
-    def _pool(self) -> ThreadPoolExecutor:
-        """The worker threads of sync procedures (``Limits.threads``), made on first use."""
-        pool = self._threads
-        if pool is None:
-            with self._loop_lock:
-                if self._threads is None:
-                    self._threads = ThreadPoolExecutor(self.limits.threads, thread_name_prefix="pyrpc-sync")
-                pool = self._threads
-        return pool
+        """``function(*args, **kwargs)`` in a worker thread (``Limits.threads``), in this context."""
+        return await self._threads.run(contextvars.copy_context(), function, *args, **kwargs)
 
     def _around(self, call: _Call, run: Callable[[], Any]) -> Any:
         """``run()`` through the ``pyrpc_call`` hook."""
@@ -599,11 +583,23 @@ class StreamCall(EventSource):
                 await generator.aclose()
             return
         end = object()
+        # A step left running (the client went away meanwhile) cannot be interrupted: the close,
+        # in another worker thread, waits for it to end rather than fail on a running generator.
+        stepping = threading.Lock()
+
+        def step() -> Any:
+            with stepping:
+                return next(generator, end)
+
+        def close() -> None:
+            with stepping:
+                generator.close()
+
         try:
-            while (item := await self._dispatcher._in_thread(next, generator, end)) is not end:
+            while (item := await self._dispatcher._in_thread(step)) is not end:
                 yield item
         finally:
-            await self._dispatcher._in_thread(generator.close)
+            await self._dispatcher._in_thread(close)
 
     def encode(self, item: Any) -> bytes:
         return self.procedure.serialize_result(item)

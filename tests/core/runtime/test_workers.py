@@ -1,0 +1,121 @@
+"""``Workers``: the threads that run sync procedures for the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import time
+
+import pytest
+
+from pyrpc_core.workers import Workers
+
+REQUEST = contextvars.ContextVar[str]("REQUEST", default="none")
+
+
+def test_a_result_an_exception_and_the_callers_context_come_back() -> None:
+    workers = Workers(2, "test")
+
+    def whose(prefix: str, *, context: str, function: str) -> str:
+        # Keyword names of the call's own are free: run() takes its two first arguments by position only.
+        return f"{prefix}:{REQUEST.get()}:{context}:{function}:{threading.current_thread().name}"
+
+    def fails() -> None:
+        raise KeyError("boom")
+
+    async def main() -> str:
+        REQUEST.set("r1")
+        answer = await workers.run(contextvars.copy_context(), whose, "p", context="c", function="f")
+        with pytest.raises(KeyError, match="boom"):
+            await workers.run(contextvars.copy_context(), fails)
+        return answer
+
+    assert asyncio.run(main()).startswith("p:r1:c:f:test_")
+
+
+def test_calls_start_in_order_and_no_more_threads_than_the_size() -> None:
+    workers = Workers(2, "test")
+    started: list[int] = []
+    threads: set[str] = set()
+    lock = threading.Lock()
+
+    def work(n: int) -> int:
+        with lock:
+            started.append(n)
+            threads.add(threading.current_thread().name)
+        time.sleep(0.01)
+        return n
+
+    async def main() -> list[int]:
+        return list(await asyncio.gather(*(workers.run(contextvars.copy_context(), work, n) for n in range(20))))
+
+    assert asyncio.run(main()) == list(range(20))
+    assert len(threads) == 2
+    # Two threads take from one queue in order: a call never starts before one handed over earlier.
+    assert all(abs(started.index(n) - n) <= 1 for n in range(20))
+    assert workers.waiting == 0
+
+
+def test_a_call_cancelled_while_it_waits_never_runs_and_a_running_one_runs_on() -> None:
+    workers = Workers(1, "test")
+    ran: list[str] = []
+    release = threading.Event()
+
+    def blocker() -> None:
+        ran.append("blocker")
+        release.wait(5)
+        ran.append("blocker done")
+
+    def queued() -> None:
+        ran.append("queued")
+
+    async def main() -> None:
+        running = asyncio.ensure_future(workers.run(contextvars.copy_context(), blocker))
+        waiting = asyncio.ensure_future(workers.run(contextvars.copy_context(), queued))
+        await asyncio.sleep(0.05)
+        assert workers.waiting == 1
+        running.cancel()
+        waiting.cancel()
+        release.set()
+        # The next call runs after the blocker: the queued one was skipped, not run late.
+        await workers.run(contextvars.copy_context(), ran.append, "next")
+
+    asyncio.run(main())
+    assert ran == ["blocker", "blocker done", "next"]
+    assert workers.waiting == 0
+
+
+def test_submit_from_a_thread_and_cancel_before_it_starts() -> None:
+    workers = Workers(1, "test")
+    release = threading.Event()
+    first = workers.submit(contextvars.copy_context(), release.wait, 5)
+    second = workers.submit(contextvars.copy_context(), lambda: "never")
+    assert second.cancel()  # still waiting for the one thread
+    release.set()
+    assert first.result(5) is True
+    third = workers.submit(contextvars.copy_context(), lambda: "third")
+    assert third.result(5) == "third"
+    assert second.cancelled()
+
+
+def test_an_answer_for_a_closed_loop_is_dropped_quietly() -> None:
+    workers = Workers(1, "test")
+    release = threading.Event()
+    finished = threading.Event()
+
+    def slow() -> str:
+        release.wait(5)
+        finished.set()
+        return "late"
+
+    async def main() -> None:
+        call = asyncio.ensure_future(workers.run(contextvars.copy_context(), slow))
+        await asyncio.sleep(0.02)
+        call.cancel()
+
+    asyncio.run(main())  # closes the loop while the call still runs
+    release.set()
+    assert finished.wait(5)
+    # The worker survived the closed loop: it still takes calls.
+    assert workers.submit(contextvars.copy_context(), lambda: 1).result(5) == 1
