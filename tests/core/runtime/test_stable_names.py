@@ -70,6 +70,15 @@ def test_a_clash_qualifies_every_class_of_the_name() -> None:
     assert document(registry) == before  # the short name comes back with the clash gone
 
 
+def test_a_class_is_qualified_as_a_whole() -> None:
+    # pkg_a's User has two shapes and only its input is used; pkg_b's User has one. Both lose
+    # "User", so pkg_a's input is PkgA_Models_UserInput, never a bare UserInput beside PkgB_Models_User.
+    registry = Registry()
+    taking(registry, "put", user("pkg_a.models", id=(int, ...), nick=(str, "")))
+    returning(registry, "get", user("pkg_b.models"))
+    assert set(document(registry)["$defs"]) == {"PkgA_Models_UserInput", "PkgB_Models_User"}
+
+
 def test_qualifiers_go_as_deep_as_the_paths_differ() -> None:
     registry = Registry()
     returning(registry, "a", user("app.pkg_a.models"))

@@ -1,24 +1,27 @@
 """Stable names for ``$defs`` entries: adding or removing a model never makes a name mean another type.
 
-A definition is a class (model, enum, dataclass, TypedDict, generic parametrization) in one
-shape. Its name is decided in three steps, each by the definition alone or loudly:
+A class (model, enum, dataclass, TypedDict, generic parametrization) is named as a whole, in
+three steps, each by the class alone or loudly:
 
-1. Its shapes. A class whose validation and serialization schemas differ has two
-   definitions, the input shape ``<Name>Input`` and the output shape ``<Name>``; one whose
-   schemas are equal has one, ``<Name>``. Whether they differ is decided by the class and
-   the classes it refers to (its schemas are compared, whichever the document uses), never by
-   whether some procedure also returns it.
-2. Its candidates, shortest first: the base name (the title, which is the class name unless
+1. Its shapes. A class whose validation and serialization schemas differ has two names, the
+   input shape's ``<Name>Input`` and the output shape's ``<Name>``; one whose schemas are equal
+   has one, ``<Name>``. Whether they differ is decided by the class and the classes it refers
+   to (its schemas are compared, whichever the document uses), never by whether some
+   procedure also returns it.
+2. Its levels, shortest first: the base name (the title, which is the class name unless
    ``model_config["title"]`` says otherwise; ``Page[User]`` gives ``Page_User``), then the base
-   qualified by more and more of its module path (``PkgA_User``, ``App_PkgA_User``).
-3. Its name: the first candidate no other definition of the document lists among its own. Two
+   qualified by more and more of its module path (``PkgA_User``, ``App_PkgA_User``). At each
+   level a class lists its names: ``User``, and ``UserInput`` when it has two shapes, whichever
+   the document uses.
+3. Its level: the first at which no other class of the document lists any of its names. Two
    classes sharing a short name therefore both lose it: ``User`` disappears (a compile error in
-   a client) rather than starting to mean the other one. Adding a definition can only take
-   candidates away from the others, and a candidate a definition has is listed by no other,
-   so a name present in two documents names the same definition in both.
+   a client) rather than starting to mean the other one, and a class's two names are always
+   qualified alike. Adding a class can only take levels away from the others, and a name a
+   class has is listed by no other, so a name present in two documents names the same class
+   (and, by its suffix, the same shape) in both.
 
 Classes that share their whole path (made by a factory) fall back to the most qualified
-candidate and a hash of their schema (``App_User_1f3a9c0e``); classes of equal path and equal
+level and a hash of their schema (``App_User_1f3a9c0e``); classes of equal path and equal
 schema share one entry.
 """
 
@@ -133,7 +136,7 @@ class Names:
 
 @dataclass
 class _Definition:
-    """One name to give: classes in one shape whose candidates (and, when needed, hashes) are equal."""
+    """One name given: the classes of a unit in one shape."""
 
     levels: tuple[str, ...]
     groups: list[tuple[str, bool]]
@@ -146,65 +149,82 @@ def choose_names(document: Sequence[str], shapes: Mapping[str, Shape]) -> Names:
 
     ``shapes`` holds those keys, the other mode of each of their classes, and everything those
     refer to: whether a class's two shapes differ is decided on both, even when the document
-    uses one.
+    uses one. A class is named as a whole: a class with two shapes lists ``X`` and ``XInput``
+    at each level, whichever the document uses, so its two names are qualified alike.
     """
     inputs = _input_classes(shapes)
     groups: dict[tuple[str, bool], list[str]] = defaultdict(list)
     for key in document:
         shape = shapes[key]
         groups[(shape.core_ref, shape.mode == "validation" and shape.core_ref in inputs)].append(key)
-    digests = _Digests(shapes, inputs, groups)
-    by_levels: dict[tuple[str, ...], list[tuple[str, bool]]] = defaultdict(list)
-    for group, keys in groups.items():
-        by_levels[_candidates(shapes[keys[0]], group[1])].append(group)
-    definitions: list[_Definition] = []
+    digests = _Digests(shapes, inputs)
+    by_levels: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for core_ref in dict.fromkeys(core_ref for core_ref, _ in groups):
+        by_levels[digests.shape_of(core_ref).levels].append(core_ref)
+    units: list[_Unit] = []
     for levels, members in by_levels.items():
         if len(members) == 1:
-            definitions.append(_Definition(levels, members))
+            units.append(_Unit(levels, members[0] in inputs, members))
             continue
-        # Classes of one path: told apart by their schemas' hashes, equal ones are one definition.
-        by_digest: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-        for group in members:
-            by_digest[digests.of(group)].append(group)
-        definitions += [_Definition(levels, same, digest) for digest, same in by_digest.items()]
+        # Classes of one path: told apart by their schemas' hashes, equal ones are one unit.
+        by_digest: dict[tuple[str, bool], list[str]] = defaultdict(list)
+        for core_ref in members:
+            by_digest[(digests.of(core_ref), core_ref in inputs)].append(core_ref)
+        units += [_Unit(levels, two, same, digest) for (digest, two), same in by_digest.items()]
     listed: defaultdict[str, int] = defaultdict(int)
-    for definition in definitions:
-        for candidate in set(definition.levels):
+    for unit in units:
+        for candidate in {name for level in unit.levels for name in unit.names(level)}:
             listed[candidate] += 1
     chosen: dict[str, list[_Definition]] = defaultdict(list)
-    for definition in definitions:
-        name = next((candidate for candidate in definition.levels if listed[candidate] == 1), None)
-        if name is None:  # every candidate is another's too: the most qualified one and a hash
-            definition.digest = definition.digest or digests.of(definition.groups[0])
-            is_input = definition.groups[0][1]
-            name = f"{shapes[groups[definition.groups[0]][0]].levels[-1]}_{definition.digest}"
-            name += INPUT_SUFFIX if is_input else ""
-        chosen[name].append(definition)
+    for unit in units:
+        base = next((level for level in unit.levels if all(listed[name] == 1 for name in unit.names(level))), None)
+        if base is None:  # every candidate is another's too: the most qualified one and a hash
+            base = f"{unit.levels[-1]}_{unit.digest or digests.of(unit.core_refs[0])}"
+        for is_input in (False, True):
+            shaped = [(core_ref, is_input) for core_ref in unit.core_refs if (core_ref, is_input) in groups]
+            if shaped:
+                name = base + INPUT_SUFFIX if is_input else base
+                chosen[name].append(_Definition(unit.levels, shaped, unit.digest))
     return _settle(chosen, groups, shapes)
 
 
-def _candidates(shape: Shape, is_input: bool) -> tuple[str, ...]:
-    return tuple(level + INPUT_SUFFIX for level in shape.levels) if is_input else shape.levels
+@dataclass
+class _Unit:
+    """What is named as one: a class, or classes of one path and schema (made by a factory)."""
+
+    levels: tuple[str, ...]
+    two_shapes: bool
+    core_refs: list[str]
+    digest: str = ""
+
+    def names(self, level: str) -> tuple[str, ...]:
+        """The names the unit takes at ``level``: its output (or only) shape's, and its input shape's."""
+        return (level, level + INPUT_SUFFIX) if self.two_shapes else (level,)
 
 
 class _Digests:
-    """Short hashes of definitions' schemas, references written as class paths: the same in every process."""
+    """Short hashes of classes' schemas, references written as class paths: the same in every process."""
 
-    def __init__(self, shapes: Mapping[str, Shape], inputs: set[str], groups: Mapping[tuple[str, bool], list[str]]):
+    def __init__(self, shapes: Mapping[str, Shape], inputs: set[str]):
         self._shapes = shapes
         self._inputs = inputs
-        self._groups = groups
+        self._by_class: dict[str, Shape] = {}
+        for shape in shapes.values():  # its output shape when it has both
+            if shape.core_ref not in self._by_class or shape.mode == "serialization":
+                self._by_class[shape.core_ref] = shape
         self._labels: dict[str, str] | None = None
 
-    def of(self, group: tuple[str, bool]) -> str:
+    def shape_of(self, core_ref: str) -> Shape:
+        """The class's output shape, or its only one: the same whichever shape the document uses."""
+        return self._by_class[core_ref]
+
+    def of(self, core_ref: str) -> str:
         if self._labels is None:
             self._labels = {
                 key: _origin(shape, shape.mode == "validation" and shape.core_ref in self._inputs)
                 for key, shape in self._shapes.items()
             }
-        # Its output mode when it has both: they are equal.
-        shape = min((self._shapes[key] for key in self._groups[group]), key=lambda shape: shape.mode != "serialization")
-        return hashlib.sha256(shape.render(self._labels).encode()).hexdigest()[:8]
+        return hashlib.sha256(self.shape_of(core_ref).render(self._labels).encode()).hexdigest()[:8]
 
 
 def _settle(
