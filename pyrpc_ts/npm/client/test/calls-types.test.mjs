@@ -2,18 +2,12 @@
 // calls (positional) and calls-named (emitter option calls "named"): what compiles is what
 // the client sends and the server takes (test/calls.test.mjs has the sending). Each line that
 // must not compile carries @ts-expect-error, which tsc reports when the line compiles.
-import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { corpusPackage, typecheck } from "./helpers.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const pkg = path.resolve(here, "..");
-const repository = path.resolve(pkg, "../../..");
-const TSC = path.join(repository, "node_modules/typescript/bin/tsc");
 const scratch = fs.realpathSync(fs.mkdtempSync(path.join(tmpdir(), "pyrpc-calls-types-")));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
@@ -113,35 +107,11 @@ export async function refused(): Promise<void> {
 `;
 
 function check(name, corpusCase, source) {
-  const project = path.join(scratch, name);
-  const types = path.join(project, "node_modules/@pyrpc/types");
-  fs.mkdirSync(types, { recursive: true });
-  fs.symlinkSync(pkg, path.join(project, "node_modules/@pyrpc/client"), "dir");
-  fs.symlinkSync(path.resolve(pkg, "../tanstack-query"), path.join(project, "node_modules/@pyrpc/tanstack-query"), "dir");
-  fs.mkdirSync(path.join(project, "node_modules/@tanstack"), { recursive: true });
-  fs.symlinkSync(path.join(repository, "node_modules/@tanstack/query-core"), path.join(project, "node_modules/@tanstack/query-core"), "dir");
-  const expected = path.join(repository, "tests/corpus", corpusCase, "expected");
-  for (const file of fs.readdirSync(expected)) fs.copyFileSync(path.join(expected, file), path.join(types, file));
-  fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name, private: true, type: "module" }));
-  fs.writeFileSync(
-    path.join(project, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        target: "es2022",
-        lib: ["es2022", "dom"],
-        module: "nodenext",
-        moduleResolution: "nodenext",
-        types: [],
-        skipLibCheck: false,
-      },
-      files: ["check.ts"],
-    }),
-  );
-  fs.writeFileSync(path.join(project, "check.ts"), source);
-  const completed = spawnSync(process.execPath, [TSC, "-p", project, "--pretty", "false"], { cwd: project, encoding: "utf8" });
-  assert.equal(completed.status, 0, `tsc failed\n${completed.stdout}${completed.stderr}`);
+  typecheck(path.join(scratch, name), {
+    files: corpusPackage(corpusCase),
+    source,
+    links: { "@pyrpc/tanstack-query": "pyrpc_ts/npm/tanstack-query", "@tanstack/query-core": "node_modules/@tanstack/query-core" },
+  });
 }
 
 test("positional calls: gaps, names the proxy serves, the client returned from an async function", () => {

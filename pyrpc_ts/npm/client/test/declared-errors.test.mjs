@@ -2,20 +2,14 @@
 // errors of that procedure, by meta.errors at run time and by Procedures in the types (checked
 // with tsc on the corpus case tests/corpus/errors); isValidationError types -32602's data.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { RpcError, TransportError, createClient, isValidationError } from "../dist/esm/index.js";
 import { generateFromText } from "../dist/esm/emitter/index.js";
-import { fakeFetch } from "./helpers.mjs";
+import { fakeFetch, repository, typecheck } from "./helpers.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const pkg = path.resolve(here, "..");
-const repository = path.resolve(pkg, "../../..");
-const TSC = path.join(repository, "node_modules/typescript/bin/tsc");
 const scratch = fs.realpathSync(fs.mkdtempSync(path.join(tmpdir(), "pyrpc-declared-errors-")));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
@@ -174,32 +168,10 @@ export const codes: { readonly [procedure: string]: readonly number[] } = meta.e
 `;
 
 test("tsc: $isError narrows to the declared errors' codes and data; isValidationError types -32602", () => {
-  const project = path.join(scratch, "app");
-  const types = path.join(project, "node_modules/@pyrpc/types");
-  fs.mkdirSync(types, { recursive: true });
-  fs.symlinkSync(pkg, path.join(project, "node_modules/@pyrpc/client"), "dir");
   const files = generateFromText(fs.readFileSync(path.join(repository, "tests/corpus/errors/schema.json"), "utf8"));
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(types, name), text);
-  fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "errors-check", private: true, type: "module" }));
-  fs.writeFileSync(
-    path.join(project, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        target: "es2022",
-        lib: ["es2022", "dom"],
-        module: "nodenext",
-        moduleResolution: "nodenext",
-        types: [],
-        skipLibCheck: false,
-        exactOptionalPropertyTypes: true,
-        noUncheckedIndexedAccess: true,
-      },
-      files: ["check.ts"],
-    }),
-  );
-  fs.writeFileSync(path.join(project, "check.ts"), CHECK);
-  const completed = spawnSync(process.execPath, [TSC, "-p", project, "--pretty", "false"], { cwd: project, encoding: "utf8" });
-  assert.equal(completed.status, 0, `tsc failed\n${completed.stdout}${completed.stderr}`);
+  typecheck(path.join(scratch, "app"), {
+    files,
+    source: CHECK,
+    compilerOptions: { exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true },
+  });
 });

@@ -2,19 +2,13 @@
 // $notify typed by the Procedures map (params by position or by name, the result), wrong
 // method names and params refused (each such line carries @ts-expect-error, which tsc
 // reports when the line compiles), middleware and retry options, meta from the package.
-import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { generateFromText } from "../dist/esm/emitter/index.js";
+import { repository, typecheck } from "./helpers.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const pkg = path.resolve(here, "..");
-const repository = path.resolve(pkg, "../../..");
-const TSC = path.join(repository, "node_modules/typescript/bin/tsc");
 const scratch = fs.realpathSync(fs.mkdtempSync(path.join(tmpdir(), "pyrpc-types-")));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
@@ -134,32 +128,6 @@ export function errors(error: ClientError): number | string {
 `;
 
 test("$call and $notify are typed by Procedures; wrong names and params do not compile", () => {
-  const project = path.join(scratch, "app");
-  const types = path.join(project, "node_modules/@pyrpc/types");
-  fs.mkdirSync(types, { recursive: true });
-  fs.mkdirSync(path.join(project, "node_modules/@pyrpc"), { recursive: true });
-  fs.symlinkSync(pkg, path.join(project, "node_modules/@pyrpc/client"), "dir");
   const files = generateFromText(fs.readFileSync(path.join(repository, "tests/corpus/zoo/schema.json"), "utf8"));
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(types, name), text);
-  fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "types-check", private: true, type: "module" }));
-  fs.writeFileSync(
-    path.join(project, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        target: "es2022",
-        lib: ["es2022", "dom"],
-        module: "nodenext",
-        moduleResolution: "nodenext",
-        types: [],
-        skipLibCheck: false,
-        exactOptionalPropertyTypes: true,
-      },
-      files: ["check.ts"],
-    }),
-  );
-  fs.writeFileSync(path.join(project, "check.ts"), CHECK);
-  const completed = spawnSync(process.execPath, [TSC, "-p", project, "--pretty", "false"], { cwd: project, encoding: "utf8" });
-  assert.equal(completed.status, 0, `tsc failed\n${completed.stdout}${completed.stderr}`);
+  typecheck(path.join(scratch, "app"), { files, source: CHECK, compilerOptions: { exactOptionalPropertyTypes: true } });
 });
