@@ -659,6 +659,8 @@ def type_label(schema: Any) -> str:
     if "const" in schema:
         return json.dumps(schema["const"])
     kind = schema.get("type")
+    if kind == "string" and schema.get("format") == "bigint":
+        return "BigInt"  # an int carried as a string of digits (pyrpc_core.BigInt)
     if kind == "array":
         if "prefixItems" in schema:
             return "[" + ", ".join(type_label(item) for item in schema["prefixItems"]) + "]"

@@ -214,3 +214,18 @@ def test_url_and_entrypoint_together_is_a_usage_error(tmp_path: Path) -> None:
     result = run(["inspect", "--url", "http://127.0.0.1:1", "--entrypoint", "x"], tmp_path)
     assert result.returncode == 2
     assert "not both" in result.stderr
+
+
+def test_inspect_names_a_big_integer_as_such(tmp_path: Path) -> None:
+    source = """
+    from pyrpc_core import BigInt, rpc
+
+    @rpc
+    def next_id(after: BigInt, step: int = 1) -> BigInt | None:
+        return after + step
+    """
+    table = run(["inspect"], project(tmp_path, source=source))
+    assert table.returncode == 0, table.stderr
+    # On the wire a BigInt is a string of digits; the table says what it is, not "str".
+    assert "after: BigInt, step?: int" in table.stdout
+    assert "BigInt | null" in table.stdout
