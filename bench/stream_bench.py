@@ -36,6 +36,7 @@ from pyrpc_core import Registry
 from pyrpc_core.plugins import PluginManager
 
 from .harness import PYTHON, ROOT, pinned, server
+from .servers.floor import read_body
 
 # -- the procedures, and the two servers ------------------------------------------------------
 
@@ -72,12 +73,7 @@ _SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache
 
 async def floor(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """The hand-written SSE endpoint: the generator's items as events, one ``send`` each."""
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
     request = json.loads(body)
     items = CALLS[request["method"]](**request["params"])
     await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS})

@@ -149,11 +149,7 @@ class Dispatcher:
         """
         try:
             checked, is_batch = self._check_body(body, _LazyContext(context))
-            if not is_batch:
-                item = checked[0]
-                return await self._answer(item) if isinstance(item, _Call) else item
-            answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
-            return _join(_merge(checked, answers))
+            return await self._answer_checked(checked, is_batch)
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
             return self.internal_error(_NULL, exc, "dispatching a request failed")
 
@@ -169,11 +165,7 @@ class Dispatcher:
                 return BatchStream(self, checked, lazy)
             call = _streaming(checked, is_batch)
             if call is None:
-                if is_batch:
-                    answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
-                    return _join(_merge(checked, answers))
-                item = checked[0]
-                return await self._answer(item) if isinstance(item, _Call) else item
+                return await self._answer_checked(checked, is_batch)
             try:
                 if self.registry.guards:
                     await self._guard(call.procedure, call.context)
@@ -214,6 +206,14 @@ class Dispatcher:
             return self._answer_checked_sync(checked, is_batch)
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
             return self.internal_error(_NULL, exc, "dispatching a request failed")
+
+    async def _answer_checked(self, checked: list[_Checked], is_batch: bool) -> bytes | None:
+        """The answer to checked requests, from the event loop."""
+        if not is_batch:
+            item = checked[0]
+            return await self._answer(item) if isinstance(item, _Call) else item
+        answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
+        return _join(_merge(checked, answers))
 
     def _answer_checked_sync(self, checked: list[_Checked], is_batch: bool) -> bytes | None:
         """The answer to checked requests, from a worker thread: sync calls here, async ones on the loop."""

@@ -2,19 +2,13 @@
 // emitter: data and errors typed through fetchQuery, observers and getQueryData; wrong
 // params and unknown procedures refused (lines marked @ts-expect-error, which tsc reports
 // when the line compiles); infinite queries only for procedures with a cursor parameter.
-import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { generate } from "@pyrpc/client/emitter";
+import { typecheck } from "./helpers.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const pkg = path.resolve(here, "..");
-const repository = path.resolve(pkg, "../../..");
-const TSC = path.join(repository, "node_modules/typescript/bin/tsc");
 const scratch = fs.realpathSync(fs.mkdtempSync(path.join(tmpdir(), "pyrpc-tq-types-")));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
@@ -130,33 +124,9 @@ export function withoutProcedures(): void {
 `;
 
 test("the utils are typed by the generated package; wrong uses do not compile", () => {
-  const project = path.join(scratch, "app");
-  const modules = path.join(project, "node_modules");
-  const types = path.join(modules, "@pyrpc/types");
-  fs.mkdirSync(types, { recursive: true });
-  fs.mkdirSync(path.join(modules, "@tanstack"), { recursive: true });
-  fs.symlinkSync(path.resolve(pkg, "../client"), path.join(modules, "@pyrpc/client"), "dir");
-  fs.symlinkSync(pkg, path.join(modules, "@pyrpc/tanstack-query"), "dir");
-  fs.symlinkSync(path.join(repository, "node_modules/@tanstack/query-core"), path.join(modules, "@tanstack/query-core"), "dir");
-  for (const [name, text] of Object.entries(generate(SCHEMA))) fs.writeFileSync(path.join(types, name), text);
-  fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "tq-check", private: true, type: "module" }));
-  fs.writeFileSync(
-    path.join(project, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        target: "es2022",
-        lib: ["es2022", "dom"],
-        module: "nodenext",
-        moduleResolution: "nodenext",
-        types: [],
-        skipLibCheck: false,
-      },
-      files: ["check.ts"],
-    }),
-  );
-  fs.writeFileSync(path.join(project, "check.ts"), CHECK);
-  const completed = spawnSync(process.execPath, [TSC, "-p", project, "--pretty", "false"], { cwd: project, encoding: "utf8" });
-  assert.equal(completed.status, 0, `tsc failed\n${completed.stdout}${completed.stderr}`);
+  typecheck(path.join(scratch, "app"), {
+    files: generate(SCHEMA),
+    source: CHECK,
+    links: { "@pyrpc/tanstack-query": "pyrpc_ts/npm/tanstack-query", "@tanstack/query-core": "node_modules/@tanstack/query-core" },
+  });
 });
