@@ -13,7 +13,7 @@ import { RpcError, TransportError, describe, toRpcError } from "./errors.js";
 import { type ParamsPlan, paramsOf, paramsPlan } from "./params.js";
 import { type RetryOptions, type RetryPolicy, mayRetry, parseRetryAfter, retryDelay, retryPolicy } from "./retry.js";
 import { SseParser } from "./sse.js";
-import { stream } from "./stream.js";
+import { type StreamSource, stream } from "./stream.js";
 
 /** Headers as `fetch` takes them. */
 export type HeaderValues = Headers | Record<string, string> | [string, string][];
@@ -266,10 +266,11 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
   // A function target, so that `users(...)` works when `users` is a procedure and a namespace.
   const target = function pyrpcProcedure(): void {};
   const children = new Map<string, unknown>(); // so that client.users === client.users
+  const method = path.join("."); // the wire name of a call of this node
   return new Proxy(target, {
     get(_target, property) {
       // `${client.users}` and String(client): a description, never a call of toString or valueOf.
-      if (property === Symbol.toPrimitive) return () => `[pyRPC ${path.join(".") || "client"}]`;
+      if (property === Symbol.toPrimitive) return () => `[pyRPC ${method || "client"}]`;
       if (typeof property === "symbol" || NOT_PROCEDURES.has(property)) return undefined;
       if (path.length === 0 && !notify) {
         if (property === "$with") {
@@ -303,11 +304,10 @@ function procedureProxy(transport: Transport, path: readonly string[], defaults:
       if (path.length === 0) {
         if (!notify) return Promise.reject(new TypeError("the client is not a procedure: call client.<name>(...)"));
         // client.$notify("audit.log", ["x"], options): a notification by wire name.
-        const [method, params, options] = args as [unknown, unknown, CallOptions | undefined];
-        if (typeof method !== "string") return Promise.reject(new TypeError("$notify(method, params?): method is a wire name"));
-        return transport.call(method, params ?? [], { ...defaults, ...options }, true);
+        const [wireName, params, options] = args as [unknown, unknown, CallOptions | undefined];
+        if (typeof wireName !== "string") return Promise.reject(new TypeError("$notify(method, params?): method is a wire name"));
+        return transport.call(wireName, params ?? [], { ...defaults, ...options }, true);
       }
-      const method = path.join(".");
       if (notify) return transport.call(method, args, defaults, true);
       if (transport.streams.has(method)) return transport.stream(method, args, defaults);
       const promise = transport.call(method, args, defaults, false);
@@ -353,6 +353,12 @@ class Transport {
   private readonly maxBodyBytes: number;
   private readonly idempotent: ReadonlySet<string>;
   private readonly handler: Next;
+  /** The endpoint, as a string. */
+  private readonly url: string;
+  /** The retry policy of the client's `retry` option (a call's own `retry` makes its own). */
+  private readonly retryPolicy: RetryPolicy | undefined;
+  /** What a stream needs of the client. */
+  private readonly source: StreamSource;
   /** The codes of each procedure's declared errors, from `meta.errors`. */
   private readonly declared: ReadonlyMap<string, ReadonlySet<number>>;
 
@@ -378,6 +384,15 @@ class Transport {
       (next, middleware) => (request) => middleware(request, next),
       (request) => this.fetch(request),
     );
+    this.url = String(options.url);
+    this.retryPolicy = retryPolicy(options.retry);
+    this.source = {
+      url: this.url,
+      handler: this.handler,
+      headers: () => this.headers(),
+      id: () => this.nextId++,
+      retry: options.retry,
+    };
   }
 
   /**
@@ -392,14 +407,7 @@ class Transport {
     } catch (error) {
       return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }) }; // thrown by the loop, as a stream's errors are
     }
-    const source = {
-      url: String(this.options.url),
-      handler: this.handler,
-      headers: () => this.headers(),
-      id: () => this.nextId++,
-      retry: this.options.retry,
-    };
-    return stream(source, method, sent, callOptions);
+    return stream(this.source, method, sent, callOptions);
   }
 
   /** Whether `error` is an `RpcError` of a call of `method` with one of the codes it declares. */
@@ -422,7 +430,7 @@ class Transport {
       const pending: Pending = {
         request,
         options,
-        retry: retryPolicy(options.retry),
+        retry: options.retry === this.options.retry ? this.retryPolicy : retryPolicy(options.retry),
         resolve,
         reject,
         settled: false,
@@ -509,7 +517,7 @@ class Transport {
       else if (!headers.has("accept")) headers.set("accept", "application/json");
       const attempt = Math.max(...live.map((c) => ++c.attempt));
       const body = asBatch ? live.map((c) => c.request) : (live[0] as Pending).request;
-      const response = await this.handler({ url: String(this.options.url), headers, body, signal: controller.signal, attempt });
+      const response = await this.handler({ url: this.url, headers, body, signal: controller.signal, attempt });
       if (response.stream && asBatch) {
         retries = await this.settleStreamed(live, response.stream);
       } else {
@@ -649,11 +657,11 @@ class Transport {
             unanswered = new TransportError("parse", "an answer of a batch is not JSON", { body: event.data.slice(0, 1000), cause: error });
             break reading;
           }
-          if (typeof answer !== "object" || answer === null || Array.isArray(answer)) {
+          if (!isResponseObject(answer)) {
             unanswered = new TransportError("protocol", "an answer of a batch is not a JSON-RPC response", { body: event.data.slice(0, 1000) });
             break reading;
           }
-          const response = answer as JsonRpcResponse;
+          const response = answer;
           const call = response.id === null || response.id === undefined ? undefined : waiting.get(response.id);
           if (call !== undefined) {
             waiting.delete(response.id);
@@ -729,17 +737,22 @@ function parseBody(text: string, status: number): JsonRpcResponse | JsonRpcRespo
     throw new TransportError("parse", "the server's answer is not JSON", { status, body: text.slice(0, 1000), cause: error });
   }
   const list = Array.isArray(parsed) ? parsed : [parsed];
-  if (!list.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))) {
+  if (!list.every(isResponseObject)) {
     throw new TransportError("protocol", "the server's answer is not a JSON-RPC response", { status, body: text.slice(0, 1000) });
   }
   return parsed as JsonRpcResponse | JsonRpcResponse[];
+}
+
+/** Whether a JSON value can be a JSON-RPC response: an object (not an array). */
+function isResponseObject(value: unknown): value is JsonRpcResponse {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The answers of a response as a list (none for 204), checked again in case a middleware made the response. */
 function answersOf(response: RpcResponse): JsonRpcResponse[] {
   const body = response.body;
   const list = body === undefined ? [] : Array.isArray(body) ? body : [body];
-  if (!list.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))) {
+  if (!list.every(isResponseObject)) {
     throw new TransportError("protocol", "the answer is not a JSON-RPC response", { status: response.status });
   }
   return list;
