@@ -120,10 +120,11 @@ def _meta(schema: Mapping[str, Any], procedures: Mapping[str, Any], calls: Calls
     (only when some procedure declares errors, so other packages stay as they were).
     """
     limits = _section(schema, "limits")
-    idempotent = (name for name in sorted(procedures) if _is_idempotent(procedures[name]))
-    streams = (name for name in sorted(procedures) if is_stream(procedures[name]))
-    gaps = {} if calls == "named" else {name: gap_names(procedures[name]) for name in sorted(procedures)}
-    codes = {name: [error["code"] for error in declared_errors(procedures[name])] for name in sorted(procedures)}
+    ordered = sorted(procedures)
+    idempotent = (name for name in ordered if _is_idempotent(procedures[name]))
+    streams = (name for name in ordered if is_stream(procedures[name]))
+    gaps = {} if calls == "named" else {name: gap_names(procedures[name]) for name in ordered}
+    codes = {name: [error["code"] for error in declared_errors(procedures[name])] for name in ordered}
     return {
         "max_batch": _positive_int(limits.get("max_batch")),
         "max_body_bytes": _positive_int(limits.get("max_body_bytes")),

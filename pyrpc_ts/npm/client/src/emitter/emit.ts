@@ -48,31 +48,27 @@ export function generate(schema: Json | unknown, options: EmitterOptions = {}): 
   const names = assignTypeNames(defs);
   const mapper = new TypeMapper(names);
   const declarations = declareAll(defs, names, mapper);
-  const wireNames = sortedPy(procedures.keys())
-    .map((name) => quote(name))
-    .join(", ");
+  const sorted = sortedPy(procedures.keys());
+  const quotedList = (names: readonly string[]): string => names.map((name) => quote(name)).join(", ");
+  const wireNames = quotedList(sorted);
   const version = document.get("version");
   const rawLimits = document.get("limits");
   const limits = isObject(rawLimits) ? rawLimits : new JsonObject();
-  const idempotent = sortedPy(procedures.keys())
-    .filter((name) => {
+  const idempotent = quotedList(
+    sorted.filter((name) => {
       const entry = procedures.get(name);
       return isObject(entry) && entry.get("idempotent") === true;
-    })
-    .map((name) => quote(name))
-    .join(", ");
-  const streams = sortedPy(procedures.keys())
-    .filter((name) => isStream(procedures.get(name)))
-    .map((name) => quote(name))
-    .join(", ");
+    }),
+  );
+  const streams = quotedList(sorted.filter((name) => isStream(procedures.get(name))));
   const gaps = named
     ? []
-    : sortedPy(procedures.keys()).flatMap((name) => {
+    : sorted.flatMap((name): [string, string][] => {
         const names = gapNames(procedures.get(name));
-        return names === undefined ? [] : [[objectKey(name), names.map((param) => quote(param)).join(", ")]];
+        return names === undefined ? [] : [[objectKey(name), quotedList(names)]];
       });
   // The codes of each procedure's declared errors, for the client's $isError: only when some procedure declares any.
-  const errorCodes = sortedPy(procedures.keys()).flatMap((name) => {
+  const errorCodes = sorted.flatMap((name): [string, string][] => {
     const codes = declaredErrors(procedures.get(name)).map((error) => dumps(error.get("code")));
     return codes.length ? [[objectKey(name), codes.join(", ")]] : [];
   });
@@ -112,12 +108,8 @@ export function generate(schema: Json | unknown, options: EmitterOptions = {}): 
     `  idempotent: Object.freeze([${idempotent}]),\n` +
     `  streams: Object.freeze([${streams}]),\n` +
     `  calls: ${quote(calls)},\n` +
-    (gaps.length
-      ? "  params: Object.freeze({\n" + gaps.map(([key, names]) => `    ${key}: Object.freeze([${names}]),\n`).join("") + "  }),\n"
-      : "  params: Object.freeze({}),\n") +
-    (errorCodes.length
-      ? "  errors: Object.freeze({\n" + errorCodes.map(([key, codes]) => `    ${key}: Object.freeze([${codes}]),\n`).join("") + "  }),\n"
-      : "") +
+    `  params: ${frozenTable(gaps)},\n` +
+    (errorCodes.length ? `  errors: ${frozenTable(errorCodes)},\n` : "") +
     "});\n";
 
   const packageJson =
@@ -177,6 +169,12 @@ const META_DECLARATION =
 const META_ERRORS =
   "  /** The codes of each procedure's declared errors (`@rpc(errors=[...])`): what `client.$isError` checks. */\n" +
   "  readonly errors: { readonly [procedure: string]: readonly number[] };\n";
+
+/** `meta`'s table of lists by procedure in `index.js`: rows of a key and its list's items, as text. */
+function frozenTable(rows: readonly (readonly [string, string])[]): string {
+  if (rows.length === 0) return "Object.freeze({})";
+  return "Object.freeze({\n" + rows.map(([key, items]) => `    ${key}: Object.freeze([${items}]),\n`).join("") + "  })";
+}
 
 /** A wire name as a key of an object literal: quoted, and `__proto__` computed (else it sets the prototype). */
 function objectKey(name: string): string {
