@@ -435,8 +435,8 @@ def _unwrap(response: dict[str, Any], errors: Mapping[int, type[RpcError]]) -> A
             try:
                 raised = declared(message=message, data=data)
             except TypeError:  # data that does not fit the declared type: as sent, then
-                raised = None
-            if raised is not None:
+                pass
+            else:
                 raise raised
         raise RpcError(code, message, data)
     return response.get("result")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Awaitable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from weakref import WeakKeyDictionary
 
 T = TypeVar("T")
@@ -51,10 +51,18 @@ class RpcError(Exception):
     code: int
     message: str
     data: Any
+    # A declared error's fixed code and default message, read once per class (not per raise).
+    _fixed_code: ClassVar[int | None] = None
+    _default_message: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._fixed_code = fixed_code(cls)
+        cls._default_message = default_message(cls)
 
     def __init__(self, code: int | None = None, message: str | None = None, data: Any = None) -> None:
         cls = type(self)
-        fixed = fixed_code(cls)
+        fixed = cls._fixed_code
         if code is None:
             if fixed is None:
                 raise TypeError(f"{cls.__name__} needs a code: {cls.__name__}(code=4004, message=..., data=...)")
@@ -67,7 +75,7 @@ class RpcError(Exception):
         if message is None:
             if fixed is None:
                 raise TypeError(f"{cls.__name__} needs a message: {cls.__name__}(code=..., message=..., data=...)")
-            message = default_message(cls)
+            message = cls._default_message
         super().__init__(message)
         self.code = code
         self.message = message

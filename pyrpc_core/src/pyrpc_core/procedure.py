@@ -164,7 +164,7 @@ class Procedure:
         ]:
             plain = _plain_class(annotation)
             if plain is not None:
-                raise _plain_class_error(func, label, annotation, plain)
+                raise _plain_class_error(func, label, annotation, plain.__name__)
         if unannotated or "return" not in hints:
             _warn_unannotated(func, procedure_name, unannotated, "return" not in hints)
 
@@ -323,7 +323,7 @@ def check_errors(
             ) from exc
         plain = _plain_class(data_type) if declared else None
         if plain is not None:
-            raise _plain_class_error(func, f"the data of {error.__name__}", data_type, plain)
+            raise _plain_class_error(func, f"the data of {error.__name__}", data_type, plain.__name__)
         checked[code] = error
     return tuple(checked[code] for code in sorted(checked))
 
@@ -378,12 +378,7 @@ def _unsupported(func: Callable[..., Any], suspects: Sequence[tuple[str, Any]], 
         label, annotation = culprit
         path = unknown.group("path")
         plain = path.rsplit(".", 1)[-1] if path else unknown.group("other")
-        typed = _type_name(annotation)
-        what = f"{typed}, a plain class" if typed == plain else f"{typed}, and {plain} is a plain class"
-        return RegistrationError(
-            f"cannot register {_describe(func)}: {label} is annotated {what} "
-            f"that pydantic cannot validate or turn into JSON; {_FIX}"
-        )
+        return _plain_class_error(func, label, annotation, plain)
     # Anything else pydantic refuses: its message, without advice that does not apply to procedures.
     lines = [line for line in str(exc).splitlines() if line.strip() and "arbitrary_types_allowed" not in line]
     reason = " ".join(line.strip() for line in lines if not line.startswith("For further information"))
@@ -488,9 +483,10 @@ def _plain_class(annotation: Any, seen: set[int] | None = None) -> type | None:
     return annotation
 
 
-def _plain_class_error(func: Callable[..., Any], label: str, annotation: Any, plain: type) -> RegistrationError:
+def _plain_class_error(func: Callable[..., Any], label: str, annotation: Any, plain: str) -> RegistrationError:
+    """The error for ``label`` annotated ``annotation``, in which ``plain`` is a class pydantic cannot take."""
     typed = _type_name(annotation)
-    what = f"{typed}, a plain class" if typed == plain.__name__ else f"{typed}, and {plain.__name__} is a plain class"
+    what = f"{typed}, a plain class" if typed == plain else f"{typed}, and {plain} is a plain class"
     return RegistrationError(
         f"cannot register {_describe(func)}: {label} is annotated {what} "
         f"that pydantic cannot validate or turn into JSON; {_FIX}"

@@ -132,8 +132,8 @@ async def events(
                 if not ready:
                     started = asked  # 0.0 for the first: it goes out at once
                 ready.append(b"id: " + event_id.encode() + b"\ndata: " + stream.encode(item) + b"\n\n")
-                if idle is not None and not idle.done():
-                    idle.set_result(None)
+                if idle is not None:
+                    _wake(idle)
                 if len(ready) >= BATCH_EVENTS:
                     full = loop.create_future()
                     await full
@@ -145,8 +145,8 @@ async def events(
             try:
                 await items.aclose()
             finally:
-                if idle is not None and not idle.done():
-                    idle.set_result(None)
+                if idle is not None:
+                    _wake(idle)
 
     producer = loop.create_task(produce())
     try:

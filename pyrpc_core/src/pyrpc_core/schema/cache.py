@@ -154,8 +154,8 @@ class SchemaCache:
         """Generate the pieces of ``procedures`` and of the definitions they reach that are not cached."""
         generator = _CachingGenerator(self, by_alias=True, ref_template=_KEY_TEMPLATE)
         inputs: list[tuple[tuple[int, str], JsonSchemaMode, CoreSchema]] = []
-        for index, procedure in enumerate(procedures):
-            params_core, result_core, *errors_core = _core_schemas(procedure)
+        cores = [_core_schemas(procedure) for procedure in procedures]
+        for index, (params_core, result_core, *errors_core) in enumerate(cores):
             inputs.append(((index, "params"), "validation", params_core))
             inputs.append(((index, "result"), "serialization", result_core))
             # Declared errors' data goes out as results do: serialization mode, in the same $defs.
@@ -174,10 +174,11 @@ class SchemaCache:
             params = schemas[((index, "params"), "validation")]
             result = schemas[((index, "result"), "serialization")]
             params_key = params_keys[index]
-            found = iter(schemas[((index, f"error {i}"), "serialization")] for i in range(len(_data_errors(procedure))))
+            # The core schemas past params and result are those of the errors that declare a data type.
+            found = iter(schemas[((index, f"error {i}"), "serialization")] for i in range(len(cores[index]) - 2))
             errors = tuple(next(found) if data_adapter(error) is not None else None for error in procedure.errors)
             refs = tuple(refs_in([params, result, *(schema for schema in errors if schema is not None)]))
-            piece = _ProcedurePiece(params, result, refs, _core_schemas(procedure), params_key, errors=errors)
+            piece = _ProcedurePiece(params, result, refs, cores[index], params_key, errors=errors)
             piece.reusable = all(self._definitions[key].reusable for key in piece.refs)
             self._procedures[procedure] = pieces[procedure] = piece
         return pieces
@@ -429,13 +430,9 @@ def _same(these: tuple[Any, ...], those: tuple[Any, ...]) -> bool:
 
 def _core_schemas(procedure: Procedure) -> tuple[Any, ...]:
     """The core schemas of the params, the result and the declared errors' data (those that declare it)."""
-    errors = (data_adapter(error).core_schema for error in _data_errors(procedure))
+    adapters = (data_adapter(error) for error in procedure.errors)
+    errors = (adapter.core_schema for adapter in adapters if adapter is not None)
     return procedure.params_model.__pydantic_core_schema__, procedure.result_adapter.core_schema, *errors
-
-
-def _data_errors(procedure: Procedure) -> list[Any]:
-    """The procedure's declared errors that declare a data type."""
-    return [error for error in procedure.errors if data_adapter(error) is not None]
 
 
 def _error_entry(error: Any, data: JsonSchemaValue | None, names: dict[str, str]) -> dict[str, Any]:
