@@ -76,7 +76,7 @@ def signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper, inden
     names = list(properties)
     # An optional parameter before a required one cannot be left out by position: only the
     # optional tail may be omitted, so any earlier optional parameter is written as required.
-    last_required = max((i for i, n in enumerate(names) if n in required_names), default=-1)
+    last_required = _last_required(names, required_names)
     rendered: list[str] = []
     tags: list[str] = []
     taken: list[str] = []
@@ -91,12 +91,7 @@ def signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper, inden
         rendered.append(f"{local}{'?' if optional else ''}: {type_text}")
         if isinstance(schema, Mapping):
             tags.extend(_param_tag(local, schema))
-    result_lines = jsdoc.text_lines(result_schema.get("description")) if isinstance(result_schema, Mapping) else []
-    if result_lines:
-        tags.append("@returns " + " ".join(result_lines))
-    if doc and tags:
-        doc.append("")
-    return Signature(name, ", ".join(rendered), result, tuple(doc + tags))
+    return Signature(name, ", ".join(rendered), result, _doc_lines(doc, tags, result_schema))
 
 
 def named_signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper, indent: str) -> Signature:
@@ -110,13 +105,22 @@ def named_signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper,
     result_schema = procedure.get("result", True)
     result = mapper.map(result_schema, indent).text
     parameters = _named_parameter(params, mapper.map(params, indent).text)
-    tags: list[str] = []
+    return Signature(name, parameters, result, _doc_lines(doc, [], result_schema))
+
+
+def _doc_lines(doc: list[str], tags: list[str], result_schema: Any) -> tuple[str, ...]:
+    """A signature's JSDoc: the docstring, a blank line, the tags and ``@returns`` (the result's description)."""
     result_lines = jsdoc.text_lines(result_schema.get("description")) if isinstance(result_schema, Mapping) else []
     if result_lines:
         tags.append("@returns " + " ".join(result_lines))
     if doc and tags:
         doc.append("")
-    return Signature(name, parameters, result, tuple(doc + tags))
+    return tuple(doc + tags)
+
+
+def _last_required(names: list[str], required_names: set[str]) -> int:
+    """The index of the last required parameter (-1 for none): only the optional ones after it may be left out."""
+    return max((i for i, n in enumerate(names) if n in required_names), default=-1)
 
 
 def _named_parameter(params: Any, params_type: str, written: str | None = None) -> str:
@@ -144,8 +148,7 @@ def gap_names(procedure: Any) -> list[str] | None:
     if not isinstance(params, Mapping) or not isinstance(properties, Mapping):
         return None
     names = [str(name) for name in properties]
-    required_names = required_set(params.get("required"))
-    last_required = max((i for i, n in enumerate(names) if n in required_names), default=-1)
+    last_required = _last_required(names, required_set(params.get("required")))
     return names if len(names) - last_required - 1 >= 2 else None
 
 

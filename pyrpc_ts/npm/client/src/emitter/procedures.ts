@@ -41,10 +41,7 @@ export function signature(name: string, procedure: JsonObject, mapper: TypeMappe
   }
   const requiredNames = requiredSet(params.get("required"));
   const names = [...properties.keys()];
-  let lastRequired = -1;
-  names.forEach((n, i) => {
-    if (requiredNames.has(n)) lastRequired = i;
-  });
+  const lastRequired = lastRequiredIndex(names, requiredNames);
   const rendered: string[] = [];
   const tags: string[] = [];
   const taken: string[] = [];
@@ -58,10 +55,7 @@ export function signature(name: string, procedure: JsonObject, mapper: TypeMappe
     rendered.push(`${local}${optional ? "?" : ""}: ${typeText}`);
     if (isObject(schema)) tags.push(...paramTag(local, schema));
   });
-  const resultLines = isObject(resultSchema) ? jsdoc.textLines(resultSchema.get("description")) : [];
-  if (resultLines.length) tags.push("@returns " + resultLines.join(" "));
-  if (doc.length && tags.length) doc.push("");
-  return { name, parameters: rendered.join(", "), result, docLines: [...doc, ...tags] };
+  return { name, parameters: rendered.join(", "), result, docLines: docLines(doc, tags, resultSchema) };
 }
 
 /** The by-name signature: one object of params (`params`), optional when none is required, none when no params. */
@@ -71,11 +65,24 @@ export function namedSignature(name: string, procedure: JsonObject, mapper: Type
   const resultSchema: Json = procedure.has("result") ? (procedure.get("result") as Json) : true;
   const result = mapper.map(resultSchema, indent).text;
   const parameters = namedParameter(params, mapper.map(params, indent).text);
-  const tags: string[] = [];
+  return { name, parameters, result, docLines: docLines(doc, [], resultSchema) };
+}
+
+/** A signature's JSDoc: the docstring, a blank line, the tags and `@returns` (the result's description). */
+function docLines(doc: string[], tags: string[], resultSchema: Json): string[] {
   const resultLines = isObject(resultSchema) ? jsdoc.textLines(resultSchema.get("description")) : [];
   if (resultLines.length) tags.push("@returns " + resultLines.join(" "));
   if (doc.length && tags.length) doc.push("");
-  return { name, parameters, result, docLines: [...doc, ...tags] };
+  return [...doc, ...tags];
+}
+
+/** The index of the last required parameter (-1 for none): only the optional ones after it may be left out. */
+function lastRequiredIndex(names: readonly string[], requiredNames: ReadonlySet<string>): number {
+  let last = -1;
+  names.forEach((n, i) => {
+    if (requiredNames.has(n)) last = i;
+  });
+  return last;
 }
 
 /** `params: T`, `params?: T` when no property is required, or nothing when there are no params (`{}`). */
@@ -93,11 +100,7 @@ export function gapNames(procedure: Json | undefined): string[] | undefined {
   const properties = isObject(params) ? params.get("properties") : undefined;
   if (!isObject(params) || !isObject(properties)) return undefined;
   const names = [...properties.keys()];
-  const requiredNames = requiredSet(params.get("required"));
-  let lastRequired = -1;
-  names.forEach((n, i) => {
-    if (requiredNames.has(n)) lastRequired = i;
-  });
+  const lastRequired = lastRequiredIndex(names, requiredSet(params.get("required")));
   return names.length - lastRequired - 1 >= 2 ? names : undefined;
 }
 
