@@ -105,7 +105,7 @@ class SchemaCache:
         self._definitions: dict[str, _Definition] = {}
         self._procedures: dict[Procedure, _ProcedurePiece] = {}
         self._builds = 0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._last: tuple[tuple[Procedure, ...], dict[str, str]] = ((), {})
 
     def build(self, procedures: Sequence[Procedure]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -128,12 +128,11 @@ class SchemaCache:
 
     def origins(self, procedures: Sequence[Procedure]) -> dict[str, str]:
         """What each ``$defs`` name of the document for ``procedures`` denotes (``Names.origins``)."""
-        with self._lock:
-            built, origins = self._last
-            if len(built) == len(procedures) and all(a is b for a, b in zip(built, procedures, strict=True)):
-                return dict(origins)
-        self.build(procedures)
-        return dict(self._last[1])
+        with self._lock:  # reentrant: another thread's build must not come between ours and its origins
+            built = self._last[0]
+            if len(built) != len(procedures) or not all(a is b for a, b in zip(built, procedures, strict=True)):
+                self.build(procedures)
+            return dict(self._last[1])
 
     def _pieces(self, procedures: Sequence[Procedure]) -> dict[Procedure, _ProcedurePiece]:
         pieces: dict[Procedure, _ProcedurePiece] = {}
