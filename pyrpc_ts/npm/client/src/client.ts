@@ -588,7 +588,8 @@ class Transport {
     return { status: response.status, headers: response.headers, body: parseBody(text, response.status) };
   }
 
-  async headers(): Promise<HeaderValues> {
+  /** The `headers` option's headers, fresh for each request. */
+  private async headers(): Promise<HeaderValues> {
     const given = this.options.headers;
     if (given === undefined) return {};
     return typeof given === "function" ? await given() : given;
