@@ -95,25 +95,25 @@ async function* run<T>(source: StreamSource, request: JsonRpcRequest, options: C
         if (outcome === DONE) return undefined;
         failure = outcome;
       }
-      if (signal.aborted) {
-        if (signal.reason === CLOSED) return undefined;
-        throw signal.reason;
-      }
+      if (signal.aborted) return ended(signal);
       // A dropped stream is opened again; a refused one when trying again is safe (as for an idempotent call).
       const again = policy !== undefined && ++failures < policy.attempts && (body !== undefined || mayRetry(failure, true));
       const delay = again ? retryDelay(policy, failures, failure) : undefined;
       if (delay === undefined) throw failure;
       await sleep(delay, signal);
-      if (signal.aborted) {
-        if (signal.reason === CLOSED) return undefined;
-        throw signal.reason;
-      }
+      if (signal.aborted) return ended(signal);
     }
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     given?.removeEventListener("abort", onAbort);
     if (!signal.aborted) stop.abort(CLOSED); // the connection, if any is left, is closed
   }
+}
+
+/** After an abort: the loop's quiet end when the consumer closed it, else the abort's reason, thrown. */
+function ended(signal: AbortSignal): undefined {
+  if (signal.reason === CLOSED) return undefined;
+  throw signal.reason;
 }
 
 /** The event stream of an answer; a refusal (a JSON-RPC error answer) is thrown as the call's error would be. */
