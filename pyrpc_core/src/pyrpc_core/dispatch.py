@@ -24,6 +24,7 @@ import logging
 import secrets
 import threading
 import traceback
+from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -530,24 +531,24 @@ class Dispatcher:
             return self._loop
 
 
-class EventSource:
+class EventSource(ABC):
     """What ``pyrpc_core.stream`` sends as Server-Sent Events: ``items()``, each ``encode``d to
     JSON; ``failure`` is the JSON-RPC error answer of an exception they raised."""
 
     _dispatcher: Dispatcher
 
     @property
-    def context(self) -> Context:
-        raise NotImplementedError
+    @abstractmethod
+    def context(self) -> Context: ...
 
-    def items(self) -> AsyncGenerator[Any, None]:
-        raise NotImplementedError
+    @abstractmethod
+    def items(self) -> AsyncGenerator[Any, None]: ...
 
-    def encode(self, item: Any) -> bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def encode(self, item: Any) -> bytes: ...
 
-    def failure(self, exc: BaseException) -> bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def failure(self, exc: BaseException) -> bytes: ...
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
         """Run ``coroutine`` on the dispatcher's background event loop: how a WSGI stream runs."""
