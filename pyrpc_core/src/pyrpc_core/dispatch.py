@@ -7,7 +7,9 @@ the raw body and a ``Context`` and makes the HTTP reply of what it returns (byte
 
 The hot path is: parse with pydantic-core, check the request object, validate params with
 the model prepared at decoration time, call, serialize the result straight to bytes, and
-splice those bytes into the response envelope.
+splice those bytes into the response envelope. From an event loop, a single call of a sync
+procedure takes that whole path in a worker thread, the loop only reading the first bytes of
+the body to see where it goes (``Dispatcher.dispatch``).
 
 Hostile input is answered, never crashed on: the ``Limits`` are checked around the parse
 (cheaply: see ``limits.py``), and any unexpected exception anywhere on the way becomes
@@ -56,6 +58,9 @@ logger = logging.getLogger("pyrpc")
 T = TypeVar("T")
 
 _NULL = b"null"
+
+_HEAD_BYTES = 256
+"""How much of a body ``Dispatcher.dispatch`` reads to find the method of a single call."""
 
 CallWrapper = Callable[[Procedure, Mapping[str, Any], Context, Callable[[], Any]], Any]
 """``around(procedure, params, context, call)``: runs ``call()`` (the procedure) and returns its result.
@@ -124,6 +129,8 @@ class Dispatcher:
         self._loop_lock = threading.Lock()
         self._threads = Workers(self.limits.threads, "pyrpc-sync")
         self._waiting_threads: ThreadPoolExecutor | None = None
+        self._threaded: tuple[int, frozenset[str]] = (-1, frozenset())
+        """(registry version, the names whose single calls ``dispatch`` then answered in a worker thread)."""
 
     @property
     def waiting(self) -> int:
@@ -147,7 +154,15 @@ class Dispatcher:
 
         ``context`` is the request's ``Context``, or a function that makes it: then it is
         made only when a procedure or a guard needs it, which most calls never do.
+
+        A single call of a sync procedure is answered whole in a worker thread: parsed,
+        validated, run and serialized there, while the loop holds only the body's bytes. Its
+        objects are then made and freed in one go, in one thread; held across the hop by the
+        loop, many requests' validated params at once kept the garbage collector busy.
         """
+        if self._runs_in_thread(body):
+            loop = asyncio.get_running_loop()
+            return await self._threads.run(contextvars.copy_context(), self._dispatch_sync, body, context, loop)
         try:
             checked, is_batch = self._check_body(body, _LazyContext(context))
             return await self._answer_checked(checked, is_batch)
@@ -202,11 +217,43 @@ class Dispatcher:
         Async procedures run on one event loop per dispatcher, kept in a background thread,
         so no loop is made (or leaked) per request and async resources stay on one loop.
         """
+        return self._dispatch_sync(body, context, None)
+
+    def _dispatch_sync(
+        self, body: bytes, context: ContextSource, loop: asyncio.AbstractEventLoop | None
+    ) -> bytes | None:
+        """``dispatch_sync``, its async parts on ``loop`` (the request's, for ``dispatch``) when given."""
         try:
             checked, is_batch = self._check_body(body, _LazyContext(context))
-            return self._answer_checked_sync(checked, is_batch)
+            return self._answer_checked_sync(checked, is_batch, loop)
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
             return self.internal_error(_NULL, exc, "dispatching a request failed")
+
+    def _runs_in_thread(self, body: bytes) -> bool:
+        """Whether ``body``'s first bytes name a sync procedure to run in a worker thread, with no deadline.
+
+        Only a hint, so a few bytes do: a batch, a body naming its method late, or anything
+        else goes the usual way, and the worker answers whatever the whole body turns out to be.
+        A deadline needs the loop to keep it, so such calls go the usual way too.
+        """
+        version, names = self._threaded
+        if version != self.registry.version:
+            names = frozenset(
+                procedure.name
+                for procedure in self.registry
+                if not (procedure.is_async or procedure.is_stream)
+                and procedure.thread
+                and (procedure.timeout or self.limits.timeout) is None
+            )
+            self._threaded = (self.registry.version, names)
+        if not names:
+            return False
+        try:
+            head = from_json(body[:_HEAD_BYTES], allow_partial=True)
+        except ValueError:
+            return False
+        method = head.get("method") if isinstance(head, dict) else None
+        return isinstance(method, str) and method in names
 
     async def _answer_checked(self, checked: list[_Checked], is_batch: bool) -> bytes | None:
         """The answer to checked requests, from the event loop."""
@@ -216,15 +263,23 @@ class Dispatcher:
         answers = await self._answer_all([item for item in checked if isinstance(item, _Call)])
         return _join(_merge(checked, answers))
 
-    def _answer_checked_sync(self, checked: list[_Checked], is_batch: bool) -> bytes | None:
-        """The answer to checked requests, from a worker thread: sync calls here, async ones on the loop."""
+    def _answer_checked_sync(
+        self, checked: list[_Checked], is_batch: bool, loop: asyncio.AbstractEventLoop | None = None
+    ) -> bytes | None:
+        """The answer to checked requests, from a worker thread: sync calls here, async ones on a loop."""
+        if not is_batch:
+            item = checked[0]
+            if not isinstance(item, _Call):
+                return item
+            if not item.procedure.is_async:
+                return self._answer_inline(item, loop)
         calls = [item for item in checked if isinstance(item, _Call)]
         async_calls = [call for call in calls if call.procedure.is_async]
         pending: Future[list[bytes | None]] | None = None
         if async_calls:
             # Submitted first, so that the async calls of a batch overlap with the sync ones.
-            pending = self._loop_thread().submit(self._answer_all(async_calls))
-        inline = [None if call.procedure.is_async else self._answer_inline(call) for call in calls]
+            pending = self._submit(self._answer_all(async_calls), loop)
+        inline = [None if call.procedure.is_async else self._answer_inline(call, loop) for call in calls]
         awaited = iter(pending.result() if pending is not None else ())
         answers = _merge(
             checked,
@@ -314,12 +369,21 @@ class Dispatcher:
             if inspect.isawaitable(outcome):
                 await outcome
 
-    def _guard_sync(self, procedure: Procedure, context: _LazyContext) -> None:
-        """``_guard`` from a worker thread: async guards run on the dispatcher's loop."""
+    def _guard_sync(
+        self, procedure: Procedure, context: _LazyContext, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
+        """``_guard`` from a worker thread: async guards run on ``loop``, or the dispatcher's own."""
         for guard in self.registry.guards:
             outcome = guard(procedure, context.get())
             if inspect.isawaitable(outcome):
-                self._loop_thread().submit(_awaited(outcome)).result()
+                self._submit(_awaited(outcome), loop).result()
+
+    def _submit(self, coroutine: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop | None) -> Future[T]:
+        """Run ``coroutine`` from a worker thread: on ``loop`` (the request's, under ASGI), else on
+        the dispatcher's own loop thread (WSGI)."""
+        if loop is None:
+            return self._loop_thread().submit(coroutine)
+        return asyncio.run_coroutine_threadsafe(coroutine, loop)
 
     async def _answer_all(self, calls: list[_Call]) -> list[bytes | None]:
         return await asyncio.gather(*(self._answer(call) for call in calls))
@@ -337,15 +401,16 @@ class Dispatcher:
 
     async def _run(self, call: _Call) -> Any:
         procedure = call.procedure
+        if not procedure.is_async and procedure.thread:
+            # Its guards and the hook run with it in the worker thread, as under WSGI.
+            return await self._in_thread(self._run_inline, call, asyncio.get_running_loop())
         if self.registry.guards:
             await self._guard(procedure, call.context)
         if self.around_call is not None:
             return await self._around_async(call)
         if procedure.is_async:
             return await procedure.func(*call.args, **call.kwargs)
-        if not procedure.thread:  # @rpc(thread=False): it only computes, quickly
-            return procedure.func(*call.args, **call.kwargs)
-        return await self._in_thread(procedure.func, *call.args, **call.kwargs)
+        return procedure.func(*call.args, **call.kwargs)  # @rpc(thread=False): it only computes, quickly
 
     async def _answer_by(self, call: _Call, timeout: float) -> bytes | None:
         """``_answer`` with a deadline: past it the call is cancelled and answered ``TIMEOUT``.
@@ -380,16 +445,16 @@ class Dispatcher:
             return self._timeout(call, timeout)
         return self._success(call, result)
 
-    def _answer_inline(self, call: _Call) -> bytes | None:
+    def _answer_inline(self, call: _Call, loop: asyncio.AbstractEventLoop | None = None) -> bytes | None:
         """Run one sync call in this thread (WSGI), or in a worker thread when it has a deadline."""
         timeout = call.procedure.timeout or self.limits.timeout
         try:
             if timeout is None:
-                result = self._run_inline(call)
+                result = self._run_inline(call, loop)
             else:
                 # The answer is due at the deadline, which this thread cannot keep while it runs the
                 # procedure: a worker runs it (guards included) and this thread waits for it.
-                running = self._threads.submit(contextvars.copy_context(), self._run_inline, call)
+                running = self._threads.submit(contextvars.copy_context(), self._run_inline, call, loop)
                 try:
                     result = running.result(timeout)
                 except TimeoutError:
@@ -399,10 +464,10 @@ class Dispatcher:
             return self._failure(call, exc)
         return self._success(call, result)
 
-    def _run_inline(self, call: _Call) -> Any:
+    def _run_inline(self, call: _Call, loop: asyncio.AbstractEventLoop | None = None) -> Any:
         procedure = call.procedure
         if self.registry.guards:
-            self._guard_sync(procedure, call.context)
+            self._guard_sync(procedure, call.context, loop)
         if self.around_call is not None:
             return self._around(call, lambda: procedure.func(*call.args, **call.kwargs))
         return procedure.func(*call.args, **call.kwargs)
@@ -427,17 +492,15 @@ class Dispatcher:
     async def _around_async(self, call: _Call) -> Any:
         """A call through the hook from the event loop.
 
-        A sync procedure's hook runs in its worker thread. An async procedure's runs on the
-        loop (``CallHook.run_async``), or, for a hook pluggy alone can run, in a wrapper
-        thread that waits while the coroutine runs on this loop, started from the thread so
-        that it runs in the wrappers' context.
+        A sync procedure's hook runs where it runs: here for ``thread=False``, else in its
+        worker thread (``_run_inline``). An async procedure's runs on the loop
+        (``CallHook.run_async``), or, for a hook pluggy alone can run, in a wrapper thread
+        that waits while the coroutine runs on this loop, started from the thread so that it
+        runs in the wrappers' context.
         """
         procedure = call.procedure
-        if not procedure.is_async:
-            direct = lambda: procedure.func(*call.args, **call.kwargs)  # noqa: E731
-            if not procedure.thread:
-                return self._around(call, direct)
-            return await self._in_thread(self._around, call, direct)
+        if not procedure.is_async:  # @rpc(thread=False); threaded ones take _run_inline
+            return self._around(call, lambda: procedure.func(*call.args, **call.kwargs))
         run_async = getattr(self.around_call, "run_async", None)
         if run_async is not None:
             params = self._params(call)

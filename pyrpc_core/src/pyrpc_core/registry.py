@@ -42,7 +42,8 @@ class Registry:
 
         It works the same on every adapter. Raise ``RpcError`` to refuse the call (that error
         is the answer), or put what it learned into ``ctx.state``. It may be async; a sync
-        guard runs on the event loop under ASGI, so it must not block.
+        guard runs where the call runs under ASGI: on the event loop for an async procedure (there
+        it must not block), in the worker thread for a sync one.
         """
         self.guards.append(func)
         return func

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, field_serializer, field_validator
 
 from pyrpc_core import Context, Dispatcher, Headers, Limits, Registry, RpcError
 
@@ -636,3 +636,155 @@ def test_a_sync_procedure_runs_in_a_worker_thread_unless_it_says_thread_false() 
     assert threads["inline"] is loop_thread
     assert threads["threaded"] is not loop_thread
     assert threads["threaded"].name.startswith("pyrpc-sync")
+
+
+class _Traced(BaseModel):
+    """A param and a result that note the thread validating or serializing them."""
+
+    n: int
+
+    @field_validator("n")
+    @classmethod
+    def _validated(cls, n: int) -> int:
+        _seen.append(("validated", threading.current_thread().name))
+        return n
+
+    @field_serializer("n")
+    def _serialized(self, n: int) -> int:
+        _seen.append(("serialized", threading.current_thread().name))
+        return n
+
+
+_seen: list[tuple[str, str]] = []
+
+
+def _tracing_registry() -> tuple[Registry, dict[str, Any]]:
+    """``echo`` (sync), ``echo_async``, ``slow_echo`` (sync, with a deadline), both kinds of guard."""
+    registry = Registry()
+    loops: dict[str, Any] = {}
+
+    @registry.rpc
+    def echo(item: _Traced) -> _Traced:
+        _seen.append(("called", threading.current_thread().name))
+        return item
+
+    @registry.rpc
+    async def echo_async(item: _Traced) -> _Traced:
+        _seen.append(("called", threading.current_thread().name))
+        loops["procedure"] = asyncio.get_running_loop()
+        return item
+
+    @registry.rpc(timeout=5)
+    def slow_echo(item: _Traced) -> _Traced:
+        _seen.append(("called", threading.current_thread().name))
+        return item
+
+    @registry.guard
+    def sync_guard(procedure: Any, ctx: Context) -> None:
+        _seen.append(("sync guard", threading.current_thread().name))
+
+    @registry.guard
+    async def async_guard(procedure: Any, ctx: Context) -> None:
+        _seen.append(("async guard", threading.current_thread().name))
+        loops["guard"] = asyncio.get_running_loop()
+
+    return registry, loops
+
+
+def _request(method: str, request_id: int = 1, method_last: bool = False, padding: int = 0) -> dict[str, Any]:
+    item: dict[str, Any] = {"n": request_id, "padding": "x" * padding} if padding else {"n": request_id}
+    params = {"item": item}  # an unknown key of a model is ignored
+    if method_last:
+        return {"jsonrpc": "2.0", "params": params, "id": request_id, "method": method}
+    return {"jsonrpc": "2.0", "method": method, "params": params, "id": request_id}
+
+
+def _dispatched(dispatcher: Dispatcher, body: bytes) -> tuple[Any, list[tuple[str, str]], str, Any]:
+    """The answer, what ran in which thread, the loop's thread name, and the loop."""
+    _seen.clear()
+
+    async def run() -> tuple[bytes | None, str, Any]:
+        answer = await dispatcher.dispatch(body)
+        return answer, threading.current_thread().name, asyncio.get_running_loop()
+
+    answer, loop_thread, loop = asyncio.run(run())
+    return json.loads(answer or b"null"), list(_seen), loop_thread, loop
+
+
+def test_a_single_sync_call_is_answered_whole_in_a_worker_thread() -> None:
+    """Parsed, validated, guarded, run and serialized in its worker: the loop holds only the bytes
+    (held by the loop across the hop, many requests' params kept the garbage collector busy)."""
+    registry, loops = _tracing_registry()
+    registry.rpc(_Traced.model_validate, name="unused")  # a registry of both kinds
+    answer, seen, loop_thread, loop = _dispatched(Dispatcher(registry), json.dumps(_request("echo")).encode())
+    assert answer == {"jsonrpc": "2.0", "result": {"n": 1}, "id": 1}
+    steps = [step for step, _ in seen]
+    assert steps == ["validated", "sync guard", "async guard", "called", "serialized"]
+    threads = dict(seen)
+    assert threads["validated"].startswith("pyrpc-sync")
+    assert threads["called"] == threads["validated"] == threads["sync guard"] == threads["serialized"]
+    # An async guard still runs on the request's own loop, not on a loop of pyRPC's.
+    assert threads["async guard"] == loop_thread
+    assert loops["guard"] is loop
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["a batch", "a method named after a long params", "a deadline"],
+)
+def test_other_sync_calls_are_validated_on_the_loop_and_run_in_a_worker(case: str) -> None:
+    """The usual path: checked on the loop, then guards, hook and procedure in the worker thread."""
+    registry, loops = _tracing_registry()
+    dispatcher = Dispatcher(registry)
+    if case == "a batch":
+        body = json.dumps([_request("echo")]).encode()
+    elif case == "a deadline":
+        body = json.dumps(_request("slow_echo")).encode()
+    else:
+        body = json.dumps(_request("echo", method_last=True, padding=300)).encode()
+    answer, seen, loop_thread, loop = _dispatched(dispatcher, body)
+    result = answer[0] if case == "a batch" else answer
+    assert result["result"] == {"n": 1}
+    threads = dict(seen)
+    assert [step for step, _ in seen] == ["validated", "sync guard", "async guard", "called", "serialized"]
+    assert threads["validated"] == threads["serialized"] == loop_thread
+    assert threads["called"].startswith("pyrpc-sync")
+    assert threads["sync guard"] == threads["called"]
+    assert threads["async guard"] == loop_thread
+    assert loops["guard"] is loop
+
+
+def test_the_whole_body_decides_when_its_first_bytes_misled() -> None:
+    """A repeated "method" key: the first bytes name the sync procedure, the whole body (last key
+    wins) the async one, which the worker hands back to the request's loop."""
+    registry, loops = _tracing_registry()
+    padding = "x" * 300  # past the first bytes read
+    body = b'{"jsonrpc":"2.0","method":"echo","params":{"item":{"n":7,"p":"%s"}},"id":7,"method":"echo_async"}' % (
+        padding.encode()
+    )
+    answer, seen, loop_thread, loop = _dispatched(Dispatcher(registry), body)
+    assert answer == {"jsonrpc": "2.0", "result": {"n": 7}, "id": 7}
+    threads = dict(seen)
+    assert threads["validated"].startswith("pyrpc-sync")  # checked in the worker the first bytes chose
+    assert threads["called"] == threads["async guard"] == loop_thread
+    assert loops["procedure"] is loop
+    assert loops["guard"] is loop
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"jsonrpc":"2.0","method":["echo"],"id":1}',
+        b'{"jsonrpc":"2.0","method":{"a":1},"id":1}',
+        b'{"jsonrpc":"2.0","method":"echo","params":{"item":{"n":"x"}},"id":1}',
+        b'{"jsonrpc":"2.0","method":"echo","params":{"item":{"n":1}},"id":1',
+        b'{"jsonrpc":"2.0","method":"echo"',
+        b'{"jsonrpc":"2.0","method":"ech',
+        b"[",
+        b"\xff\xfe",
+    ],
+)
+def test_bad_bodies_get_the_same_answer_on_both_paths(body: bytes) -> None:
+    registry, _ = _tracing_registry()
+    dispatcher = Dispatcher(registry)
+    assert asyncio.run(dispatcher.dispatch(body)) == dispatcher.dispatch_sync(body)
