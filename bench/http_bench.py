@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -63,12 +64,12 @@ def check(target: Target, base_url: str, call: str) -> None:
 
 def measure(
     targets: list[Target], seconds: float, connections: int, warm_up: bool = True, rounds: int = 1
-) -> dict[str, dict[str, Load]]:
-    """{target name: {call: Load}}, each target in its own server process.
+) -> dict[str, dict[str, list[Load]]]:
+    """{target name: {call: a Load per round}}, each target in its own server process.
 
     All servers run at once (idle ones cost nothing) and the load goes round them ``rounds``
-    times, so that a slow spell of the machine hits every target alike; each result is the
-    round with the median throughput.
+    times, one call at a time, so that the targets a ratio compares are measured seconds apart
+    and a slow spell of the machine hits them alike (``median_ratio``).
     """
     with ExitStack() as stack:
         urls = {target.name: stack.enter_context(server(target.app, target.interface)).url for target in targets}
@@ -80,12 +81,19 @@ def measure(
                     load(urls[target.name] + path, body, min(seconds, 1))
         runs: dict[str, dict[str, list[Load]]] = {target.name: {call: [] for call in CALLS} for target in targets}
         for round_number in range(rounds):
-            for target in targets:
-                for call in CALLS:
+            for call in CALLS:
+                for target in targets:
                     print(f"  http: round {round_number + 1}, {target.name}, {call}", file=sys.stderr, flush=True)
                     path, body = request_for(target, call)
                     runs[target.name][call].append(load(urls[target.name] + path, body, seconds, connections))
-    return {
-        name: {call: sorted(loads, key=lambda run: run.rps)[len(loads) // 2] for call, loads in calls.items()}
-        for name, calls in runs.items()
-    }
+    return runs
+
+
+def median_load(loads: list[Load]) -> Load:
+    """The round with the median throughput."""
+    return sorted(loads, key=lambda run: run.rps)[len(loads) // 2]
+
+
+def median_ratio(ours: list[Load], theirs: list[Load]) -> float:
+    """The median over the rounds of the ratio of the two throughputs in each round."""
+    return statistics.median(mine.rps / other.rps for mine, other in zip(ours, theirs, strict=True))
