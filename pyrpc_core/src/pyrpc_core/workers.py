@@ -1,9 +1,16 @@
-"""The worker threads that run sync procedures for an event loop: one queue, threads started as needed.
+"""The worker threads that run sync procedures for an event loop: a queue, and threads woken one at a time.
 
 ``loop.run_in_executor`` on a ``ThreadPoolExecutor`` costs, per call, a concurrent ``Future``
 (with its ``Condition``), a work item, and an asyncio future chained to it by callbacks on
 both sides; for a sync ``add`` that was most of the call. Here a call is one asyncio future,
-one put on a ``SimpleQueue``, and one ``call_soon_threadsafe`` back to the loop.
+one append to a queue, and one ``call_soon_threadsafe`` back to the loop.
+
+Which thread runs a job matters as much. Threads that all wait on one queue are woken in turn,
+one per job: under load every thread of the pool is awake and wants the GIL, and the loop
+has to win it back from each of them. Here an idle thread parks on a lock of its own, and the
+most recently parked is woken first, one at a time: quick calls are run by one thread that
+stays awake (the others stay asleep), while a thread that takes a job with more waiting wakes
+the next, so calls that block (a database, a file) still spread over the threads.
 """
 
 from __future__ import annotations
@@ -11,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -36,12 +43,18 @@ class Workers:
     def __init__(self, size: int, name: str) -> None:
         self._size = size
         self._name = name
-        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._jobs: deque[_Job] = deque()
         self._lock = threading.Lock()
+        self._parked: list[threading.Lock] = []
+        """Each idle thread's own lock, held until it is woken; the most recently parked last."""
         self._started = 0
-        self._idle = 0
-        self.waiting = 0
+        self._waking = 0
+        """Threads started or woken that have not looked at the jobs yet: they will take the next."""
+
+    @property
+    def waiting(self) -> int:
         """Jobs handed over and not started yet (``Limits.max_waiting`` reads it)."""
+        return len(self._jobs)
 
     async def run(self, context: contextvars.Context, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``context.run(function, *args, **kwargs)`` in a worker thread; its result, or its exception, here.
@@ -62,33 +75,54 @@ class Workers:
 
     def _hand(self, job: _Job) -> None:
         with self._lock:  # jobs are taken in the order they were handed over
-            self._jobs.put(job)
-            self.waiting += 1
-            start = self.waiting > self._idle and self._started < self._size
-            if start:
-                self._started += 1
-                self._idle += 1
-                name = f"{self._name}_{self._started}"
-        if start:
-            threading.Thread(target=self._work, name=name, daemon=True).start()
+            self._jobs.append(job)
+            self._wake_one()
+
+    def _wake_one(self) -> None:
+        """With the lock held and jobs waiting: a thread for them, unless one is on its way already.
+
+        The most recently parked thread, else a new one while the pool is not full; when every
+        thread is busy, the next to finish takes the job.
+        """
+        if self._waking or not self._jobs:
+            return
+        if self._parked:
+            self._waking += 1
+            self._parked.pop().release()
+        elif self._started < self._size:
+            self._waking += 1
+            self._started += 1
+            threading.Thread(target=self._work, name=f"{self._name}_{self._started}", daemon=True).start()
 
     def _work(self) -> None:
-        take = self._jobs.get
+        wake = threading.Lock()
+        wake.acquire()
+        waking = True  # started to take a job: counted in _waking until it looks at the queue
         while True:
-            future, context, function, args, kwargs, loop = take()
             with self._lock:
-                self.waiting -= 1
-                self._idle -= 1
-            try:
-                if loop is None:
-                    if future.set_running_or_notify_cancel():
-                        _settle_now(future, context, function, args)
-                elif not future.done():  # not cancelled while it waited
-                    _settle_later(loop, future, context, function, args, kwargs)
-            finally:
-                del future, context, function, args, kwargs, loop  # drop the call's objects while idle
-                with self._lock:
-                    self._idle += 1
+                if waking:
+                    self._waking -= 1
+                    waking = False
+                job = self._jobs.popleft() if self._jobs else None
+                if job is None:
+                    self._parked.append(wake)
+                else:
+                    self._wake_one()  # jobs left: the next thread, in case this job blocks for long
+            if job is None:
+                wake.acquire()  # parked until _wake_one releases it
+                waking = True
+                continue
+            _run(job)
+            del job  # drop the call's objects while idle
+
+
+def _run(job: _Job) -> None:
+    future, context, function, args, kwargs, loop = job
+    if loop is None:
+        if future.set_running_or_notify_cancel():
+            _settle_now(future, context, function, args)
+    elif not future.done():  # not cancelled while it waited
+        _settle_later(loop, future, context, function, args, kwargs)
 
 
 def _settle_now(future: Future[Any], context: contextvars.Context, function: Callable[..., Any], args: Any) -> None:

@@ -119,3 +119,44 @@ def test_an_answer_for_a_closed_loop_is_dropped_quietly() -> None:
     assert finished.wait(5)
     # The worker survived the closed loop: it still takes calls.
     assert workers.submit(contextvars.copy_context(), lambda: 1).result(5) == 1
+
+
+def test_the_thread_parked_last_is_woken_first_and_the_others_sleep_on() -> None:
+    """Quick calls one after another are all run by one thread, never passed round the pool
+    (every thread awake at once would fight the event loop for the GIL)."""
+    workers = Workers(4, "test")
+    barrier = threading.Barrier(4, timeout=5)
+    ran: list[str] = []
+
+    def together() -> None:
+        barrier.wait()  # four calls at once: four threads
+
+    def quick() -> None:
+        ran.append(threading.current_thread().name)
+
+    async def main() -> None:
+        await asyncio.gather(*(workers.run(contextvars.copy_context(), together) for _ in range(4)))
+        for _ in range(20):
+            await workers.run(contextvars.copy_context(), quick)
+
+    asyncio.run(main())
+    assert len(set(ran)) == 1
+    assert workers.waiting == 0
+
+
+def test_calls_that_block_spread_over_the_threads() -> None:
+    """A thread that takes a call with more waiting wakes the next: blocking calls run side by side."""
+    workers = Workers(8, "test")
+    threads: set[str] = set()
+
+    def blocks() -> None:
+        threads.add(threading.current_thread().name)
+        time.sleep(0.2)
+
+    async def main() -> float:
+        started = time.perf_counter()
+        await asyncio.gather(*(workers.run(contextvars.copy_context(), blocks) for _ in range(8)))
+        return time.perf_counter() - started
+
+    assert asyncio.run(main()) < 0.8  # one after another: 1.6 s
+    assert len(threads) == 8
