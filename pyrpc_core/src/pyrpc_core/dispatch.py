@@ -160,10 +160,10 @@ class Dispatcher:
         objects are then made and freed in one go, in one thread; held across the hop by the
         loop, many requests' validated params at once kept the garbage collector busy.
         """
-        if self._runs_in_thread(body):
-            loop = asyncio.get_running_loop()
-            return await self._threads.run(contextvars.copy_context(), self._dispatch_sync, body, context, loop)
         try:
+            if self._runs_in_thread(body):
+                loop = asyncio.get_running_loop()
+                return await self._threads.run(contextvars.copy_context(), self._dispatch_sync, body, context, loop)
             checked, is_batch = self._check_body(body, _LazyContext(context))
             return await self._answer_checked(checked, is_batch)
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
