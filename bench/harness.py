@@ -99,8 +99,9 @@ class Load:
 
 
 def load(url: str, body: bytes, seconds: float, connections: int = 32) -> Load:
-    """POST ``body`` to ``url`` for ``seconds`` from another process: wrk, or the bundled Python client."""
-    if shutil.which("wrk"):
+    """POST ``body`` to ``url`` for ``seconds`` from another process: wrk, or the bundled Python client
+    (also for a load shorter than the whole second wrk runs at least: a smoke run's)."""
+    if shutil.which("wrk") and seconds >= 1:
         return _wrk(url, body, seconds, connections)
     return _python_load(url, body, seconds, connections)
 
