@@ -49,7 +49,7 @@ from .errors import (
 )
 from .limits import Limits, limit_error
 from .procedure import Procedure
-from .registry import Registry
+from .registry import Guard, Registry
 from .timers import timers
 from .workers import Workers
 
@@ -100,6 +100,17 @@ class _LazyContext:
         return self._context
 
 
+@dataclass(frozen=True)
+class _Routes:
+    """Where the calls of sync procedures go under ASGI (``Dispatcher._routing``)."""
+
+    whole: frozenset[str]
+    """The procedures whose single calls are answered whole in a worker thread, parsing included."""
+    guards_on_loop: bool
+    """The registry has an async guard: a sync procedure's guards run on the loop before it
+    takes a thread (waiting on an async guard must not hold one); else in its thread."""
+
+
 # What checking one request object gives: a call to run, a finished answer, or nothing to say.
 _Checked = _Call | bytes | None
 
@@ -129,8 +140,8 @@ class Dispatcher:
         self._loop_lock = threading.Lock()
         self._threads = Workers(self.limits.threads, "pyrpc-sync")
         self._waiting_threads: ThreadPoolExecutor | None = None
-        self._threaded: tuple[int, frozenset[str]] = (-1, frozenset())
-        """(registry version, the names whose single calls ``dispatch`` then answered in a worker thread)."""
+        self._routes: tuple[int, tuple[Guard, ...], _Routes] | None = None
+        """The ``_Routes`` of the registry at a version, with its guards then."""
 
     @property
     def waiting(self) -> int:
@@ -229,23 +240,32 @@ class Dispatcher:
         except Exception as exc:  # a bug of ours or an adapter's: still a JSON-RPC answer
             return self.internal_error(_NULL, exc, "dispatching a request failed")
 
-    def _runs_in_thread(self, body: bytes) -> bool:
-        """Whether ``body``'s first bytes name a sync procedure to run in a worker thread, with no deadline.
-
-        Only a hint, so a few bytes do: a batch, a body naming its method late, or anything
-        else goes the usual way, and the worker answers whatever the whole body turns out to be.
-        A deadline needs the loop to keep it, so such calls go the usual way too.
-        """
-        version, names = self._threaded
-        if version != self.registry.version:
-            names = frozenset(
+    def _routing(self) -> _Routes:
+        """Where sync calls go, for the registry as it is now (recomputed when it changes)."""
+        registry = self.registry
+        guards = tuple(registry.guards)
+        if self._routes is None or self._routes[0] != registry.version or self._routes[1] != guards:
+            guards_on_loop = any(inspect.iscoroutinefunction(guard) for guard in guards)
+            whole = frozenset(
                 procedure.name
-                for procedure in self.registry
+                for procedure in registry
                 if not (procedure.is_async or procedure.is_stream)
                 and procedure.thread
                 and (procedure.timeout or self.limits.timeout) is None
+                and not guards_on_loop
             )
-            self._threaded = (self.registry.version, names)
+            self._routes = (registry.version, guards, _Routes(whole, guards_on_loop))
+        return self._routes[2]
+
+    def _runs_in_thread(self, body: bytes) -> bool:
+        """Whether ``body``'s first bytes name a sync procedure whose single call is answered whole in a thread.
+
+        Only a hint, so a few bytes do: a batch, a body naming its method late, or anything
+        else goes the usual way, and the worker answers whatever the whole body turns out to be.
+        A deadline needs the loop to keep it, and an async guard should wait on the loop
+        holding no thread, so such calls go the usual way too.
+        """
+        names = self._routing().whole
         if not names:
             return False
         try:
@@ -401,7 +421,7 @@ class Dispatcher:
 
     async def _run(self, call: _Call) -> Any:
         procedure = call.procedure
-        if not procedure.is_async and procedure.thread:
+        if not procedure.is_async and procedure.thread and not self._routing().guards_on_loop:
             # Its guards and the hook run with it in the worker thread, as under WSGI.
             return await self._in_thread(self._run_inline, call, asyncio.get_running_loop())
         if self.registry.guards:
@@ -410,7 +430,9 @@ class Dispatcher:
             return await self._around_async(call)
         if procedure.is_async:
             return await procedure.func(*call.args, **call.kwargs)
-        return procedure.func(*call.args, **call.kwargs)  # @rpc(thread=False): it only computes, quickly
+        if not procedure.thread:  # @rpc(thread=False): it only computes, quickly
+            return procedure.func(*call.args, **call.kwargs)
+        return await self._in_thread(procedure.func, *call.args, **call.kwargs)  # its guards ran on the loop
 
     async def _answer_by(self, call: _Call, timeout: float) -> bytes | None:
         """``_answer`` with a deadline: past it the call is cancelled and answered ``TIMEOUT``.
@@ -493,14 +515,18 @@ class Dispatcher:
         """A call through the hook from the event loop.
 
         A sync procedure's hook runs where it runs: here for ``thread=False``, else in its
-        worker thread (``_run_inline``). An async procedure's runs on the loop
+        worker thread (with its guards, ``_run_inline``, unless they ran on the loop). An async
+        procedure's runs on the loop
         (``CallHook.run_async``), or, for a hook pluggy alone can run, in a wrapper thread
         that waits while the coroutine runs on this loop, started from the thread so that it
         runs in the wrappers' context.
         """
         procedure = call.procedure
-        if not procedure.is_async:  # @rpc(thread=False); threaded ones take _run_inline
-            return self._around(call, lambda: procedure.func(*call.args, **call.kwargs))
+        if not procedure.is_async:
+            direct = lambda: procedure.func(*call.args, **call.kwargs)  # noqa: E731
+            if not procedure.thread:
+                return self._around(call, direct)
+            return await self._in_thread(self._around, call, direct)  # its guards ran on the loop
         run_async = getattr(self.around_call, "run_async", None)
         if run_async is not None:
             params = self._params(call)

@@ -42,8 +42,9 @@ class Registry:
 
         It works the same on every adapter. Raise ``RpcError`` to refuse the call (that error
         is the answer), or put what it learned into ``ctx.state``. It may be async; a sync
-        guard runs where the call runs under ASGI: on the event loop for an async procedure (there
-        it must not block), in the worker thread for a sync one.
+        guard of an async procedure runs on the event loop under ASGI, so it must not block; one
+        of a sync procedure runs in its worker thread, unless the registry also has an async guard
+        (then all run on the loop, before the call takes a thread).
         """
         self.guards.append(func)
         return func
