@@ -249,10 +249,9 @@ class Dispatcher:
             whole = frozenset(
                 procedure.name
                 for procedure in registry
-                if not (procedure.is_async or procedure.is_stream)
+                if not (procedure.is_async or procedure.is_stream or guards_on_loop)
                 and procedure.thread
                 and (procedure.timeout or self.limits.timeout) is None
-                and not guards_on_loop
             )
             self._routes = (registry.version, guards, _Routes(whole, guards_on_loop))
         return self._routes[2]
@@ -515,11 +514,10 @@ class Dispatcher:
         """A call through the hook from the event loop.
 
         A sync procedure's hook runs where it runs: here for ``thread=False``, else in its
-        worker thread (with its guards, ``_run_inline``, unless they ran on the loop). An async
-        procedure's runs on the loop
-        (``CallHook.run_async``), or, for a hook pluggy alone can run, in a wrapper thread
-        that waits while the coroutine runs on this loop, started from the thread so that it
-        runs in the wrappers' context.
+        worker thread (with its guards, ``_run_inline``, unless they ran on the loop). An
+        async procedure's runs on the loop (``CallHook.run_async``), or, for a hook pluggy
+        alone can run, in a wrapper thread that waits while the coroutine runs on this loop,
+        started from the thread so that it runs in the wrappers' context.
         """
         procedure = call.procedure
         if not procedure.is_async:
