@@ -49,7 +49,7 @@ from .errors import (
 )
 from .limits import Limits, limit_error
 from .procedure import Procedure
-from .registry import Guard, Registry
+from .registry import Registry
 from .timers import timers
 from .workers import Workers
 
@@ -140,8 +140,8 @@ class Dispatcher:
         self._loop_lock = threading.Lock()
         self._threads = Workers(self.limits.threads, "pyrpc-sync")
         self._waiting_threads: ThreadPoolExecutor | None = None
-        self._routes: tuple[int, tuple[Guard, ...], _Routes] | None = None
-        """The ``_Routes`` of the registry at a version, with its guards then."""
+        self._routes: tuple[int, _Routes] | None = None
+        """The ``_Routes`` of the registry at a version (adding a guard makes a new version)."""
 
     @property
     def waiting(self) -> int:
@@ -243,9 +243,8 @@ class Dispatcher:
     def _routing(self) -> _Routes:
         """Where sync calls go, for the registry as it is now (recomputed when it changes)."""
         registry = self.registry
-        guards = tuple(registry.guards)
-        if self._routes is None or self._routes[0] != registry.version or self._routes[1] != guards:
-            guards_on_loop = any(inspect.iscoroutinefunction(guard) for guard in guards)
+        if self._routes is None or self._routes[0] != registry.version:
+            guards_on_loop = any(inspect.iscoroutinefunction(guard) for guard in registry.guards)
             whole = frozenset(
                 procedure.name
                 for procedure in registry
@@ -253,8 +252,8 @@ class Dispatcher:
                 and procedure.thread
                 and (procedure.timeout or self.limits.timeout) is None
             )
-            self._routes = (registry.version, guards, _Routes(whole, guards_on_loop))
-        return self._routes[2]
+            self._routes = (registry.version, _Routes(whole, guards_on_loop))
+        return self._routes[1]
 
     def _runs_in_thread(self, body: bytes) -> bool:
         """Whether ``body``'s first bytes name a sync procedure whose single call is answered whole in a thread.

@@ -47,7 +47,13 @@ class Registry:
         (then all run on the loop, before the call takes a thread).
         """
         self.guards.append(func)
+        self.version += 1
         return func
+
+    def set_guards(self, guards: Iterable[Guard]) -> None:
+        """Replace the guards (the dev reloader puts back those of the modules it keeps)."""
+        self.guards[:] = guards
+        self.version += 1
 
     @overload
     def rpc(self, func: F, /) -> F: ...

@@ -792,3 +792,18 @@ def test_bad_bodies_get_the_same_answer_on_both_paths(body: bytes) -> None:
     registry, _ = _tracing_registry()
     dispatcher = Dispatcher(registry)
     assert asyncio.run(dispatcher.dispatch(body)) == dispatcher.dispatch_sync(body)
+
+
+def test_an_async_guard_added_later_changes_where_sync_calls_go() -> None:
+    registry, _ = _tracing_registry()
+    dispatcher = Dispatcher(registry)
+    body = json.dumps(_request("echo")).encode()
+    _, seen, loop_thread, _ = _dispatched(dispatcher, body)
+    assert dict(seen)["validated"] != loop_thread  # answered whole in the worker
+
+    @registry.guard
+    async def later(procedure: Any, ctx: Context) -> None:
+        _seen.append(("async guard", threading.current_thread().name))
+
+    _, seen, loop_thread, _ = _dispatched(dispatcher, body)
+    assert dict(seen)["validated"] == dict(seen)["async guard"] == loop_thread

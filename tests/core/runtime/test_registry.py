@@ -334,3 +334,13 @@ def test_no_warning_for_context_and_none_results() -> None:
 
         @Registry().rpc
         def with_context(ctx: Context, a: int = 1) -> None: ...
+
+
+def test_adding_or_replacing_guards_is_a_change_of_the_registry() -> None:
+    """What is cached of a registry (the dispatcher's routing of sync calls) knows when its guards changed."""
+    registry = Registry()
+    start = registry.version
+    registry.guard(lambda procedure, ctx: None)
+    assert registry.version == start + 1
+    registry.set_guards([])
+    assert (registry.version, registry.guards) == (start + 2, [])

@@ -647,6 +647,8 @@ def inspect(url: str | None, entrypoint: str | None, as_json: bool) -> None:
 
 def type_label(schema: Any) -> str:
     """A short, readable name for a JSON Schema (for tables, not for code)."""
+    from ..bigint import BIGINT_FORMAT  # here: the CLI starts without pydantic (pyrpc inspect has it by now)
+
     if not isinstance(schema, dict):
         return "any"
     if "$ref" in schema:
@@ -659,7 +661,7 @@ def type_label(schema: Any) -> str:
     if "const" in schema:
         return json.dumps(schema["const"])
     kind = schema.get("type")
-    if kind == "string" and schema.get("format") == "bigint":
+    if kind == "string" and schema.get("format") == BIGINT_FORMAT:
         return "BigInt"  # an int carried as a string of digits (pyrpc_core.BigInt)
     if kind == "array":
         if "prefixItems" in schema:

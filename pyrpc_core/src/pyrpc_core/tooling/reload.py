@@ -333,7 +333,7 @@ class Project:
             state.registry.clear()
             for procedure in state.procedures:
                 state.registry.add(procedure)
-            state.registry.guards.extend(state.guards)
+            state.registry.set_guards(state.guards)
             state.registry.plugins_added = state.plugins_added
         for package, attributes in snapshot.submodules:
             for attr in _module_attributes(package).keys() - attributes.keys():
@@ -431,7 +431,7 @@ def _forget(registry: Registry, modules: Collection[str]) -> None:
     for procedure in list(registry):
         if _defined_in(procedure.func) in modules:
             registry.remove(procedure.name)
-    registry.guards[:] = [guard for guard in registry.guards if _defined_in(guard) not in modules]
+    registry.set_guards([guard for guard in registry.guards if _defined_in(guard) not in modules])
 
 
 def _is_duplicate(exc: ReloadError) -> bool:
