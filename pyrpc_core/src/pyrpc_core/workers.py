@@ -112,45 +112,42 @@ class Workers:
                 wake.acquire()  # parked until _wake_one releases it
                 waking = True
                 continue
-            _run(job)
-            del job  # drop the call's objects while idle
+            outcome = _outcome(job)
+            if outcome is not None:
+                # Counted as on its way before the caller learns the outcome: the caller's next
+                # job is then this thread's, rather than a parked thread's woken for it.
+                with self._lock:
+                    self._waking += 1
+                waking = True
+                _settle(job, *outcome)
+            del job, outcome  # drop the call's objects while idle
 
 
-def _run(job: _Job) -> None:
+def _outcome(job: _Job) -> tuple[bool, Any] | None:
+    """Run the job's function: ``(True, result)`` or ``(False, exception)``; None when it was cancelled before."""
     future, context, function, args, kwargs, loop = job
     if loop is None:
-        if future.set_running_or_notify_cancel():
-            _settle_now(future, context, function, args)
-    elif not future.done():  # not cancelled while it waited
-        _settle_later(loop, future, context, function, args, kwargs)
-
-
-def _settle_now(future: Future[Any], context: contextvars.Context, function: Callable[..., Any], args: Any) -> None:
+        if not future.set_running_or_notify_cancel():
+            return None
+    elif future.done():  # cancelled while it waited
+        return None
     try:
-        result = context.run(function, *args)
+        return True, context.run(function, *args, **kwargs)
     except BaseException as exc:
-        future.set_exception(exc)
-    else:
-        future.set_result(result)
+        return False, exc
 
 
-def _settle_later(
-    loop: asyncio.AbstractEventLoop,
-    future: asyncio.Future[Any],
-    context: contextvars.Context,
-    function: Callable[..., Any],
-    args: Any,
-    kwargs: dict[str, Any],
-) -> None:
-    try:
-        result = context.run(function, *args, **kwargs)
-    except BaseException as exc:
-        settle: Callable[..., None] = _fail
-        outcome: Any = exc
-    else:
-        settle, outcome = _succeed, result
+def _settle(job: _Job, succeeded: bool, value: Any) -> None:
+    """Give the job's caller its outcome: in this thread, or through the caller's loop."""
+    future, loop = job[0], job[5]
+    if loop is None:
+        if succeeded:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+        return
     with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits for the answer
-        loop.call_soon_threadsafe(settle, future, outcome)
+        loop.call_soon_threadsafe(_succeed if succeeded else _fail, future, value)
 
 
 def _succeed(future: asyncio.Future[Any], result: Any) -> None:
