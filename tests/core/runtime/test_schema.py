@@ -202,3 +202,41 @@ def _refs(node: Any) -> list[str]:
     if isinstance(node, list):
         return [ref for value in node for ref in _refs(value)]
     return []
+
+
+def test_defaults_are_written_as_pydantic_writes_them() -> None:
+    """Plain JSON defaults skip pydantic's per-default TypeAdapter; every default still reads the same."""
+    import datetime
+    import enum
+
+    from pydantic import ConfigDict
+    from pydantic.json_schema import GenerateJsonSchema
+
+    from pyrpc_core.schema.generator import SchemaGenerator
+
+    class Color(enum.Enum):
+        RED = "red"
+
+    def defaults_of(model: type[BaseModel], generator: type[GenerateJsonSchema]) -> dict[str, Any]:
+        schema = model.model_json_schema(schema_generator=generator, mode="validation")
+        return {name: field.get("default", "<none>") for name, field in schema["properties"].items()}
+
+    for config in (ConfigDict(), ConfigDict(ser_json_inf_nan="strings", ser_json_timedelta="float")):
+
+        class Defaults(BaseModel):
+            model_config = config
+            none: int | None = None
+            flag: bool = True
+            count: int = 10**30
+            name: str = "é\n"
+            ratio: float = -0.5
+            endless: float = float("inf")
+            items: list[Any] = [1, "a", None, [2.5, {"k": False}]]
+            mapping: dict[str, Any] = {"a": {"b": []}}
+            pair: tuple[int, str] = (1, "x")
+            color: Color = Color.RED
+            wait: datetime.timedelta = datetime.timedelta(seconds=90)
+
+        ours, theirs = defaults_of(Defaults, SchemaGenerator), defaults_of(Defaults, GenerateJsonSchema)
+        assert ours == theirs
+        assert [type(value) for value in ours.values()] == [type(value) for value in theirs.values()]
