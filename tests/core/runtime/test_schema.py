@@ -217,6 +217,12 @@ def test_defaults_are_written_as_pydantic_writes_them() -> None:
     class Color(enum.Enum):
         RED = "red"
 
+    class Level(int, enum.Enum):
+        LOW = 1
+
+    class Pair(enum.Enum):  # a value that is not plain JSON: pydantic's own way
+        AB = ("a", "b")
+
     def defaults_of(model: type[BaseModel], generator: type[GenerateJsonSchema]) -> dict[str, Any]:
         schema = model.model_json_schema(schema_generator=generator, mode="validation")
         return {name: field.get("default", "<none>") for name, field in schema["properties"].items()}
@@ -235,6 +241,8 @@ def test_defaults_are_written_as_pydantic_writes_them() -> None:
             mapping: dict[str, Any] = {"a": {"b": []}}
             pair: tuple[int, str] = (1, "x")
             color: Color = Color.RED
+            level: Level = Level.LOW
+            pair: Pair = Pair.AB
             wait: datetime.timedelta = datetime.timedelta(seconds=90)
 
         ours, theirs = defaults_of(Defaults, SchemaGenerator), defaults_of(Defaults, GenerateJsonSchema)

@@ -28,8 +28,14 @@ from enum import Enum
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic.json_schema import CoreModeRef, DefsRef, JsonRef, JsonSchemaMode, JsonSchemaValue
-from pydantic.json_schema import _DefinitionsRemapping  # pydantic's own: its naming round, skipped
+from pydantic.json_schema import (
+    CoreModeRef,
+    DefsRef,
+    JsonRef,
+    JsonSchemaMode,
+    JsonSchemaValue,
+    _DefinitionsRemapping,  # pydantic's own: its naming round, skipped
+)
 from pydantic_core import CoreSchema
 
 from ..errors import data_adapter, declared_message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from enum import Enum
 from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
@@ -29,9 +30,12 @@ class SchemaGenerator(GenerateJsonSchema):
 
     def encode_default(self, dft: Any) -> Any:
         # pydantic builds a TypeAdapter for every default it encodes (about 0.2 ms each, a tenth
-        # of a large API's schema); a plain JSON value is its own encoding, in any config.
+        # of a large API's schema). A plain JSON value is its own encoding, in any config, and
+        # an enum member's is its value (unless its class tells pydantic otherwise).
         if _plain_json(dft):
             return dft
+        if isinstance(dft, Enum) and not hasattr(dft, "__get_pydantic_core_schema__") and _plain_json(dft.value):
+            return dft.value
         return super().encode_default(dft)
 
     def field_title_should_be_set(self, schema: Any) -> bool:
