@@ -222,6 +222,48 @@ def test_a_class_defined_again_is_generated_again() -> None:
     assert list(assert_same_as_pydantic(registry)["$defs"]["User"]["properties"]) == ["name", "email"]
 
 
+def test_a_reload_that_changes_one_model_hands_out_the_other_entries_as_before() -> None:
+    # A dev reload of a models module: every class and procedure is new, one model changed.
+    def api(note_doc: str) -> Registry:
+        user = make_user({"name": (str, ...)})
+        note = create_model("Note", __module__="app.models", __doc__=note_doc, text=(str, ...))
+        registry = Registry()
+
+        def get_user(name: str) -> user:  # type: ignore[valid-type]
+            raise NotImplementedError
+
+        def get_note(text: str) -> note:  # type: ignore[valid-type]
+            raise NotImplementedError
+
+        registry.rpc(get_user)
+        registry.rpc(get_note)
+        return registry
+
+    before = assert_same_as_pydantic(api("A note."))
+    after = assert_same_as_pydantic(api("A note, edited."))
+    assert after["$defs"]["User"] is before["$defs"]["User"]
+    assert after["procedures"]["get_user"] is before["procedures"]["get_user"]
+    assert after["procedures"]["get_note"] is before["procedures"]["get_note"]  # it only refers to Note
+    assert after["$defs"]["Note"] is not before["$defs"]["Note"]
+    assert after["$defs"]["Note"]["description"] == "A note, edited."
+
+
+def test_entries_equal_in_python_but_not_in_json_are_not_taken_for_each_other() -> None:
+    def api(default: float) -> Registry:
+        registry = Registry()
+
+        def scale(factor: float = default) -> float:
+            return factor
+
+        registry.rpc(scale)
+        return registry
+
+    before = build_schema(api(1), NO_PLUGINS)  # "default": 1, which == 1.0 in Python
+    after = build_schema(api(1.0), NO_PLUGINS)
+    assert after["procedures"]["scale"] is not before["procedures"]["scale"]
+    assert json.dumps(after["procedures"]["scale"]["params"]["properties"]["factor"]["default"]) == "1.0"
+
+
 def test_amending_plugins_get_a_copy_and_cannot_spoil_the_cache() -> None:
     from pyrpc_core import hookimpl
 

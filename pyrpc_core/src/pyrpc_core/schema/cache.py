@@ -15,12 +15,14 @@ already cached. Every class is generated in both modes, whichever the document u
 Names are chosen over the whole document, and a piece is renamed again only when the names it
 refers to changed.
 
-Unchanged parts of successive documents are the same objects: documents are read-only.
+Unchanged parts of successive documents are the same objects: documents are read-only. That
+holds for entries built anew that read as before, too (``_Recent``): after a reload, most do.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -114,6 +116,7 @@ class SchemaCache:
         self._builds = 0
         self._lock = threading.RLock()
         self._last: tuple[tuple[Procedure, ...], dict[str, str]] = ((), {})
+        self._recent = _Recent()
 
     def build(self, procedures: Sequence[Procedure]) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(procedures, $defs)`` of the document for ``procedures`` (sorted by name)."""
@@ -131,7 +134,11 @@ class SchemaCache:
             defs = {names[key]: self._renamed(self._definitions[key], names) for key in keys}
             self._last = (tuple(procedures), chosen.origins)
             self._forget_unused()
-            return entries, {name: defs[name] for name in sorted(defs)}
+            recent = self._recent
+            entries = {name: recent.same(("procedures", name), entry) for name, entry in entries.items()}
+            defs = {name: recent.same(("$defs", name), defs[name]) for name in sorted(defs)}
+            recent.settle()
+            return entries, defs
 
     def origins(self, procedures: Sequence[Procedure]) -> dict[str, str]:
         """What each ``$defs`` name of the document for ``procedures`` denotes (``Names.origins``)."""
@@ -402,6 +409,40 @@ class SchemaCache:
             if piece.last_used <= oldest or not piece.reusable
         ]:
             del self._procedures[procedure]
+
+
+class _Recent:
+    """The entries of the latest two documents by name, with their JSON text.
+
+    A reload makes every class and procedure it re-executes anew, and with them new pieces;
+    most read as before (a models edit changes one model, not the 500 procedures that use it).
+    An entry that reads as the one of the same name before it is handed out as that object,
+    so what keys on identity downstream (the emitter's memo) sees it unchanged.
+    """
+
+    def __init__(self) -> None:
+        self._latest: dict[tuple[str, str], tuple[Any, str]] = {}
+        self._previous: dict[tuple[str, str], tuple[Any, str]] = {}
+        self._used: dict[tuple[str, str], tuple[Any, str]] = {}
+
+    def same(self, key: tuple[str, str], entry: Any) -> Any:
+        """``entry``, or the earlier entry of ``key`` if it reads the same (as JSON, exactly)."""
+        known = [found for found in (self._latest.get(key), self._previous.get(key)) if found is not None]
+        for found in known:
+            if found[0] is entry:
+                self._used[key] = found
+                return entry
+        text = json.dumps(entry, ensure_ascii=False)  # exact: 1, 1.0 and true compare equal in Python, not here
+        for found in known:
+            if found[1] == text:
+                self._used[key] = found
+                return found[0]
+        self._used[key] = (entry, text)
+        return entry
+
+    def settle(self) -> None:
+        """End a build: what it used becomes the latest generation."""
+        self._previous, self._latest, self._used = self._latest, self._used, {}
 
 
 def _context_free(owner: Any) -> bool:
