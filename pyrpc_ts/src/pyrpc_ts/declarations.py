@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import jsdoc
+from .json_object import JSON_OBJECT
 from .mapping import TypeMapper, literal
 from .naming import is_identifier
 
@@ -43,7 +44,7 @@ class Declaration:
 
 def declare(name: str, definition: Any, mapper: TypeMapper) -> Declaration:
     """One ``$defs`` entry as TypeScript under ``name``: an interface, a type, or a type and a const."""
-    if not isinstance(definition, Mapping):
+    if not isinstance(definition, JSON_OBJECT):
         return Declaration(f"export type {name} = {mapper.map(definition).text};\n")
     doc = jsdoc.block(jsdoc.text_lines(definition.get("description")), "")
     enum = _enum_const(name, definition)
@@ -54,7 +55,7 @@ def declare(name: str, definition: Any, mapper: TypeMapper) -> Declaration:
             f"{doc}export declare const {name}: {{\n{members}}};\n",
             enum.javascript(),
         )
-    if definition.get("type") == "object" and isinstance(definition.get("properties"), Mapping):
+    if definition.get("type") == "object" and isinstance(definition.get("properties"), JSON_OBJECT):
         members = mapper.object_members(definition, "  ")
         body = f"{{\n{members}}}" if members else "{}"
         return Declaration(f"{doc}export interface {name} {body}\n")

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from .declarations import declare, join
+from .json_object import JSON_OBJECT
 from .memo import Memo
 from .naming import quoted
 from .options import Calls
@@ -148,7 +149,7 @@ def _object_key(name: str) -> str:
 
 
 def _is_idempotent(entry: Any) -> bool:
-    return isinstance(entry, Mapping) and entry.get("idempotent") is True
+    return isinstance(entry, JSON_OBJECT) and entry.get("idempotent") is True
 
 
 def _positive_int(value: Any) -> str:
@@ -157,4 +158,4 @@ def _positive_int(value: Any) -> str:
 
 def _section(schema: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = schema.get(key)
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, JSON_OBJECT) else {}

@@ -10,6 +10,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .json_object import JSON_OBJECT
+
 # Schema keywords shown as a tag, in this order (a stable order keeps the output byte-stable).
 CONSTRAINT_TAGS: tuple[tuple[str, str], ...] = (
     ("format", "format"),
@@ -56,7 +58,7 @@ def constraint_lines(schema: Mapping[str, Any]) -> list[str]:
     if target.get("uniqueItems") is True:
         lines.append("@uniqueItems")
     discriminator = target.get("discriminator")
-    if isinstance(discriminator, Mapping) and isinstance(discriminator.get("propertyName"), str):
+    if isinstance(discriminator, JSON_OBJECT) and isinstance(discriminator.get("propertyName"), str):
         lines.append(f"@discriminator {discriminator['propertyName']}")
     if "default" in schema:
         lines.append(f"@default {_sorted_json(schema['default'])}")
@@ -84,8 +86,8 @@ def _keyword_tags(target: Mapping[str, Any]) -> list[str]:
 def _non_null_branch(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     branches = schema.get("anyOf")
     if isinstance(branches, list):
-        rest = [b for b in branches if not (isinstance(b, Mapping) and b.get("type") == "null")]
-        if len(rest) == 1 and isinstance(rest[0], Mapping):
+        rest = [b for b in branches if not (isinstance(b, JSON_OBJECT) and b.get("type") == "null")]
+        if len(rest) == 1 and isinstance(rest[0], JSON_OBJECT):
             return rest[0]
     return schema
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import jsdoc
+from .json_object import JSON_OBJECT
 from .naming import property_key, quoted
 
 INDENT = "  "
@@ -133,7 +134,7 @@ class TypeMapper:
             return UNKNOWN
         if schema is False:
             return NEVER
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, JSON_OBJECT):
             return note("unknown", f"not a schema: {json.dumps(schema, default=str)[:60]}")
         if "$ref" in schema:
             return self._ref(schema["$ref"])
@@ -247,12 +248,12 @@ class TypeMapper:
         required = schema.get("required")
         required_names = required_set(required)
         members: list[tuple[list[str], str]] = []
-        has_properties = isinstance(properties, Mapping) and bool(properties)
-        if isinstance(properties, Mapping):
+        has_properties = isinstance(properties, JSON_OBJECT) and bool(properties)
+        if isinstance(properties, JSON_OBJECT):
             for name, field in properties.items():
                 mark = "" if name in required_names else "?"
                 field_type = self.map(field, indent)
-                doc = jsdoc.field_doc(field) if isinstance(field, Mapping) else []
+                doc = jsdoc.field_doc(field) if isinstance(field, JSON_OBJECT) else []
                 members.append((doc, f"{property_key(str(name))}{mark}: {field_type.text};"))
         extra = self._index_signature(schema, indent, has_properties)
         if extra:
@@ -265,7 +266,7 @@ class TypeMapper:
             return ""
         value = self.map(additional, indent)
         names = schema.get("propertyNames")
-        if isinstance(names, Mapping) and names and names.get("type", "string") == "string":
+        if isinstance(names, JSON_OBJECT) and names and names.get("type", "string") == "string":
             keys = self.map({k: v for k, v in names.items() if k not in ("pattern", "minLength", "maxLength")})
             if keys.text != "string" and not keys.text.startswith("unknown"):
                 if has_properties:

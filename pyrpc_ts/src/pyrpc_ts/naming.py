@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .json_object import JSON_OBJECT
+
 # Reserved words (ES, ES strict mode and modules): none can name a parameter or a declaration.
 RESERVED_WORDS = frozenset(
     {
@@ -161,7 +163,7 @@ def assign_type_names(defs: Mapping[str, Any]) -> dict[str, str]:
     # push ``User``'s output shape to a suffix.
     ordered = sorted((key for key in defs if key not in names), key=lambda key: (key.endswith(_INPUT_SUFFIX), key))
     for key in ordered:
-        definition = defs[key] if isinstance(defs[key], Mapping) else {}
+        definition = defs[key] if isinstance(defs[key], JSON_OBJECT) else {}
         name = base_type_name(key, definition)
         if key.endswith(_INPUT_SUFFIX):
             name += "Input"

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import jsdoc
+from .json_object import JSON_OBJECT
 from .mapping import INDENT, TypeMapper, note, required_set
 from .naming import binding_name, property_key, quoted
 
@@ -66,8 +67,8 @@ def signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper, inden
     doc = jsdoc.text_lines(procedure.get("doc"))
     result_schema = procedure.get("result", True)
     result = mapper.map(result_schema, indent).text
-    properties = params.get("properties") if isinstance(params, Mapping) else None
-    if not isinstance(params, Mapping) or not isinstance(properties, Mapping):
+    properties = params.get("properties") if isinstance(params, JSON_OBJECT) else None
+    if not isinstance(params, JSON_OBJECT) or not isinstance(properties, JSON_OBJECT):
         why = "params are not an object schema; arguments are not checked"
         return Signature(name, f"...args: {note('unknown[]', why).text}", result, tuple(doc))
 
@@ -89,7 +90,7 @@ def signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper, inden
         if wire_name not in required_names and not optional:
             type_text += " /* has a default, but later parameters are required */"
         rendered.append(f"{local}{'?' if optional else ''}: {type_text}")
-        if isinstance(schema, Mapping):
+        if isinstance(schema, JSON_OBJECT):
             tags.extend(_param_tag(local, schema))
     return Signature(name, ", ".join(rendered), result, _doc_lines(doc, tags, result_schema))
 
@@ -110,7 +111,7 @@ def named_signature(name: str, procedure: Mapping[str, Any], mapper: TypeMapper,
 
 def _doc_lines(doc: list[str], tags: list[str], result_schema: Any) -> tuple[str, ...]:
     """A signature's JSDoc: the docstring, a blank line, the tags and ``@returns`` (the result's description)."""
-    result_lines = jsdoc.text_lines(result_schema.get("description")) if isinstance(result_schema, Mapping) else []
+    result_lines = jsdoc.text_lines(result_schema.get("description")) if isinstance(result_schema, JSON_OBJECT) else []
     if result_lines:
         tags.append("@returns " + " ".join(result_lines))
     if doc and tags:
@@ -131,8 +132,8 @@ def _named_parameter(params: Any, params_type: str, written: str | None = None) 
     """
     if params_type == "{}":
         return ""
-    properties = params.get("properties") if isinstance(params, Mapping) else None
-    required = isinstance(properties, Mapping) and bool(required_set(params.get("required")) & set(properties))
+    properties = params.get("properties") if isinstance(params, JSON_OBJECT) else None
+    required = isinstance(properties, JSON_OBJECT) and bool(required_set(params.get("required")) & set(properties))
     return f"params{'' if required else '?'}: {params_type if written is None else written}"
 
 
@@ -143,9 +144,9 @@ def gap_names(procedure: Any) -> list[str] | None:
     of its parameters (``opt_middle(undefined, "y")``): the client sends such a call by name,
     which takes the names of every parameter.
     """
-    params = procedure.get("params") if isinstance(procedure, Mapping) else None
-    properties = params.get("properties") if isinstance(params, Mapping) else None
-    if not isinstance(params, Mapping) or not isinstance(properties, Mapping):
+    params = procedure.get("params") if isinstance(procedure, JSON_OBJECT) else None
+    properties = params.get("properties") if isinstance(params, JSON_OBJECT) else None
+    if not isinstance(params, JSON_OBJECT) or not isinstance(properties, JSON_OBJECT):
         return None
     names = [str(name) for name in properties]
     last_required = _last_required(names, required_set(params.get("required")))
@@ -172,7 +173,7 @@ def named_procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper) -> 
 
 
 def _procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper, *, named: bool) -> ProcedureText:
-    if not isinstance(procedure, Mapping):
+    if not isinstance(procedure, JSON_OBJECT):
         procedure = {}
     segments = wire_name.split(".")
     indent = INDENT * len(segments)
@@ -191,7 +192,7 @@ def _procedure_text(wire_name: str, procedure: Any, mapper: TypeMapper, *, named
 
 def is_stream(procedure: Any) -> bool:
     """Whether the entry is a streaming procedure's: ``"stream": true`` (only ``true`` counts)."""
-    return isinstance(procedure, Mapping) and procedure.get("stream") is True
+    return isinstance(procedure, JSON_OBJECT) and procedure.get("stream") is True
 
 
 def _flat_member(wire_name: str, procedure: Mapping[str, Any], mapper: TypeMapper, *, named: bool) -> str:
@@ -223,13 +224,13 @@ def _flat_member(wire_name: str, procedure: Mapping[str, Any], mapper: TypeMappe
 
 def declared_errors(procedure: Any) -> list[Mapping[str, Any]]:
     """The entry's declared errors (``"errors"``) a client can tell apart: objects with an integer ``code``."""
-    errors = procedure.get("errors") if isinstance(procedure, Mapping) else None
+    errors = procedure.get("errors") if isinstance(procedure, JSON_OBJECT) else None
     if not isinstance(errors, list):
         return []
     return [
         error
         for error in errors
-        if isinstance(error, Mapping) and isinstance(error.get("code"), int) and not isinstance(error["code"], bool)
+        if isinstance(error, JSON_OBJECT) and isinstance(error.get("code"), int) and not isinstance(error["code"], bool)
     ]
 
 
