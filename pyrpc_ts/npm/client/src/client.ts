@@ -12,7 +12,7 @@
 import { RpcError, TransportError, describe, toRpcError } from "./errors.js";
 import { type ParamsPlan, paramsOf, paramsPlan } from "./params.js";
 import { type RetryOptions, type RetryPolicy, mayRetry, parseRetryAfter, retryDelay, retryPolicy } from "./retry.js";
-import { SseParser } from "./sse.js";
+import { BrokenOff, SseParser, readEvents } from "./sse.js";
 import { type StreamSource, stream } from "./stream.js";
 
 /** Headers as `fetch` takes them. */
@@ -635,51 +635,40 @@ class Transport {
       if (call.request.id !== undefined) waiting.set(call.request.id, call);
       else this.conclude(call, { value: undefined }, retries); // a notification: the server took it
     }
-    const reader = body.getReader();
-    const parser = new SseParser();
-    const decoder = new TextDecoder();
     let unanswered: TransportError | undefined; // why the calls still waiting at the end got no answer
+    let ended = false; // by its end event
     try {
-      reading: for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
+      for await (const event of readEvents(body, new SseParser())) {
+        if (event.type === "done") {
+          ended = true;
+          break;
+        }
+        let answer: unknown;
         try {
-          chunk = await reader.read();
+          answer = JSON.parse(event.data);
         } catch (error) {
-          unanswered = new TransportError("network", `the answers of a batch broke off: ${describe(error)}`, { cause: error });
+          unanswered = new TransportError("parse", "an answer of a batch is not JSON", { body: event.data.slice(0, 1000), cause: error });
           break;
         }
-        const text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
-        for (const event of parser.push(text, chunk.done)) {
-          if (event.type === "done") break reading;
-          let answer: unknown;
-          try {
-            answer = JSON.parse(event.data);
-          } catch (error) {
-            unanswered = new TransportError("parse", "an answer of a batch is not JSON", { body: event.data.slice(0, 1000), cause: error });
-            break reading;
-          }
-          if (!isResponseObject(answer)) {
-            unanswered = new TransportError("protocol", "an answer of a batch is not a JSON-RPC response", { body: event.data.slice(0, 1000) });
-            break reading;
-          }
-          const response = answer;
-          const call = response.id === null || response.id === undefined ? undefined : waiting.get(response.id);
-          if (call !== undefined) {
-            waiting.delete(response.id);
-            this.conclude(call, outcomeOf(call, response, false), retries);
-          } else if (event.type === "error" || ((response.id === null || response.id === undefined) && "error" in response)) {
-            // About the whole batch (past the server's stream_seconds, say): every call still waiting.
-            for (const left of waiting.values()) this.conclude(left, outcomeOf(left, response, true), retries);
-            waiting.clear();
-          }
-        }
-        if (chunk.done) {
-          unanswered = new TransportError("network", "the answers of a batch ended before its end event");
+        if (!isResponseObject(answer)) {
+          unanswered = new TransportError("protocol", "an answer of a batch is not a JSON-RPC response", { body: event.data.slice(0, 1000) });
           break;
+        }
+        const response = answer;
+        const call = response.id === null || response.id === undefined ? undefined : waiting.get(response.id);
+        if (call !== undefined) {
+          waiting.delete(response.id);
+          this.conclude(call, outcomeOf(call, response, false), retries);
+        } else if (event.type === "error" || ((response.id === null || response.id === undefined) && "error" in response)) {
+          // About the whole batch (past the server's stream_seconds, say): every call still waiting.
+          for (const left of waiting.values()) this.conclude(left, outcomeOf(left, response, true), retries);
+          waiting.clear();
         }
       }
-    } finally {
-      void reader.cancel().catch(() => {});
+      if (!ended) unanswered ??= new TransportError("network", "the answers of a batch ended before its end event");
+    } catch (error) {
+      if (!(error instanceof BrokenOff)) throw error;
+      unanswered = new TransportError("network", `the answers of a batch broke off: ${describe(error.cause)}`, { cause: error.cause });
     }
     for (const call of waiting.values()) {
       const { id, method } = call.request;

@@ -5,8 +5,9 @@
  * (one space after the colon dropped), `field` alone for an empty value; `data` lines joined
  * with LF; an empty line dispatches the event, unless it had no data; `id` sets the last event
  * id (one without NUL), which outlives the event; an event the stream ends in the middle of is
- * dropped. Text in, events out: the caller decodes the bytes (`TextDecoder` with
- * `{ stream: true }`, which also drops a leading BOM).
+ * dropped. `SseParser` takes text and gives events; `readEvents` reads them from a response
+ * body, decoding its bytes as they come (`TextDecoder` with `{ stream: true }`, which also drops
+ * a leading BOM).
  */
 
 /** One dispatched event. */
@@ -68,5 +69,45 @@ export class SseParser {
     else if (field === "event") this.type = value;
     else if (field === "id" && !value.includes("\0")) this.idBuffer = value;
     // `retry` and unknown fields are ignored: reconnection follows the client's retry settings.
+  }
+}
+
+/** Reading an event stream failed: the connection dropped. `cause` is the body's error. */
+export class BrokenOff extends Error {
+  constructor(cause: unknown) {
+    super("the event stream broke off", { cause });
+  }
+}
+
+/**
+ * The events of `body`, each as soon as its empty line arrives; the generator ends with the
+ * body, and throws `BrokenOff` when reading the body fails. The body is cancelled when the
+ * caller stops early, and when `signal` aborts (a body a middleware made is not tied to the
+ * request's signal).
+ */
+export async function* readEvents(
+  body: ReadableStream<Uint8Array>,
+  parser: SseParser,
+  signal?: AbortSignal,
+): AsyncGenerator<SseEvent, void, undefined> {
+  const reader = body.getReader();
+  const cancel = (): void => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", cancel, { once: true });
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        throw new BrokenOff(error);
+      }
+      const text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
+      yield* parser.push(text, chunk.done);
+      if (chunk.done) return;
+    }
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+    void reader.cancel().catch(() => {});
   }
 }

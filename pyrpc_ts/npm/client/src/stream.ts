@@ -16,7 +16,7 @@
 import type { CallOptions, HeaderValues, JsonRpcRequest, JsonRpcResponse, Next, RpcResponse } from "./client.js";
 import { TransportError, describe, toRpcError } from "./errors.js";
 import { type RetryOptions, type RetryPolicy, mayRetry, retryDelay, retryPolicy } from "./retry.js";
-import { SseParser } from "./sse.js";
+import { BrokenOff, SseParser, readEvents } from "./sse.js";
 
 /** What a stream needs of the client. */
 export interface StreamSource {
@@ -135,39 +135,25 @@ async function* events<T>(
   signal: AbortSignal,
   onItem: () => void,
 ): AsyncGenerator<T, typeof DONE | TransportError, undefined> {
-  const reader = body.getReader();
-  // A stream a middleware made is not tied to the request's signal: cancel it too.
-  const cancel = (): void => void reader.cancel(signal.reason).catch(() => {});
-  signal.addEventListener("abort", cancel, { once: true });
-  const decoder = new TextDecoder();
   try {
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        return new TransportError("network", `the stream of ${method} broke off: ${describe(error)}`, { cause: error });
+    for await (const event of readEvents(body, parser, signal)) {
+      if (signal.aborted) return new TransportError("network", `the stream of ${method} was aborted`);
+      if (event.type === "message") {
+        const item = parse(event.data, `an item of ${method}`);
+        onItem();
+        yield item as T;
+      } else if (event.type === "done") {
+        return DONE;
+      } else if (event.type === "error") {
+        const answer = parse(event.data, `the error event of ${method}`);
+        throw toRpcError(typeof answer === "object" && answer !== null ? (answer as JsonRpcResponse).error : undefined, method);
       }
-      const text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
-      for (const event of parser.push(text, chunk.done)) {
-        if (signal.aborted) return new TransportError("network", `the stream of ${method} was aborted`);
-        if (event.type === "message") {
-          const item = parse(event.data, `an item of ${method}`);
-          onItem();
-          yield item as T;
-        } else if (event.type === "done") {
-          return DONE;
-        } else if (event.type === "error") {
-          const answer = parse(event.data, `the error event of ${method}`);
-          throw toRpcError(typeof answer === "object" && answer !== null ? (answer as JsonRpcResponse).error : undefined, method);
-        }
-      }
-      if (chunk.done) return new TransportError("network", `the stream of ${method} ended before its end event`);
     }
-  } finally {
-    signal.removeEventListener("abort", cancel);
-    void reader.cancel().catch(() => {});
+  } catch (error) {
+    if (!(error instanceof BrokenOff)) throw error;
+    return new TransportError("network", `the stream of ${method} broke off: ${describe(error.cause)}`, { cause: error.cause });
   }
+  return new TransportError("network", `the stream of ${method} ended before its end event`);
 }
 
 function parse(data: string, what: string): unknown {

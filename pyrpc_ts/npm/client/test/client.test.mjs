@@ -383,6 +383,15 @@ describe("batches answered as their calls finish", () => {
     assert.deepEqual(requests.map((r) => (Array.isArray(r.body) ? r.body.map((c) => c.method) : r.body.method)), [["echo", "users.get", "add"], "users.get"]);
   });
 
+  test("answers that end before their end event fail the calls still waiting with a network error", async () => {
+    const { fetch } = fakeFetch(() => eventsResponse((send, close) => (send(answerEvent(0, { result: 2, id: 1 })), close())));
+    const client = createClient({ url: URL_, fetch, batch: true });
+    const [a, b] = await Promise.allSettled([client.add(1, 1), client.add(2, 2)]);
+    assert.equal(a.value, 2);
+    assert.equal(b.reason.kind, "network");
+    assert.match(b.reason.message, /the answers of a batch ended before its end event/);
+  });
+
   test("a server that answers the batch as JSON still settles it; stream: false asks for JSON", async () => {
     const { fetch, requests } = fakeFetch(jsonRpc(procedures));
     const client = createClient({ url: URL_, fetch, batch: true });
