@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import SchemaCache
 from .generator import SchemaGenerator
+from .snapshot import dump_snapshot
 
 if TYPE_CHECKING:
     import pluggy
@@ -66,10 +67,3 @@ def def_origins(registry: Registry) -> dict[str, str]:
 def dump_schema(schema: dict[str, Any]) -> bytes:
     """The document as compact UTF-8 JSON; the same document always gives the same bytes."""
     return json.dumps(schema, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def dump_snapshot(schema: dict[str, Any]) -> str:
-    """The document as a client project's snapshot file holds it (``pyrpc/schema.json``): two-space
-    indents, one value a line, so that a change of the API is a readable diff. ``npx pyrpc sync``
-    writes the same text for the same document."""
-    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
