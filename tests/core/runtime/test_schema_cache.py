@@ -222,30 +222,45 @@ def test_a_class_defined_again_is_generated_again() -> None:
     assert list(assert_same_as_pydantic(registry)["$defs"]["User"]["properties"]) == ["name", "email"]
 
 
+def reloadable_api(note_doc: str) -> Registry:
+    """A small API as a dev reload of its models module makes it: every class and procedure new."""
+    user = make_user({"name": (str, ...)})
+    note = create_model("Note", __module__="app.models", __doc__=note_doc, text=(str, ...))
+    registry = Registry()
+
+    def get_user(name: str) -> user:  # type: ignore[valid-type]
+        raise NotImplementedError
+
+    def get_note(text: str) -> note:  # type: ignore[valid-type]
+        raise NotImplementedError
+
+    registry.rpc(get_user)
+    registry.rpc(get_note)
+    return registry
+
+
 def test_a_reload_that_changes_one_model_hands_out_the_other_entries_as_before() -> None:
-    # A dev reload of a models module: every class and procedure is new, one model changed.
-    def api(note_doc: str) -> Registry:
-        user = make_user({"name": (str, ...)})
-        note = create_model("Note", __module__="app.models", __doc__=note_doc, text=(str, ...))
-        registry = Registry()
-
-        def get_user(name: str) -> user:  # type: ignore[valid-type]
-            raise NotImplementedError
-
-        def get_note(text: str) -> note:  # type: ignore[valid-type]
-            raise NotImplementedError
-
-        registry.rpc(get_user)
-        registry.rpc(get_note)
-        return registry
-
-    before = assert_same_as_pydantic(api("A note."))
-    after = assert_same_as_pydantic(api("A note, edited."))
+    before = assert_same_as_pydantic(reloadable_api("A note."))
+    after = assert_same_as_pydantic(reloadable_api("A note, edited."))
     assert after["$defs"]["User"] is before["$defs"]["User"]
     assert after["procedures"]["get_user"] is before["procedures"]["get_user"]
     assert after["procedures"]["get_note"] is before["procedures"]["get_note"]  # it only refers to Note
     assert after["$defs"]["Note"] is not before["$defs"]["Note"]
     assert after["$defs"]["Note"]["description"] == "A note, edited."
+
+
+def test_builds_after_a_reload_do_not_read_the_handed_out_entries_again(monkeypatch: Any) -> None:
+    import pyrpc_core.schema.cache as cache_module
+
+    build_schema(reloadable_api("A note."), NO_PLUGINS)
+    registry = reloadable_api("A note, edited.")
+    reloaded = build_schema(registry, NO_PLUGINS)
+    read: list[Any] = []
+    real = cache_module._json_text
+    monkeypatch.setattr(cache_module, "_json_text", lambda entry: read.append(entry) or real(entry))
+    again = build_schema(registry, NO_PLUGINS)
+    assert again["procedures"]["get_user"] is reloaded["procedures"]["get_user"]
+    assert read == []
 
 
 def test_entries_equal_in_python_but_not_in_json_are_not_taken_for_each_other() -> None:

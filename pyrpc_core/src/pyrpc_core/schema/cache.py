@@ -421,28 +421,34 @@ class _Recent:
     """
 
     def __init__(self) -> None:
-        self._latest: dict[tuple[str, str], tuple[Any, str]] = {}
-        self._previous: dict[tuple[str, str], tuple[Any, str]] = {}
-        self._used: dict[tuple[str, str], tuple[Any, str]] = {}
+        # By key: (the entry handed out, its JSON text, the entry built that was handed out as it).
+        self._latest: dict[tuple[str, str], tuple[Any, str, Any]] = {}
+        self._previous: dict[tuple[str, str], tuple[Any, str, Any]] = {}
+        self._used: dict[tuple[str, str], tuple[Any, str, Any]] = {}
 
     def same(self, key: tuple[str, str], entry: Any) -> Any:
         """``entry``, or the earlier entry of ``key`` if it reads the same (as JSON, exactly)."""
         known = [found for found in (self._latest.get(key), self._previous.get(key)) if found is not None]
         for found in known:
-            if found[0] is entry:
-                self._used[key] = found
-                return entry
-        text = json.dumps(entry, ensure_ascii=False)  # exact: 1, 1.0 and true compare equal in Python, not here
-        for found in known:
-            if found[1] == text:
+            if found[0] is entry or found[2] is entry:  # as last time: no need to read it again
                 self._used[key] = found
                 return found[0]
-        self._used[key] = (entry, text)
+        text = _json_text(entry)
+        for found in known:
+            if found[1] == text:
+                self._used[key] = (found[0], text, entry)
+                return found[0]
+        self._used[key] = (entry, text, entry)
         return entry
 
     def settle(self) -> None:
         """End a build: what it used becomes the latest generation."""
         self._previous, self._latest, self._used = self._latest, self._used, {}
+
+
+def _json_text(entry: Any) -> str:
+    """What ``_Recent`` compares: exact, where Python says ``1 == 1.0 == True``."""
+    return json.dumps(entry, ensure_ascii=False)
 
 
 def _context_free(owner: Any) -> bool:
