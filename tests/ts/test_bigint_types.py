@@ -36,6 +36,9 @@ export async function use(n: bigint): Promise<bigint> {
   const args: Procedures["big.sum"]["args"] = [[`${n}`], null];
   const flake = await client.big.snowflake({ id: `${n}`, shards: { a: [`${n}`] } }); // a BigIntModel
   const parent: bigint = flake.parent === null ? 0n : BigInt(flake.parent);
+  const tally = await client.big.tally({ [`${n}`]: 1, "-2": 3 }); // BigInt keys
+  const counted: string | undefined = tally[`${n}`];
+  void counted;
   const sums = [sum, id, history[0] ?? 0n, limit ?? 0n, BigInt(entries), total, BigInt(args.length), BigInt(flake.id)];
   return sums.reduce((a, b) => a + b, parent);
 }
@@ -58,6 +61,8 @@ export async function misuse(n: bigint): Promise<void> {
   const input: LedgerInput = { id: 1 };
   // @ts-expect-error a number in a BigIntModel's int field
   const flake: SnowflakeInput = { id: 1 };
+  // @ts-expect-error a key that is not a string of digits
+  await client.big.tally({ many: 1 });
   void [id, big, input, flake];
 }
 """

@@ -187,6 +187,7 @@ def zoo_registry() -> Registry:
         by_literal: dict[Literal["a", "b"], int],
         by_color: dict[Color, float],
         by_int: dict[int, str],
+        by_pattern: dict[Annotated[str, Field(pattern="^[a-z]+$")], int] | None = None,
     ) -> dict[str, list[int]]:
         return {}
 

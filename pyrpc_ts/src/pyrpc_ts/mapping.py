@@ -260,7 +260,19 @@ class TypeMapper:
             members.append(([], extra))
         return members
 
+    def _pattern_signature(self, patterns: Mapping[str, Any], indent: str) -> str:
+        """A dict whose keys match patterns (pydantic's, for keys with a pattern): typed by its
+        values; BigInt keys as `` `${bigint}` ``, others as strings (TypeScript has no regexes)."""
+        value = union([self.map(item, indent) for item in patterns.values()])
+        if list(patterns) == [jsdoc.BIGINT_PATTERN]:
+            return f"[K in {BIGINT.text}]?: {value.text};"
+        return f"[key: string]: {value.text};"
+
     def _index_signature(self, schema: Mapping[str, Any], indent: str, has_properties: bool) -> str:
+        patterns = schema.get("patternProperties")
+        only_patterns = not has_properties and "properties" not in schema and "additionalProperties" not in schema
+        if only_patterns and isinstance(patterns, JSON_OBJECT) and patterns:
+            return self._pattern_signature(patterns, indent)
         additional = schema.get("additionalProperties", None if has_properties or "properties" in schema else True)
         if additional is None or additional is False:
             return ""

@@ -254,6 +254,13 @@ def _containers() -> Registry:
         return {key: {"positive": value > 0, "nested": key in nested} for key, value in counts.items()}
 
     @registry.rpc
+    def patterned(
+        codes: dict[Annotated[str, Field(pattern="^[a-z]+$")], int],
+    ) -> dict[Annotated[str, Field(pattern="^[a-z]+$")], list[int]]:
+        """Keys that match a pattern: TypeScript types them as strings, and their values as given."""
+        return {key: [value] for key, value in codes.items()}
+
+    @registry.rpc
     def nullable(required_nullable: int | None, optional: int = 0, optional_nullable: str | None = None) -> int | None:
         return None if required_nullable is None else required_nullable + optional
 
@@ -409,6 +416,11 @@ def _bigints() -> Registry:
     @registry.rpc(name="big.save")
     def big_save(ledger: Ledger, counts: dict[str, BigInt]) -> tuple[Ledger, dict[str, BigInt | None]]:
         return ledger, {**counts, "none": None}
+
+    @registry.rpc(name="big.tally")
+    def big_tally(counts: dict[BigInt, int]) -> dict[BigInt, str]:
+        """BigInt keys: `${bigint}` in TypeScript, like BigInt values."""
+        return {key: str(value) for key, value in counts.items()}
 
     @registry.rpc(name="big.snowflake")
     def big_snowflake(flake: Snowflake) -> Snowflake:

@@ -45,6 +45,7 @@ EXAMPLE_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
         "literals": [{"mode": "fast"}, {"mode": "slow", "level": 3, "flag": True}],
         "mappings": [{"counts": {}, "nested": {}}, {"counts": {"a": 1, "b": -1}, "nested": {"a": [0.5]}}],
         "nullable": [{"required_nullable": None}, {"required_nullable": 1, "optional": 2, "optional_nullable": "x"}],
+        "patterned": [{"codes": {}}, {"codes": {"a": 1, "bc": -2}}],
         "unions": [{"value": None, "values": []}, {"value": "text", "values": [1, "two"]}, {"value": 3, "values": []}],
     },
     "models": {
@@ -120,5 +121,6 @@ EXAMPLE_PARAMS: dict[str, dict[str, list[dict[str, Any]]]] = {
             {"flake": {"id": "1", "parent": None, "shards": {"a": [_BIG, "-2"]}}},
         ],
         "big.sum": [{"values": []}, {"values": [_BIG, "1"], "extra": _BIG}],
+        "big.tally": [{"counts": {}}, {"counts": {_BIG: 1, "-2": 3}}],
     },
 }

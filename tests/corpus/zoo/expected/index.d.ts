@@ -286,7 +286,8 @@ export interface Types {
    */
   keywords(function_: number, delete_?: string, new_?: boolean): Promise<number>;
   literals(word: "yes" | "no", number: 1 | 2 | 3, flag: true, mixed: "a" | 1 | false | null, single: "only"): Promise<"ok" | "fail">;
-  mappings(by_name: { [key: string]: number }, by_literal: { [K in "a" | "b"]?: number }, by_color: { [K in Color]?: number }, by_int: { [key: string]: string }): Promise<{ [key: string]: number[] }>;
+  /** @param by_pattern - default null */
+  mappings(by_name: { [key: string]: number }, by_literal: { [K in "a" | "b"]?: number }, by_color: { [K in Color]?: number }, by_int: { [key: string]: string }, by_pattern?: { [key: string]: number } | null): Promise<{ [key: string]: number[] }>;
   /** Mutual recursion. */
   org(department: Department): Promise<Employee>;
   ping(): Promise<null>;
@@ -426,8 +427,15 @@ export interface Procedures {
     result: "ok" | "fail";
   };
   mappings: {
-    params: { by_name: { [key: string]: number }; by_literal: { [K in "a" | "b"]?: number }; by_color: { [K in Color]?: number }; by_int: { [key: string]: string } };
-    args: [by_name: { [key: string]: number }, by_literal: { [K in "a" | "b"]?: number }, by_color: { [K in Color]?: number }, by_int: { [key: string]: string }];
+    params: {
+      by_name: { [key: string]: number };
+      by_literal: { [K in "a" | "b"]?: number };
+      by_color: { [K in Color]?: number };
+      by_int: { [key: string]: string };
+      /** @default null */
+      by_pattern?: { [key: string]: number } | null;
+    };
+    args: [by_name: { [key: string]: number }, by_literal: { [K in "a" | "b"]?: number }, by_color: { [K in Color]?: number }, by_int: { [key: string]: string }, by_pattern?: { [key: string]: number } | null];
     result: { [key: string]: number[] };
   };
   org: {

@@ -220,7 +220,21 @@ export class TypeMapper {
     return members;
   }
 
+  /**
+   * A dict whose keys match patterns (pydantic's, for keys with a pattern): typed by its values;
+   * BigInt keys as `${bigint}`, others as strings (TypeScript has no regexes).
+   */
+  private patternSignature(patterns: JsonObject, indent: string): string {
+    const value = union([...patterns.values()].map((item) => this.map(item, indent)));
+    const keys = [...patterns.keys()];
+    if (keys.length === 1 && keys[0] === jsdoc.BIGINT_PATTERN) return `[K in ${BIGINT}]?: ${value.text};`;
+    return `[key: string]: ${value.text};`;
+  }
+
   private indexSignature(schema: JsonObject, indent: string, hasProperties: boolean): string {
+    const patterns = schema.get("patternProperties");
+    const onlyPatterns = !hasProperties && !schema.has("properties") && !schema.has("additionalProperties");
+    if (onlyPatterns && isObject(patterns) && patterns.size > 0) return this.patternSignature(patterns, indent);
     const additional = schema.has("additionalProperties")
       ? schema.get("additionalProperties")
       : hasProperties || schema.has("properties")
