@@ -104,3 +104,8 @@ class Client:
     def big_sum(self, values: list[str], extra: str | _Unset | None = UNSET) -> list[str]:
         params = _given({'values': values, 'extra': extra})
         return _t.cast('list[str]', self.rpc.call('big.sum', **params))
+
+    def big_tally(self, counts: dict[str, _t.Any]) -> dict[str, _t.Any]:
+        """BigInt keys: `${bigint}` in TypeScript, like BigInt values."""
+        params = _given({'counts': counts})
+        return _t.cast('dict[str, _t.Any]', self.rpc.call('big.tally', **params))

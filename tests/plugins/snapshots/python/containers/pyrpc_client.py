@@ -66,6 +66,11 @@ class Client:
         params = _given({'required_nullable': required_nullable, 'optional': optional, 'optional_nullable': optional_nullable})
         return _t.cast('int | None', self.rpc.call('nullable', **params))
 
+    def patterned(self, codes: dict[str, _t.Any]) -> dict[str, _t.Any]:
+        """Keys that match a pattern: TypeScript types them as strings, and their values as given."""
+        params = _given({'codes': codes})
+        return _t.cast('dict[str, _t.Any]', self.rpc.call('patterned', **params))
+
     def unions(self, value: int | str | None, values: list[int | str]) -> int | str:
         params = _given({'value': value, 'values': values})
         return _t.cast('int | str', self.rpc.call('unions', **params))

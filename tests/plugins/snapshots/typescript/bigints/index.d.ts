@@ -61,6 +61,8 @@ export interface Types {
     snowflake(flake: SnowflakeInput): Promise<Snowflake>;
     /** @param extra - default null */
     sum(values: `${bigint}`[], extra?: `${bigint}` | null): Promise<`${bigint}`[]>;
+    /** BigInt keys: `${bigint}` in TypeScript, like BigInt values. */
+    tally(counts: { [K in `${bigint}`]?: number }): Promise<{ [K in `${bigint}`]?: string }>;
   };
 }
 
@@ -103,10 +105,15 @@ export interface Procedures {
     args: [values: `${bigint}`[], extra?: `${bigint}` | null];
     result: `${bigint}`[];
   };
+  "big.tally": {
+    params: { counts: { [K in `${bigint}`]?: number } };
+    args: [counts: { [K in `${bigint}`]?: number }];
+    result: { [K in `${bigint}`]?: string };
+  };
 }
 
 /** The wire names of every procedure, sorted. */
-export declare const procedures: readonly ["big.add", "big.ledger", "big.save", "big.snowflake", "big.sum"];
+export declare const procedures: readonly ["big.add", "big.ledger", "big.save", "big.snowflake", "big.sum", "big.tally"];
 
 /**
  * What the client needs at run time, from the schema: the server's limits (null when the

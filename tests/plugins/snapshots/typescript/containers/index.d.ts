@@ -19,6 +19,8 @@ export interface Types {
    * @param optional_nullable - default null
    */
   nullable(required_nullable: number | null, optional?: number, optional_nullable?: string | null): Promise<number | null>;
+  /** Keys that match a pattern: TypeScript types them as strings, and their values as given. */
+  patterned(codes: { [key: string]: number }): Promise<{ [key: string]: number[] }>;
   unions(value: number | string | null, values: (number | string)[]): Promise<number | string>;
 }
 
@@ -68,6 +70,11 @@ export interface Procedures {
     args: [required_nullable: number | null, optional?: number, optional_nullable?: string | null];
     result: number | null;
   };
+  patterned: {
+    params: { codes: { [key: string]: number } };
+    args: [codes: { [key: string]: number }];
+    result: { [key: string]: number[] };
+  };
   unions: {
     params: { value: number | string | null; values: (number | string)[] };
     args: [value: number | string | null, values: (number | string)[]];
@@ -76,7 +83,7 @@ export interface Procedures {
 }
 
 /** The wire names of every procedure, sorted. */
-export declare const procedures: readonly ["collections", "literals", "mappings", "nullable", "unions"];
+export declare const procedures: readonly ["collections", "literals", "mappings", "nullable", "patterned", "unions"];
 
 /**
  * What the client needs at run time, from the schema: the server's limits (null when the
