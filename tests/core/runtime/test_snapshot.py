@@ -79,3 +79,22 @@ def test_an_unchanged_entry_is_not_encoded_again(monkeypatch: Any) -> None:
     assert dump_snapshot(document) == expected(document)
     assert entry not in encoded
     assert other in encoded
+
+
+def test_recent_keeps_a_value_two_generations_after_its_last_use() -> None:
+    from pyrpc_core.schema.recent import Recent
+
+    recent: Recent[str, int] = Recent()
+    recent.keep("a", 1)
+    recent.settle()  # a: kept by the latest
+    recent.settle()  # a: by the one before, unused since
+    assert recent.find("a") == 1  # found, so kept by this generation again
+    recent.settle()
+    recent.settle()
+    recent.settle()
+    assert recent.find("a") is None
+    recent.keep("b", 2)
+    assert recent.find("b") is None  # only what finished generations kept
+    recent.settle()
+    assert recent.find("b", lambda value: value > 2) is None
+    assert recent.find("b", lambda value: value == 2) == 2

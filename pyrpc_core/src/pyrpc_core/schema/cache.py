@@ -16,7 +16,7 @@ Names are chosen over the whole document, and a piece is renamed again only when
 refers to changed.
 
 Unchanged parts of successive documents are the same objects: documents are read-only. That
-holds for entries built anew that read as before, too (``_Recent``): after a reload, most do.
+holds for entries built anew that read as before, too (``_SameAsBefore``): after a reload, most do.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from ..errors import data_adapter, declared_message
 from ..procedure import Procedure
 from .generator import SchemaGenerator
 from .names import REF_PREFIX, Shape, choose_names, refs_in, rename_refs
+from .recent import Recent
 
 _KEY_TEMPLATE = REF_PREFIX + "{model}"
 _OTHER_MODE: dict[str, JsonSchemaMode] = {"validation": "serialization", "serialization": "validation"}
@@ -116,7 +117,7 @@ class SchemaCache:
         self._builds = 0
         self._lock = threading.RLock()
         self._last: tuple[tuple[Procedure, ...], dict[str, str]] = ((), {})
-        self._recent = _Recent()
+        self._same = _SameAsBefore()
 
     def build(self, procedures: Sequence[Procedure]) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(procedures, $defs)`` of the document for ``procedures`` (sorted by name)."""
@@ -134,10 +135,10 @@ class SchemaCache:
             defs = {names[key]: self._renamed(self._definitions[key], names) for key in keys}
             self._last = (tuple(procedures), chosen.origins)
             self._forget_unused()
-            recent = self._recent
-            entries = {name: recent.same(("procedures", name), entry) for name, entry in entries.items()}
-            defs = {name: recent.same(("$defs", name), defs[name]) for name in sorted(defs)}
-            recent.settle()
+            same = self._same
+            entries = {name: same.entry(("procedures", name), entry) for name, entry in entries.items()}
+            defs = {name: same.entry(("$defs", name), defs[name]) for name in sorted(defs)}
+            same.settle()
             return entries, defs
 
     def origins(self, procedures: Sequence[Procedure]) -> dict[str, str]:
@@ -411,43 +412,36 @@ class SchemaCache:
             del self._procedures[procedure]
 
 
-class _Recent:
+class _SameAsBefore:
     """The entries of the latest two documents by name, with their JSON text.
 
     A reload makes every class and procedure it re-executes anew, and with them new pieces;
     most read as before (a models edit changes one model, not the 500 procedures that use it).
     An entry that reads as the one of the same name before it is handed out as that object,
-    so what keys on identity downstream (the emitter's memo) sees it unchanged.
+    so what keys on identity downstream (the emitter's and the snapshot's memos) sees it unchanged.
     """
 
     def __init__(self) -> None:
-        # By key: (the entry handed out, its JSON text, the entry built that was handed out as it).
-        self._latest: dict[tuple[str, str], tuple[Any, str, Any]] = {}
-        self._previous: dict[tuple[str, str], tuple[Any, str, Any]] = {}
-        self._used: dict[tuple[str, str], tuple[Any, str, Any]] = {}
+        # By (member, name): (the entry handed out, its JSON text, the entry built that was handed out as it).
+        self._recent: Recent[tuple[str, str], tuple[Any, str, Any]] = Recent()
 
-    def same(self, key: tuple[str, str], entry: Any) -> Any:
+    def entry(self, key: tuple[str, str], entry: Any) -> Any:
         """``entry``, or the earlier entry of ``key`` if it reads the same (as JSON, exactly)."""
-        known = [found for found in (self._latest.get(key), self._previous.get(key)) if found is not None]
-        for found in known:
-            if found[0] is entry or found[2] is entry:  # as last time: no need to read it again
-                self._used[key] = found
-                return found[0]
-        text = _json_text(entry)
-        for found in known:
-            if found[1] == text:
-                self._used[key] = (found[0], text, entry)
-                return found[0]
-        self._used[key] = (entry, text, entry)
-        return entry
+        # As last time: no need to read it again.
+        found = self._recent.find(key, lambda known: known[0] is entry or known[2] is entry)
+        if found is None:
+            text = _json_text(entry)
+            found = self._recent.find(key, lambda known: known[1] == text)
+            self._recent.keep(key, (entry, text, entry) if found is None else (found[0], text, entry))
+        return entry if found is None else found[0]
 
     def settle(self) -> None:
-        """End a build: what it used becomes the latest generation."""
-        self._previous, self._latest, self._used = self._latest, self._used, {}
+        """End a build."""
+        self._recent.settle()
 
 
 def _json_text(entry: Any) -> str:
-    """What ``_Recent`` compares: exact, where Python says ``1 == 1.0 == True``."""
+    """What ``_SameAsBefore`` compares: exact, where Python says ``1 == 1.0 == True``."""
     return json.dumps(entry, ensure_ascii=False)
 
 

@@ -16,6 +16,8 @@ import json
 import threading
 from typing import Any
 
+from .recent import Recent
+
 _ENTRIES = ("procedures", "$defs")
 """The members whose entries are kept as text."""
 
@@ -29,33 +31,29 @@ class _EntryTexts:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._latest: dict[int, tuple[Any, str]] = {}
-        self._previous: dict[int, tuple[Any, str]] = {}
+        # By id: the entry (held, so that no other object takes its id while kept) and its text.
+        self._texts: Recent[int, tuple[Any, str]] = Recent()
 
     def dump(self, document: dict[str, Any]) -> str:
         if not document or not all(type(key) is str for key in document):
             return _encode(document) + "\n"  # not a document's shape: json.dumps's own way
         with self._lock:
-            used: dict[int, tuple[Any, str]] = {}
-            members = [f"  {_encode(key)}: {self._member(key, value, used)}" for key, value in document.items()]
-            self._previous, self._latest = self._latest, used
+            members = [f"  {_encode(key)}: {self._member(key, value)}" for key, value in document.items()]
+            self._texts.settle()
         return "{\n" + ",\n".join(members) + "\n}\n"
 
-    def _member(self, key: str, value: Any, used: dict[int, tuple[Any, str]]) -> str:
+    def _member(self, key: str, value: Any) -> str:
         if key not in _ENTRIES or type(value) is not dict or not value or not all(type(k) is str for k in value):
             return _encode(value).replace("\n", "\n  ")
-        entries = ",\n".join(f"    {_encode(name)}: {self._entry(entry, used)}" for name, entry in value.items())
+        entries = ",\n".join(f"    {_encode(name)}: {self._entry(entry)}" for name, entry in value.items())
         return "{\n" + entries + "\n  }"
 
-    def _entry(self, entry: Any, used: dict[int, tuple[Any, str]]) -> str:
-        key = id(entry)  # the pair keeps the entry alive, so its id is not another's while kept
-        for generation in (self._latest, self._previous):
-            found = generation.get(key)
-            if found is not None and found[0] is entry:
-                used[key] = found
-                return found[1]
+    def _entry(self, entry: Any) -> str:
+        found = self._texts.find(id(entry))
+        if found is not None:
+            return found[1]
         text = _encode(entry).replace("\n", "\n    ")
-        used[key] = (entry, text)
+        self._texts.keep(id(entry), (entry, text))
         return text
 
 
