@@ -11,7 +11,9 @@ by name and, when it gives the leading params, by position too. Then:
   --noUncheckedIndexedAccess`` (one tsc run for all of them).
 
 So a name the wire uses and the types do not (a field serialized by name while the schema
-says its alias, say) fails here, whichever side is wrong.
+says its alias, say) fails here, whichever side is wrong. And an unknown key, put into each
+object of each params object in turn, is refused exactly where the schema says the object is
+closed (``additionalProperties: false``).
 """
 
 from __future__ import annotations
@@ -161,3 +163,80 @@ def test_what_the_wire_carried_compiles_as_the_generated_types(served: Served, t
         for d in diagnostics
     ]
     assert problems == [], "\n".join(problems)
+
+
+# -- unknown keys: refused exactly where the schema closes the object ---------------------------
+
+UNKNOWN_KEY = "pyrpcNoSuchField"
+
+
+def _resolve(schema: Any, document: dict[str, Any]) -> Any:
+    while isinstance(schema, dict) and "$ref" in schema and schema["$ref"].startswith("#/$defs/"):
+        schema = document["$defs"][schema["$ref"].removeprefix("#/$defs/")]
+    return schema
+
+
+def _objects(
+    value: Any, schema: Any, document: dict[str, Any], path: tuple[Any, ...] = ()
+) -> list[tuple[tuple[Any, ...], bool]]:
+    """The JSON objects in ``value`` whose schema says what an unknown key gets: (path, closed).
+
+    Followed: ``$ref``, ``properties``, ``items`` and a union with one object branch. An object
+    is closed when its schema says ``additionalProperties: false``, open when it says ``true`` or
+    nothing; one whose extra keys must match a schema or a pattern is not asked about.
+    """
+    schema = _resolve(schema, document)
+    if not isinstance(schema, dict):
+        return []
+    if "anyOf" in schema or "oneOf" in schema:
+        branches = [_resolve(b, document) for b in schema.get("anyOf", schema.get("oneOf", []))]
+        objects = [b for b in branches if isinstance(b, dict) and b.get("type") == "object"]
+        return _objects(value, objects[0], document, path) if isinstance(value, dict) and len(objects) == 1 else []
+    found: list[tuple[tuple[Any, ...], bool]] = []
+    if isinstance(value, dict) and schema.get("type") == "object":
+        extra = schema.get("additionalProperties", True)
+        if extra in (True, False) and "patternProperties" not in schema:
+            found.append((path, extra is False))
+        for name, field in schema.get("properties", {}).items():
+            if name in value:
+                found += _objects(value[name], field, document, (*path, name))
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            found += _objects(item, schema["items"], document, (*path, index))
+    return found
+
+
+def _with_unknown_key(value: Any, path: tuple[Any, ...]) -> Any:
+    copied = json.loads(json.dumps(value))
+    target = copied
+    for step in path:
+        target = target[step]
+    target[UNKNOWN_KEY] = 1
+    return copied
+
+
+def test_an_unknown_key_is_refused_exactly_where_the_schema_closes_the_object(served: Served) -> None:
+    """``additionalProperties: false`` must be what the server does: a closed object refuses an unknown
+    key with -32602, an open one takes it. pydantic 2.13 wrote a stdlib dataclass inside the params
+    (which forbid unknown keys, and so does the dataclass then) as open: the types said a key was
+    allowed that the server refused."""
+    problems: list[str] = []
+    asked = {True: 0, False: 0}
+    for document_name, registry in corpus_registries().items():
+        document = served.documents[document_name]
+        with serve_asgi(create_app(registry)) as base_url:
+            for name, procedure in document["procedures"].items():
+                for params in EXAMPLE_PARAMS.get(document_name, {}).get(name, []):
+                    for path, closed in _objects(params, procedure["params"], document):
+                        asked[closed] += 1
+                        sent = _with_unknown_key(params, path)
+                        answer = post(base_url + "/rpc", {"jsonrpc": "2.0", "method": name, "params": sent, "id": 1})
+                        code = answer.json().get("error", {}).get("code")
+                        if closed and code != -32602:
+                            problems.append(f"{document_name}: {name} {path}: closed, yet {UNKNOWN_KEY} got {code}")
+                        if not closed and code is not None:
+                            problems.append(f"{document_name}: {name} {path}: open, yet {UNKNOWN_KEY} got {code}")
+    assert problems == [], "\n".join(problems)
+    # Both kinds were asked about.
+    assert asked[True] > 20, asked
+    assert asked[False] > 5, asked

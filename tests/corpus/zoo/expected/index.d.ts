@@ -105,7 +105,6 @@ export interface Stamps {
   span: string;
   /** @format uuid */
   ident: string;
-  /** @pattern ^(?!^[-+.]*$)[+-]?0*\d*\.?\d*$ */
   price: string;
   /** @format binary */
   blob: string;
