@@ -25,6 +25,9 @@ from .synthetic import write_api_package
 
 LEAF = "edit one procedure (its group module)"
 MODELS = "edit one model (the models module: everything reloads)"
+FLOOR = "floor of a models edit: the debounce + re-executing api/models.py alone"
+DEBOUNCE = 0.3
+"""``pyrpc dev``'s wait after a save (the mission's 300 ms), counted in the floor."""
 
 
 def measure(procedures: int, saves: int) -> dict[str, list[float]]:
@@ -89,6 +92,33 @@ def _timed_save(path: Path, text: str, types: Path) -> float:
     elapsed = time.perf_counter() - saved
     time.sleep(0.5)  # let the reload settle before the next save
     return elapsed
+
+
+def models_floor(procedures: int, runs: int) -> list[float]:
+    """Seconds a models edit cannot go under, by run: the debounce and re-executing the models module.
+
+    Any reload must run the edited module again, and there pydantic builds every class of it; the
+    rest of a models edit (the modules that import it, the procedures' own models, the schema,
+    the types) is what ``pyrpc dev`` adds. Timed in a warm interpreter, as ``pyrpc dev`` is one.
+    """
+    code = """
+import importlib, json, sys, time
+sys.path.insert(0, sys.argv[1])
+import api.models
+timings = []
+for _ in range(int(sys.argv[2])):
+    started = time.perf_counter()
+    importlib.reload(api.models)
+    timings.append(time.perf_counter() - started)
+print(json.dumps(timings))
+"""
+    with tempfile.TemporaryDirectory() as temporary:
+        backend = Path(temporary) / "backend"
+        write_api_package(backend, max(1, procedures // 2), procedures)
+        completed = subprocess.run(
+            [PYTHON, "-c", code, str(backend), str(runs)], capture_output=True, text=True, check=True
+        )
+    return [DEBOUNCE + seconds for seconds in json.loads(completed.stdout)]
 
 
 def p50(timings: list[float]) -> float:
