@@ -37,6 +37,7 @@ from pydantic_core import InitErrorDetails, PydanticSerializationError
 
 from .context import Context
 from .errors import AnnotationWarning, RegistrationError, RpcError, declared_data, fixed_code
+from .signatures import same_signature
 
 # The parameter model's fields are named after the parameters, so that a validated model's
 # __dict__ is the call's keyword arguments as it is (the per-call hot path). A name that would
@@ -73,6 +74,8 @@ def _schema_name(field_name: str, field: FieldInfo) -> str:
     return field_name
 
 
+_MODELS = ("params_model", "result_adapter", "params_adapter")
+"""What pydantic builds for a procedure from its signature alone (``reuse_models`` hands them on)."""
 _NO_ARGS: list[Any] = []  # shared, never mutated: most procedures take no positional-only params
 _UNANNOTATED = object()
 
@@ -180,6 +183,21 @@ class Procedure:
             params_fields=fields,
             result_type=result,
         )
+
+    def reuse_models(self, earlier: Procedure) -> bool:
+        """Take the params model and result adapter ``earlier`` built, if this procedure's would be the same.
+
+        A reload registers the procedures of a re-executed module anew; those whose name, params
+        and result type did not change (``signatures.same_signature``) keep what pydantic built
+        for them, which is most of what registering them again costs. True when taken.
+        """
+        built = {name: earlier.__dict__[name] for name in _MODELS if name in earlier.__dict__}
+        if not built or earlier is self or earlier.name != self.name or any(name in self.__dict__ for name in _MODELS):
+            return False
+        if not same_signature(self.params_fields, self.result_type, earlier.params_fields, earlier.result_type):
+            return False
+        self.__dict__.update(built)  # where cached_property keeps them: as if built here
+        return True
 
     @cached_property
     def params_model(self) -> type[BaseModel]:

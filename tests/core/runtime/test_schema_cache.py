@@ -263,6 +263,40 @@ def test_builds_after_a_reload_do_not_read_the_handed_out_entries_again(monkeypa
     assert read == []
 
 
+def test_a_procedure_registered_again_with_its_models_reuses_its_piece_and_shows_its_own_doc(monkeypatch: Any) -> None:
+    # What a dev reload of a procedures module does for an unchanged signature (Procedure.reuse_models).
+    import pyrpc_core.schema.cache as cache_module
+
+    registry = tricky_registry()
+    before = assert_same_as_pydantic(registry)
+    earlier = registry["order"]
+
+    def order(order: Order) -> Order:
+        """Place an order, edited."""
+        return order
+
+    registry.remove("order")
+    registry.rpc(order)
+    assert registry["order"].reuse_models(earlier)
+    generated: list[Any] = []
+    named: list[Any] = []
+    monkeypatch.setattr(SchemaCache, "_generate", _counting(SchemaCache._generate, generated))
+    monkeypatch.setattr(cache_module, "choose_names", _counting(cache_module.choose_names, named))
+    after = assert_same_as_pydantic(registry)
+    assert after["procedures"]["order"]["doc"] == "Place an order, edited."
+    assert after["$defs"] == before["$defs"]
+    assert generated == []  # its piece is its earlier self's
+    assert named == []  # and no class changed: the names are the last build's
+
+
+def _counting(function: Any, calls: list[Any]) -> Any:
+    def counted(*args: Any) -> Any:
+        calls.append(args)
+        return function(*args)
+
+    return counted
+
+
 def test_entries_equal_in_python_but_not_in_json_are_not_taken_for_each_other() -> None:
     def api(default: float) -> Registry:
         registry = Registry()

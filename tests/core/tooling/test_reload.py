@@ -7,6 +7,7 @@ with ``Project``, edits files and reloads with the edited paths, as the watcher 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import textwrap
@@ -319,6 +320,75 @@ def test_adding_renaming_and_deleting_a_procedure(workspace: Workspace) -> None:
     assert sorted(schema["procedures"]) == ["a.get", "b.list", "c.ping"]
     assert workspace.reloaded == {"api.group_a", "api"}
     assert default_registry["b.list"] is kept_b
+
+
+GROUP_D = """
+from typing import Annotated, Literal
+
+from pydantic import Field
+from pyrpc_core import rpc
+
+from .models import User
+
+
+@rpc(name="d.find")
+def find(
+    user: User, limit: Annotated[int, Field(ge=1, le=50)] = 10, order: Literal["asc", "desc"] = "asc"
+) -> list[User]:
+    \"\"\"Find users.\"\"\"
+    return [user] * limit
+
+
+@rpc(name="d.mark")
+def mark(user: User, tags: list[str] = [], score: int | str = 0) -> User:  # noqa: B006
+    return user
+"""
+
+
+def _params_of(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    properties: dict[str, Any] = schema["procedures"][name]["params"]["properties"]
+    return properties
+
+
+# Each edit changes the params or the result of a procedure of GROUP_D, and what the document shows of it.
+SIGNATURE_EDITS: list[tuple[str, str, str, Callable[[dict[str, Any]], object]]] = [
+    ("le=50", "le=60", "d.find", lambda s: _params_of(s, "d.find")["limit"]["maximum"]),
+    ("= 10,", "= 11,", "d.find", lambda s: _params_of(s, "d.find")["limit"]["default"]),
+    ('"asc", "desc"', '"desc", "asc"', "d.find", lambda s: _params_of(s, "d.find")["order"]["enum"]),
+    ("-> list[User]", "-> list[User] | None", "d.find", lambda s: s["procedures"]["d.find"]["result"]),
+    ("int | str = 0", "str | int = 0", "d.mark", lambda s: _params_of(s, "d.mark")["score"]["anyOf"]),
+    ("= 0)", "= 0.0)", "d.mark", lambda s: json.dumps(_params_of(s, "d.mark")["score"]["default"])),
+]
+
+
+def test_a_procedure_registered_again_with_the_same_signature_keeps_its_models(workspace: Workspace) -> None:
+    workspace.write("api/group_d.py", GROUP_D)
+    workspace.edit("api/__init__.py", "group_c", "group_c, group_d")
+    workspace.load()
+    names = ("d.find", "d.mark")
+    built = {name: (default_registry[name].params_model, default_registry[name].result_adapter) for name in names}
+
+    # A docstring and a body changed: the same signatures, so the same models, and the new doc.
+    workspace.edit("api/group_d.py", "Find users.", "Find the users.")
+    schema = workspace.reload(workspace.edit("api/group_d.py", "return user\n", "return user.model_copy()\n"))
+    assert workspace.reloaded == {"api.group_d", "api"}
+    for name in names:
+        assert (default_registry[name].params_model, default_registry[name].result_adapter) == built[name], name
+    assert schema["procedures"]["d.find"]["doc"] == "Find the users."
+    assert default_registry["d.find"].validate_params({"user": {"name": "a"}, "limit": 2})[1]["limit"] == 2
+
+    # A changed signature: its models are built again, and the document shows the change.
+    for old, new, name, shown in SIGNATURE_EDITS:
+        before = (default_registry[name].params_model, default_registry[name].result_adapter)
+        was = shown(workspace.schema)
+        schema = workspace.reload(workspace.edit("api/group_d.py", old, new))
+        assert shown(schema) != was, (old, new)
+        assert (default_registry[name].params_model, default_registry[name].result_adapter) != before, (old, new)
+
+    # What the kept and the rebuilt models give is what reloading everything gives.
+    assert workspace.project is not None
+    incremental = json.dumps(workspace.schema)
+    assert json.dumps(workspace.project.reload().schema) == incremental
 
 
 def test_a_new_file_imported_by_an_edited_module(workspace: Workspace) -> None:

@@ -43,7 +43,7 @@ from pydantic_core import CoreSchema
 from ..errors import data_adapter, declared_message
 from ..procedure import Procedure
 from .generator import SchemaGenerator
-from .names import REF_PREFIX, Shape, choose_names, refs_in, rename_refs
+from .names import REF_PREFIX, Names, Shape, choose_names, refs_in, rename_refs
 from .recent import Recent
 
 _KEY_TEMPLATE = REF_PREFIX + "{model}"
@@ -87,8 +87,9 @@ class _ProcedurePiece:
     """The key of the params model's definition (the params are a reference to it), inlined in the entry."""
     reusable: bool = False
     last_used: int = 0
-    entry: tuple[tuple[str, ...], JsonSchemaValue | None, dict[str, Any]] | None = None
-    """The last document entry, with what it was made from: the names of its references and the renamed params model."""
+    entry: tuple[Procedure, tuple[str, ...], JsonSchemaValue | None, dict[str, Any]] | None = None
+    """The last document entry, with what it was made from: the procedure (a reload's may share the piece),
+    the names of its references and the renamed params model."""
     errors: tuple[JsonSchemaValue | None, ...] = ()
     """The data schema of each declared error (``Procedure.errors``), None for one that declares no data type."""
 
@@ -114,10 +115,13 @@ class SchemaCache:
         self._keys = _Keys()
         self._definitions: dict[str, _Definition] = {}
         self._procedures: dict[Procedure, _ProcedurePiece] = {}
+        self._named: dict[str, Procedure] = {}
+        """The latest procedure of each name with a piece (``Procedure.reuse_models`` may let another share it)."""
         self._builds = 0
         self._lock = threading.RLock()
         self._last: tuple[tuple[Procedure, ...], dict[str, str]] = ((), {})
         self._same = _SameAsBefore()
+        self._last_names: tuple[list[str], dict[str, Shape], Names] | None = None
 
     def build(self, procedures: Sequence[Procedure]) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(procedures, $defs)`` of the document for ``procedures`` (sorted by name)."""
@@ -128,7 +132,7 @@ class SchemaCache:
             keys = [
                 key for key in self._reachable(pieces[procedure] for procedure in procedures) if key not in params_keys
             ]
-            chosen = choose_names(keys, {key: self._definitions[key].shape for key in self._with_other_modes(keys)})
+            chosen = self._names(keys, {key: self._definitions[key].shape for key in self._with_other_modes(keys)})
             # The params models go in their entries, unnamed: their keys stand for themselves.
             names = chosen.by_key | {key: key for key in params_keys}
             entries = {procedure.name: self._entry(procedure, pieces[procedure], names) for procedure in procedures}
@@ -140,6 +144,17 @@ class SchemaCache:
             defs = {name: same.entry(("$defs", name), defs[name]) for name in sorted(defs)}
             same.settle()
             return entries, defs
+
+    def _names(self, keys: list[str], shapes: dict[str, Shape]) -> Names:
+        """``choose_names(keys, shapes)``; the last answer when asked the same (a usual save changes no class)."""
+        last = self._last_names
+        if last is not None and last[0] == keys and len(last[1]) == len(shapes):
+            earlier = last[1]
+            if all(earlier.get(key) is shape for key, shape in shapes.items()):
+                return last[2]
+        chosen = choose_names(keys, shapes)
+        self._last_names = (keys, shapes, chosen)
+        return chosen
 
     def origins(self, procedures: Sequence[Procedure]) -> dict[str, str]:
         """What each ``$defs`` name of the document for ``procedures`` denotes (``Names.origins``)."""
@@ -154,8 +169,13 @@ class SchemaCache:
         missing: list[Procedure] = []
         for procedure in procedures:
             piece = self._procedures.get(procedure)
+            if piece is None:  # registered again by a reload: its earlier self's, if its models are the same
+                earlier = self._named.get(procedure.name)
+                if earlier is not None and earlier.errors == procedure.errors:
+                    piece = self._procedures.get(earlier)
             if piece is not None and piece.reusable and _same(piece.core_schemas, _core_schemas(procedure)):
-                pieces[procedure] = piece
+                pieces[procedure] = self._procedures[procedure] = piece
+                self._named[procedure.name] = procedure
             else:
                 missing.append(procedure)
         if missing:
@@ -195,6 +215,7 @@ class SchemaCache:
             piece = _ProcedurePiece(params, result, refs, cores[index], params_key, errors=errors)
             piece.reusable = all(self._definitions[key].reusable for key in piece.refs)
             self._procedures[procedure] = pieces[procedure] = piece
+            self._named[procedure.name] = procedure
         return pieces
 
     def _store(
@@ -377,20 +398,22 @@ class SchemaCache:
         # The params model itself goes in the entry, out of $defs: it is the procedure's, no one else's.
         key = piece.params_key
         inlined = self._renamed(self._definitions[key], names) if key is not None else None
-        if piece.entry is None or piece.entry[0] != ref_names or piece.entry[1] is not inlined:
-            params = dict(inlined) if inlined is not None else rename_refs(piece.params, names)
-            params.pop("title", None)  # the internal model's name means nothing to a client
-            result = rename_refs(piece.result, names)
-            entry = {"name": procedure.name, "doc": procedure.doc, "params": params, "result": result}
-            if procedure.idempotent:  # only when true: documents of procedures without it stay as they were
-                entry["idempotent"] = True
-            if procedure.is_stream:  # a generator: ``result`` is the type of each item it sends
-                entry["stream"] = True
-            if procedure.errors:  # declared errors (``@rpc(errors=[...])``), by code
-                declared = zip(procedure.errors, piece.errors, strict=True)
-                entry["errors"] = [_error_entry(error, data, names) for error, data in declared]
-            piece.entry = (ref_names, inlined, entry)
-        return piece.entry[2]
+        made = piece.entry
+        if made is not None and made[0] is procedure and made[1] == ref_names and made[2] is inlined:
+            return made[3]
+        params = dict(inlined) if inlined is not None else rename_refs(piece.params, names)
+        params.pop("title", None)  # the internal model's name means nothing to a client
+        result = rename_refs(piece.result, names)
+        entry = {"name": procedure.name, "doc": procedure.doc, "params": params, "result": result}
+        if procedure.idempotent:  # only when true: documents of procedures without it stay as they were
+            entry["idempotent"] = True
+        if procedure.is_stream:  # a generator: ``result`` is the type of each item it sends
+            entry["stream"] = True
+        if procedure.errors:  # declared errors (``@rpc(errors=[...])``), by code
+            declared = zip(procedure.errors, piece.errors, strict=True)
+            entry["errors"] = [_error_entry(error, data, names) for error, data in declared]
+        piece.entry = (procedure, ref_names, inlined, entry)
+        return entry
 
     def _forget_unused(self) -> None:
         oldest = self._builds - _KEEP_BUILDS
@@ -410,6 +433,8 @@ class SchemaCache:
             if piece.last_used <= oldest or not piece.reusable
         ]:
             del self._procedures[procedure]
+        for name in [name for name, procedure in self._named.items() if procedure not in self._procedures]:
+            del self._named[name]
 
 
 class _SameAsBefore:
