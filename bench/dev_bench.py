@@ -30,20 +30,35 @@ DEBOUNCE = 0.3
 """``pyrpc dev``'s wait after a save (the mission's 300 ms), counted in the floor."""
 
 
+def write_project(folder: Path, procedures: int) -> Path:
+    """Write the project into ``folder``: ``backend/`` (package ``api``, pyrpc.json) and ``frontend/``; the package."""
+    backend = folder / "backend"
+    package = write_api_package(backend, max(1, procedures // 2), procedures)
+    (folder / "frontend").mkdir()
+    config = {
+        "version": 1,
+        "framework": "asgi",
+        "entrypoint": "api",
+        "client_root": "../frontend",
+        "distribution": "workspace",
+    }
+    (backend / "pyrpc.json").write_text(json.dumps(config))
+    return package
+
+
+def edits(package: Path) -> dict[str, tuple[Path, str, str]]:
+    """The two edits timed, by label: the file, the text replaced, and its replacement (``{}``: the save's number)."""
+    return {
+        LEAF: (package / "group0.py", '"""Procedure number 0."""', '"""Procedure number 0, edit {}."""'),
+        MODELS: (package / "models.py", '"""Model number 0."""', '"""Model number 0, edit {}."""'),
+    }
+
+
 def measure(procedures: int, saves: int) -> dict[str, list[float]]:
     """Seconds from each save to the changed ``index.d.ts`` (the 300 ms debounce included), by edit."""
     with tempfile.TemporaryDirectory() as temporary:
-        backend = Path(temporary) / "backend"
-        package = write_api_package(backend, max(1, procedures // 2), procedures)
-        (Path(temporary) / "frontend").mkdir()
-        config = {
-            "version": 1,
-            "framework": "asgi",
-            "entrypoint": "api",
-            "client_root": "../frontend",
-            "distribution": "workspace",
-        }
-        (backend / "pyrpc.json").write_text(json.dumps(config))
+        package = write_project(Path(temporary), procedures)
+        backend = package.parent
         types = Path(temporary) / "frontend" / "pyrpc" / "types" / "index.d.ts"  # the workspace layout of 2.0
         command = [str(Path(PYTHON).with_name("pyrpc")), "dev", "--port", "0"]
         process = subprocess.Popen(
@@ -63,12 +78,8 @@ def measure(procedures: int, saves: int) -> dict[str, list[float]]:
                 raise RuntimeError("pyrpc dev did not start")
             # Keep reading what it prints (a models edit lists every procedure): a full pipe would block it.
             threading.Thread(target=process.stdout.read, daemon=True).start()
-            edits = {
-                LEAF: (package / "group0.py", '"""Procedure number 0."""', '"""Procedure number 0, edit {}."""'),
-                MODELS: (package / "models.py", '"""Model number 0."""', '"""Model number 0, edit {}."""'),
-            }
             results: dict[str, list[float]] = {}
-            for label, (path, old, new) in edits.items():
+            for label, (path, old, new) in edits(package).items():
                 source = path.read_text()
                 results[label] = [
                     _timed_save(path, source.replace(old, new.format(save)), types) for save in range(saves)

@@ -16,7 +16,6 @@ saves, the debounce left out):
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -27,8 +26,6 @@ from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-
-from .synthetic import write_api_package
 
 PARTS = ("re-import", "params models and result adapters", "schema", "types and snapshot")
 
@@ -70,7 +67,7 @@ def profile(procedures: int, saves: int) -> dict[str, dict[str, float]]:
     from pyrpc_core.tooling.dev import DevSession
     from pyrpc_core.tooling.reload import Project
 
-    from .dev_bench import LEAF, MODELS
+    from .dev_bench import edits, write_project
 
     splits = Splits()
     # The session's own steps, wrapped where they are looked up (the classes and modules using them).
@@ -84,29 +81,16 @@ def profile(procedures: int, saves: int) -> dict[str, dict[str, float]]:
         setattr(procedure_module.Procedure, name, timed)
 
     with tempfile.TemporaryDirectory() as temporary:
-        backend = Path(temporary) / "backend"
-        package = write_api_package(backend, max(1, procedures // 2), procedures)
-        (Path(temporary) / "frontend").mkdir()
-        config = {
-            "version": 1,
-            "framework": "asgi",
-            "entrypoint": "api",
-            "client_root": "../frontend",
-            "distribution": "workspace",
-        }
-        (backend / "pyrpc.json").write_text(json.dumps(config))
+        package = write_project(Path(temporary), procedures)
+        backend = package.parent
         sys.path.insert(0, str(backend))
         from pyrpc_core.plugins import get_plugin_manager
 
         project = Project(load_config(backend / "pyrpc.json"))
         session = DevSession(project, project.load(), get_plugin_manager().get_emitter("typescript"))
         session.write_types()
-        edits = {
-            LEAF: (package / "group0.py", '"""Procedure number 0."""', '"""Procedure number 0, edit {}."""'),
-            MODELS: (package / "models.py", '"""Model number 0."""', '"""Model number 0, edit {}."""'),
-        }
         results: dict[str, dict[str, float]] = {}
-        for label, (path, old, new) in edits.items():
+        for label, (path, old, new) in edits(package).items():
             source = path.read_text()
             by_part: dict[str, list[float]] = defaultdict(list)
             for save in range(saves):
