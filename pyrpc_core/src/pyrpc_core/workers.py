@@ -2,8 +2,10 @@
 
 ``loop.run_in_executor`` on a ``ThreadPoolExecutor`` costs, per call, a concurrent ``Future``
 (with its ``Condition``), a work item, and an asyncio future chained to it by callbacks on
-both sides; for a sync ``add`` that was most of the call. Here a call is one asyncio future,
-one append to a queue, and one ``call_soon_threadsafe`` back to the loop.
+both sides; for a sync ``add`` that was most of the call. Here a call is one asyncio future
+and one append to a queue; its outcome goes back through the loop's outbox, which wakes the
+loop once for however many outcomes arrive before it runs (``call_soon_threadsafe`` writes
+to the loop's socket each time: under load, one write for many calls).
 
 Which thread runs a job matters as much. Threads that all wait on one queue are woken in turn,
 one per job: under load every thread of the pool is awake and wants the GIL, and the loop
@@ -19,6 +21,7 @@ import asyncio
 import contextlib
 import contextvars
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -27,10 +30,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 # A job: the future to settle, the context to run in, the function and its arguments, and the
-# loop that owns the future (None for a concurrent.futures.Future, settled from the thread).
-_Job = tuple[
-    Any, contextvars.Context, Callable[..., Any], tuple[Any, ...], dict[str, Any], asyncio.AbstractEventLoop | None
-]
+# outbox of the loop that owns the future (None for a concurrent.futures.Future, settled from the thread).
+_Job = tuple[Any, contextvars.Context, Callable[..., Any], tuple[Any, ...], dict[str, Any], "_Outbox | None"]
 
 
 class Workers:
@@ -50,6 +51,7 @@ class Workers:
         self._started = 0
         self._waking = 0
         """Threads started or woken that have not looked at the jobs yet: they will take the next."""
+        self._outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Outbox] = weakref.WeakKeyDictionary()
 
     @property
     def waiting(self) -> int:
@@ -64,7 +66,10 @@ class Workers:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._hand((future, context, function, args, kwargs, loop))
+        outbox = self._outboxes.get(loop)
+        if outbox is None:
+            outbox = self._outboxes[loop] = _Outbox(loop)
+        self._hand((future, context, function, args, kwargs, outbox))
         return await future
 
     def submit(self, context: contextvars.Context, function: Callable[..., T], /, *args: Any) -> Future[T]:
@@ -125,8 +130,8 @@ class Workers:
 
 def _outcome(job: _Job) -> tuple[bool, Any] | None:
     """Run the job's function: ``(True, result)`` or ``(False, exception)``; None when it was cancelled before."""
-    future, context, function, args, kwargs, loop = job
-    if loop is None:
+    future, context, function, args, kwargs, outbox = job
+    if outbox is None:
         if not future.set_running_or_notify_cancel():
             return None
     elif future.done():  # cancelled while it waited
@@ -138,23 +143,44 @@ def _outcome(job: _Job) -> tuple[bool, Any] | None:
 
 
 def _settle(job: _Job, succeeded: bool, value: Any) -> None:
-    """Give the job's caller its outcome: in this thread, or through the caller's loop."""
-    future, loop = job[0], job[5]
-    if loop is None:
-        if succeeded:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
-        return
-    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits for the answer
-        loop.call_soon_threadsafe(_succeed if succeeded else _fail, future, value)
+    """Give the job's caller its outcome: in this thread, or through the outbox of the caller's loop."""
+    future, outbox = job[0], job[5]
+    if outbox is not None:
+        outbox.put(future, succeeded, value)
+    elif succeeded:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
 
-def _succeed(future: asyncio.Future[Any], result: Any) -> None:
-    if not future.done():  # cancelled while it ran
-        future.set_result(result)
+class _Outbox:
+    """Outcomes on their way to one event loop: however many arrive before it runs, it is woken once."""
 
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = weakref.ref(loop)  # the loop's entry in Workers._outboxes must not keep it alive
+        self._outcomes: deque[tuple[asyncio.Future[Any], bool, Any]] = deque()
+        self._scheduled = False
 
-def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)
+    def put(self, future: asyncio.Future[Any], succeeded: bool, value: Any) -> None:
+        """From a worker thread: hand the outcome to the loop."""
+        self._outcomes.append((future, succeeded, value))  # first: a delivery already scheduled takes it
+        if self._scheduled:
+            return
+        self._scheduled = True
+        loop = self._loop()
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits for the answer
+            if loop is not None:
+                loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        """On the loop: settle every outcome handed over so far."""
+        self._scheduled = False  # first: an outcome put from now on is taken here or schedules its own delivery
+        outcomes = self._outcomes
+        while outcomes:
+            future, succeeded, value = outcomes.popleft()
+            if future.done():  # cancelled while it ran
+                continue
+            if succeeded:
+                future.set_result(value)
+            else:
+                future.set_exception(value)

@@ -164,3 +164,54 @@ def test_calls_that_block_spread_over_the_threads() -> None:
 
     assert asyncio.run(main()) < 0.8  # one after another: 1.6 s
     assert len(threads) == 8
+
+
+def test_outcomes_finished_before_the_loop_runs_wake_it_once() -> None:
+    # Every call blocks on one gate; opened, they all finish while the loop sleeps in a sync
+    # sleep: their outcomes reach it with one wake-up (call_soon_threadsafe), not one each.
+    workers = Workers(4, "test")
+    gate = threading.Event()
+    started = threading.Semaphore(0)
+
+    def call(n: int) -> int:
+        started.release()
+        gate.wait(5)
+        if n == 3:
+            raise ValueError(n)
+        return n
+
+    async def main() -> list[object]:
+        loop = asyncio.get_running_loop()
+        calls = [asyncio.ensure_future(workers.run(contextvars.copy_context(), call, n)) for n in range(8)]
+        await asyncio.sleep(0)
+        for _ in range(4):  # the four threads have each taken a call
+            assert await asyncio.to_thread(started.acquire, True, 5)
+        wakeups = 0
+        real = loop.call_soon_threadsafe
+
+        def counted(*args: object) -> object:
+            nonlocal wakeups
+            wakeups += 1
+            return real(*args)  # type: ignore[arg-type]
+
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+        gate.set()
+        time.sleep(0.3)  # the loop is busy: all eight finish meanwhile
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        assert wakeups == 1
+        return outcomes
+
+    outcomes = asyncio.run(main())
+    assert outcomes[:3] == [0, 1, 2]
+    assert isinstance(outcomes[3], ValueError)
+    assert outcomes[4:] == [4, 5, 6, 7]
+
+
+def test_outcomes_from_many_threads_at_once_all_arrive() -> None:
+    workers = Workers(8, "test")
+
+    async def main() -> list[int]:
+        calls = [workers.run(contextvars.copy_context(), lambda n=n: n) for n in range(2000)]
+        return await asyncio.gather(*calls)
+
+    assert asyncio.run(main()) == list(range(2000))
