@@ -174,8 +174,7 @@ class SchemaCache:
                 if earlier is not None and earlier.errors == procedure.errors:
                     piece = self._procedures.get(earlier)
             if piece is not None and piece.reusable and _same(piece.core_schemas, _core_schemas(procedure)):
-                pieces[procedure] = self._procedures[procedure] = piece
-                self._named[procedure.name] = procedure
+                pieces[procedure] = self._keep(procedure, piece)
             else:
                 missing.append(procedure)
         if missing:
@@ -214,9 +213,14 @@ class SchemaCache:
             refs = tuple(refs_in([params, result, *(schema for schema in errors if schema is not None)]))
             piece = _ProcedurePiece(params, result, refs, cores[index], params_key, errors=errors)
             piece.reusable = all(self._definitions[key].reusable for key in piece.refs)
-            self._procedures[procedure] = pieces[procedure] = piece
-            self._named[procedure.name] = procedure
+            pieces[procedure] = self._keep(procedure, piece)
         return pieces
+
+    def _keep(self, procedure: Procedure, piece: _ProcedurePiece) -> _ProcedurePiece:
+        """Cache ``piece`` as ``procedure``'s, and as the latest of its name."""
+        self._procedures[procedure] = piece
+        self._named[procedure.name] = procedure
+        return piece
 
     def _store(
         self, generator: _CachingGenerator, new_definitions: dict[DefsRef, JsonSchemaValue], unused: bool = False
