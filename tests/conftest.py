@@ -13,6 +13,28 @@ from pyrpc_command import Running
 
 from pyrpc_core.testing import serve_asgi as serve_app
 
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup); each test file is
+# a group, so that its module fixtures (a server, a built project) are made once. The tests that
+# build the npm workspace's packages in place (`npm test` and `npm pack` run their build, which
+# empties dist/ first) or read what that build writes are one group: run one after another, as
+# they would without workers, none sees dist/ half built.
+NPM_WORKSPACE_GROUP = "npm-workspace"
+NPM_WORKSPACE_TESTS = (
+    "npm/",
+    "fullstack/",
+    "ts/test_declared_errors_wire.py",
+    "ts/test_workspace.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        relative = item.path.relative_to(tests).as_posix()
+        npm = relative.startswith(NPM_WORKSPACE_TESTS)
+        item.add_marker(pytest.mark.xdist_group(NPM_WORKSPACE_GROUP if npm else relative))
+
 
 @pytest.fixture
 def start() -> Iterator[type[Running]]:
