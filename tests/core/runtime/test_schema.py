@@ -8,7 +8,7 @@ import sys
 import textwrap
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
 
 from pyrpc_core import Context, Registry, build_schema, hookimpl
 from pyrpc_core.plugins import PluginManager
@@ -97,6 +97,55 @@ def test_params_use_validation_mode_and_results_serialization_mode() -> None:
         "description": "Full name",
         "minLength": 1,
     }
+
+
+class Counted(BaseModel):
+    x: int = 1
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def double(self) -> int:
+        return 2 * self.x
+
+
+class AsInput(BaseModel):
+    """Described as its input, in both modes (and what it holds as itself)."""
+
+    model_config = ConfigDict(json_schema_mode_override="validation")
+    counted: Counted
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def triple(self) -> int:
+        return 3
+
+
+class Both(BaseModel):
+    first: AsInput
+    second: Counted
+
+
+def test_a_models_json_schema_mode_override_holds_for_it_alone() -> None:
+    """The generator remembers its mode (``SchemaGenerator.mode``) only while the configuration
+    on top of pydantic's stack stays: a model's override holds for that model, and the result's
+    next field is back in serialization mode."""
+    registry = Registry()
+
+    @registry.rpc
+    def echo(value: AsInput) -> Both:
+        return Both(first=value, second=value.counted)
+
+    document = schema_of(registry)
+    defs = document["$defs"]
+
+    def target(schema: dict[str, Any]) -> dict[str, Any]:
+        return defs[schema["$ref"].removeprefix("#/$defs/")]  # type: ignore[no-any-return]
+
+    assert document["procedures"]["echo"]["params"]["properties"]["value"] == {"$ref": "#/$defs/AsInput"}
+    result = target(document["procedures"]["echo"]["result"])
+    assert target(result["properties"]["first"]) is defs["AsInput"]  # the override: one shape, no "triple"
+    assert sorted(defs["AsInput"]["properties"]) == ["counted"]
+    assert sorted(target(result["properties"]["second"])["properties"]) == ["double", "x"]
 
 
 def test_properties_keep_declaration_order_and_context_is_left_out() -> None:

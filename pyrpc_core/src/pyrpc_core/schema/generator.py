@@ -6,7 +6,7 @@ import math
 from enum import Enum
 from typing import Any
 
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import core_schema
 
 from ..bigint import BIGINT_FORMAT
@@ -21,6 +21,23 @@ class SchemaGenerator(GenerateJsonSchema):
     carry their members' names in ``x-enum-varnames``. Defaults of ``BigInt`` fields are
     written as the strings the wire carries (``"0"``, ``["1"]``), in both modes.
     """
+
+    _known_mode: tuple[Any, JsonSchemaMode | None, JsonSchemaMode] = (None, None, "validation")
+    """``mode``'s last answer: the configuration on top of the stack and ``_mode`` it was for, and the mode."""
+
+    @property
+    def mode(self) -> JsonSchemaMode:
+        # pydantic's reads json_schema_mode_override from the configuration on top of its stack on
+        # each call, through ConfigWrapper.__getattr__, which raises and catches a KeyError when it
+        # is unset (nearly always): 1.3 us, and a large API's schema asks 100,000 times. The answer
+        # only changes with that configuration (a wrapper per push, kept alive here) or ``_mode``.
+        config = self._config
+        known = self._known_mode
+        if known[0] is config and known[1] == self._mode:
+            return known[2]
+        mode: JsonSchemaMode = GenerateJsonSchema.mode.fget(self)  # type: ignore[attr-defined]
+        self._known_mode = (config, self._mode, mode)
+        return mode
 
     def default_schema(self, schema: core_schema.WithDefaultSchema) -> dict[str, Any]:
         result = super().default_schema(schema)
