@@ -299,6 +299,8 @@ def check_errors(
     reserved range (-32768..-32000), no two with the same code, and its ``data`` annotation
     (if any) a type pydantic can take.
     """
+    if type(errors) in (tuple, list) and not errors:
+        return ()  # the usual case: naming the function for the messages below costs more than the rest
     where = f"cannot register {_describe(func)}: @rpc(errors=[...])"
     if isinstance(errors, (str, bytes)) or not isinstance(errors, Iterable):
         raise RegistrationError(f"{where} takes a list of RpcError subclasses, not {errors!r}")
