@@ -8,7 +8,7 @@ import sys
 import textwrap
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from pyrpc_core import Context, Registry, build_schema, hookimpl
 from pyrpc_core.plugins import PluginManager

@@ -6,6 +6,7 @@ with ``Project``, edits files and reloads with the edited paths, as the watcher 
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -22,7 +23,7 @@ from pyrpc_core import Registry, RPCClient
 from pyrpc_core.plugins import PluginManager, get_plugin_manager, hookimpl
 from pyrpc_core.registry import registry as default_registry
 from pyrpc_core.tooling.config import Config
-from pyrpc_core.tooling.imports import parse_imports, static_dependencies
+from pyrpc_core.tooling.imports import _statements, parse_imports, static_dependencies
 from pyrpc_core.tooling.reload import Loaded, Project, ReloadError
 from pyrpc_core.tooling.watch import Debouncer
 
@@ -763,6 +764,13 @@ def test_without_paths_everything_is_reloaded(workspace: Workspace) -> None:
         ("def later():\n    from .models import User", {"api.models"}),
         ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .models import User", {"api.models", "typing"}),
         ("import importlib\nimportlib.import_module('api.models')", {"api.models", "importlib"}),
+        ("class A:\n    helper = __import__('api.models')", {"api.models"}),  # a call in an expression
+        ("try:\n    pass\nexcept ImportError:\n    from .models import User", {"api.models"}),
+        ("try:\n    pass\nexcept* ValueError:\n    pass\nelse:\n    import api.models as m", {"api.models"}),
+        ("try:\n    pass\nfinally:\n    from . import models", {"api.models"}),
+        ("while False:\n    pass\nelse:\n    from .models import User", {"api.models"}),
+        ("match 1:\n    case 1:\n        from .models import User", {"api.models"}),
+        ("class A:\n    async def f(self):\n        async with x:\n            from . import models", {"api.models"}),
     ],
 )
 def test_static_imports(source: str, depends: set[str]) -> None:
@@ -770,6 +778,26 @@ def test_static_imports(source: str, depends: set[str]) -> None:
     entries = parse_imports(source.encode(), "api/group_a.py", "api")
     names = static_dependencies(entries, {**modules, "typing": sys, "importlib": sys})
     assert names == depends
+
+
+def test_static_imports_of_every_file_of_the_repository_are_those_a_full_walk_finds() -> None:
+    """Only statements are searched when a source calls no import function (``imports._statements``):
+    they must hold the same import statements, in the same order, as walking the whole tree."""
+    root = Path(__file__).resolve().parents[3]
+    checked = 0
+    for path in sorted(root.glob("**/*.py")):
+        if "node_modules" in path.parts or ".venv" in path.parts:
+            continue
+        source = path.read_bytes()
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        every = [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+        statements = [node for node in _statements(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+        assert statements == every, path
+        checked += 1
+    assert checked > 150
 
 
 # -- the watcher's debounce ---------------------------------------------------------------------------

