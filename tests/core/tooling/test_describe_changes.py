@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
+from pyrpc_core.tooling import reload
 from pyrpc_core.tooling.reload import describe_changes
 
 OLD: dict[str, Any] = {
@@ -45,3 +48,15 @@ def test_a_model_removed_and_renamed_marks_its_users() -> None:
     new["$defs"]["Person"] = new["$defs"].pop("User")
     new["procedures"]["users.get"]["result"] = {"$ref": "#/$defs/Person"}
     assert describe_changes(OLD, new) == ["~ users.get"]
+
+
+def test_when_no_model_changed_no_reference_is_looked_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A usual save: the parts that did not change are the same objects, one entry is new."""
+    new = {**OLD, "procedures": dict(OLD["procedures"]), "$defs": dict(OLD["$defs"])}
+    new["procedures"]["ping"] = {**OLD["procedures"]["ping"], "doc": "Now documented."}
+
+    def no_walk(node: Any) -> set[str]:
+        raise AssertionError("a reference was looked at")
+
+    monkeypatch.setattr(reload, "_refs", no_walk)
+    assert describe_changes(OLD, new) == ["~ ping"]

@@ -486,13 +486,33 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
     A procedure changed when its entry changed or when a model it reaches did. The work is
     linear in the document: changed models are found by comparing ``$defs`` once, then every
-    model that reaches one of them, through the references of the new document.
+    model that reaches one of them, through the references of the new document. Parts that
+    did not change are the same objects in both (``SchemaCache``), so most compare at once,
+    and when no model changed no reference is looked at.
     """
     old_procedures, new_procedures = old["procedures"], new["procedures"]
     old_defs, new_defs = old["$defs"], new["$defs"]
-    changed = {name for name in old_defs.keys() | new_defs.keys() if old_defs.get(name) != new_defs.get(name)}
+    changed = {name for name in old_defs.keys() | new_defs.keys() if not _same(old_defs.get(name), new_defs.get(name))}
+    tainted = _reaching(changed, new_defs) if changed else set()
+    lines = [f"+ {name}" for name in new_procedures if name not in old_procedures]
+    lines += [f"- {name}" for name in old_procedures if name not in new_procedures]
+    lines += [
+        f"~ {name}"
+        for name, entry in new_procedures.items()
+        if name in old_procedures
+        and (not _same(entry, old_procedures[name]) or (tainted and not tainted.isdisjoint(_refs(entry))))
+    ]
+    return sorted(lines, key=lambda line: line[2:])
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is b or bool(a == b)
+
+
+def _reaching(changed: set[str], defs: dict[str, Any]) -> set[str]:
+    """The ``changed`` definitions and every one of ``defs`` that reaches one of them."""
     referrers: dict[str, set[str]] = {}
-    for name, definition in new_defs.items():
+    for name, definition in defs.items():
         for target in _refs(definition):
             referrers.setdefault(target, set()).add(name)
     tainted, pending = set(changed), list(changed)
@@ -501,14 +521,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             if referrer not in tainted:
                 tainted.add(referrer)
                 pending.append(referrer)
-    lines = [f"+ {name}" for name in new_procedures if name not in old_procedures]
-    lines += [f"- {name}" for name in old_procedures if name not in new_procedures]
-    lines += [
-        f"~ {name}"
-        for name, entry in new_procedures.items()
-        if name in old_procedures and (entry != old_procedures[name] or not tainted.isdisjoint(_refs(entry)))
-    ]
-    return sorted(lines, key=lambda line: line[2:])
+    return tainted
 
 
 def _refs(node: Any) -> set[str]:
