@@ -30,10 +30,10 @@ lint: setup
 
 # pytest runs the node side too: tests/npm runs `npm test` of @pyrpc/client (node --test) and
 # the end-to-end TypeScript program against a live server.
-# Two workers where there are two CPUs (pytest-xdist): each test file runs whole on one worker, and
-# the tests of the npm workspace's packages on one (tests/conftest.py says why).
+# Two workers where there are two logical CPUs or more (pytest-xdist): each test file runs whole
+# on one worker, and the tests of the npm workspace's packages on one (tests/conftest.py says why).
 test: lint
-	$(BIN)/pytest --numprocesses auto --maxprocesses 2 --dist loadgroup
+	$(BIN)/pytest --numprocesses logical --maxprocesses 2 --dist loadgroup
 
 # The benchmarks (not part of the tests): a table of ratios against peers, measured in one run.
 # wrk is used when installed (apt-get install wrk); otherwise a bundled Python load generator.
