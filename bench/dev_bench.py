@@ -124,8 +124,7 @@ for _ in range(int(sys.argv[2])):
 print(json.dumps(timings))
 """
     with tempfile.TemporaryDirectory() as temporary:
-        backend = Path(temporary) / "backend"
-        write_api_package(backend, max(1, procedures // 2), procedures)
+        backend = write_project(Path(temporary), procedures).parent  # the project measure() edits
         completed = subprocess.run(
             [PYTHON, "-c", code, str(backend), str(runs)], capture_output=True, text=True, check=True
         )

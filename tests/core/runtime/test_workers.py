@@ -196,7 +196,11 @@ def test_outcomes_finished_before_the_loop_runs_wake_it_once() -> None:
 
         loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
         gate.set()
-        time.sleep(0.3)  # the loop is busy: all eight finish meanwhile
+        # The loop is busy (a sync wait, not an await) until all eight outcomes are in its outbox.
+        outbox = workers._outboxes[loop]
+        deadline = time.monotonic() + 5
+        while len(outbox._outcomes) < 8 and time.monotonic() < deadline:
+            time.sleep(0.001)
         outcomes = await asyncio.gather(*calls, return_exceptions=True)
         assert wakeups == 1
         return outcomes
