@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pyrpc_core.tooling import reload
-from pyrpc_core.tooling.reload import describe_changes
+from pyrpc_core.tooling.reload import describe_changes, summarize_changes
 
 OLD: dict[str, Any] = {
     "version": 1,
@@ -60,3 +60,18 @@ def test_when_no_model_changed_no_reference_is_looked_at(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(reload, "_refs", no_walk)
     assert describe_changes(OLD, new) == ["~ ping"]
+
+
+def test_a_summary_names_every_change_when_few() -> None:
+    assert summarize_changes([]) == "no API change"
+    assert summarize_changes(["- ping", "+ pong", "~ users.get"]) == "- ping, + pong, ~ users.get"
+    assert summarize_changes([f"~ p{index}" for index in range(10)]) == ", ".join(f"~ p{index}" for index in range(10))
+
+
+def test_a_summary_of_many_changes_names_the_first_and_counts_each_kind() -> None:
+    changes = ["+ a", "- b", *(f"~ p{index:03}" for index in range(498))]
+    assert summarize_changes(changes) == (
+        "+ a, - b, ~ p000, ~ p001, ~ p002, ~ p003, ~ p004, ~ p005, ~ p006, ~ p007"
+        " and 490 more (1 added, 1 removed, 498 changed)"
+    )
+    assert summarize_changes(["~ a", "~ b", "~ c"], shown=2) == "~ a, ~ b and 1 more (3 changed)"

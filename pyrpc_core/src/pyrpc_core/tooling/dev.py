@@ -15,7 +15,15 @@ from ..plugins import Emitter
 from ..schema import def_origins, dump_snapshot
 from .config import SNAPSHOT_FILE
 from .files import write_files
-from .reload import Loaded, Project, ReloadError, collector_paused, describe_changes, describe_error
+from .reload import (
+    Loaded,
+    Project,
+    ReloadError,
+    collector_paused,
+    describe_changes,
+    describe_error,
+    summarize_changes,
+)
 
 
 class DevSession:
@@ -90,8 +98,7 @@ class DevSession:
                     f"pyrpc dev: error: writing types failed: {describe_error(exc, self.project.root)}", err=True
                 )
                 return
-            changes = describe_changes(previous, loaded.schema)  # after the write: the types come first
-            summary = ", ".join(changes) if changes else "no API change"
+            summary = summarize_changes(describe_changes(previous, loaded.schema))  # after the write: types first
             where = f"; wrote {len(written)} file{'' if len(written) == 1 else 's'}" if written else ""
             click.echo(f"pyrpc dev: reloaded: {summary}{where}")
             for line in describe_renames(origins, self.origins):

@@ -23,6 +23,7 @@ import importlib.machinery
 import importlib.util
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -503,6 +504,27 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         and (not _same(entry, old_procedures[name]) or (tainted and not tainted.isdisjoint(_refs(entry))))
     ]
     return sorted(lines, key=lambda line: line[2:])
+
+
+SHOWN_CHANGES = 10
+"""How many of ``describe_changes``'s lines ``summarize_changes`` shows: a models edit can change hundreds."""
+
+_CHANGE_KINDS = (("+", "added"), ("-", "removed"), ("~", "changed"))
+
+
+def summarize_changes(changes: list[str], shown: int = SHOWN_CHANGES) -> str:
+    """``describe_changes``'s lines as one short phrase: all of them when few, else the first and counts by kind.
+
+    An edit of a model that every procedure reaches changes them all; naming 500 procedures
+    would bury the line (and the next ones) in the terminal.
+    """
+    if not changes:
+        return "no API change"
+    if len(changes) <= shown:
+        return ", ".join(changes)
+    counts = Counter(line[0] for line in changes)
+    kinds = ", ".join(f"{counts[mark]} {word}" for mark, word in _CHANGE_KINDS if counts[mark])
+    return f"{', '.join(changes[:shown])} and {len(changes) - shown} more ({kinds})"
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -146,6 +146,25 @@ def test_a_broken_save_then_a_fix_then_a_new_module(backend: Path, start: Any) -
         assert client.b.count([{"name": "x"}]) == 2
 
 
+def test_an_edit_that_changes_many_procedures_names_the_first_and_counts(backend: Path, start: Any) -> None:
+    # A model that a dozen procedures reach: its edit changes them all, and the line stays short.
+    procedures = "".join(
+        f'@rpc(name="c.get{index:02}")\ndef get{index:02}() -> User:\n    return User(name="x")\n\n\n'
+        for index in range(10)
+    )
+    (backend / "api" / "group_c.py").write_text(
+        LOG + f"from pyrpc_core import rpc\n\nfrom .models import User\n\n\n{procedures}"
+    )
+    edit(backend, "api/__init__.py", ("group_b", "group_b, group_c"))
+    dev: Running = start(dev_flags(), backend)
+    dev.wait_for(r"serving 12 procedures")
+
+    edit(backend, "api/models.py", ("name: str", "name: str\n    email: str = ''"))
+    shown = ", ".join(["~ a\\.get", "~ b\\.count", *(f"~ c\\.get{index:02}" for index in range(8))])
+    dev.wait_for(rf"^pyrpc dev: reloaded: {shown} and 2 more \(12 changed\); wrote \d files?$")
+    assert "email" in types_file(backend).read_text()
+
+
 def test_a_save_that_renames_an_export_says_which(backend: Path, start: Any) -> None:
     dev: Running = start(dev_flags(), backend)
     dev.wait_for(r"serving 2 procedures")
