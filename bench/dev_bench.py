@@ -76,7 +76,7 @@ def measure(procedures: int, saves: int) -> dict[str, list[float]]:
                     break
             else:
                 raise RuntimeError("pyrpc dev did not start")
-            # Keep reading what it prints (a models edit lists every procedure): a full pipe would block it.
+            # Keep reading what it prints: a full pipe would block it.
             threading.Thread(target=process.stdout.read, daemon=True).start()
             results: dict[str, list[float]] = {}
             for label, (path, old, new) in edits(package).items():
