@@ -8,11 +8,15 @@ import sys
 import textwrap
 from typing import Any, Literal
 
+import pytest
 from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic.json_schema import GenerateJsonSchema
 
 from pyrpc_core import Context, Registry, build_schema, hookimpl
 from pyrpc_core.plugins import PluginManager
-from pyrpc_core.schema import dump_schema
+from pyrpc_core.schema import SchemaGenerator, dump_schema
+from pyrpc_core.schema.cache import SchemaCache
+from pyrpc_core.testing.corpus import corpus_registries
 
 
 class Address(BaseModel):
@@ -146,6 +150,30 @@ def test_a_models_json_schema_mode_override_holds_for_it_alone() -> None:
     assert target(result["properties"]["first"]) is defs["AsInput"]  # the override: one shape, no "triple"
     assert sorted(defs["AsInput"]["properties"]) == ["counted"]
     assert sorted(target(result["properties"]["second"])["properties"]) == ["double", "x"]
+
+
+def test_the_generators_mode_is_pydantics_at_every_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SchemaGenerator.mode`` is an attribute kept up to date, not pydantic's property: at every
+    node of every corpus document (and of the override above) it reads what the property would."""
+    registry = Registry()
+
+    @registry.rpc
+    def echo(value: AsInput) -> Both:
+        return Both(first=value, second=value.counted)
+
+    seen: list[tuple[str, str]] = []
+    generate_inner = SchemaGenerator.generate_inner
+
+    def checked(self: SchemaGenerator, schema: Any) -> Any:
+        seen.append((self.mode, GenerateJsonSchema.mode.fget(self)))  # type: ignore[attr-defined]
+        return generate_inner(self, schema)
+
+    monkeypatch.setattr(SchemaGenerator, "generate_inner", checked)
+    for checked_registry in [registry, *corpus_registries().values()]:
+        SchemaCache().build(list(checked_registry))  # a cache of its own: every node generated
+    assert len(seen) > 500
+    assert {pair for pair in seen if pair[0] != pair[1]} == set()
+    assert {mode for mode, _ in seen} == {"validation", "serialization"}
 
 
 def test_properties_keep_declaration_order_and_context_is_left_out() -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
+from pydantic._internal._config import ConfigWrapper, ConfigWrapperStack  # what pydantic's generator pushes on
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import core_schema
 
@@ -22,22 +25,30 @@ class SchemaGenerator(GenerateJsonSchema):
     written as the strings the wire carries (``"0"``, ``["1"]``), in both modes.
     """
 
-    _known_mode: tuple[Any, JsonSchemaMode | None, JsonSchemaMode] = (None, None, "validation")
-    """``mode``'s last answer: the configuration on top of the stack and ``_mode`` it was for, and the mode."""
+    # pydantic's ``mode`` is a property that reads json_schema_mode_override from the configuration
+    # on top of its stack, through ConfigWrapper.__getattr__, which raises and catches a KeyError
+    # when it is unset (nearly always): 1.3 us, asked four times per node, 100,000 times for a
+    # large API. Here it is a plain attribute, worked out again (by pydantic's own property) only
+    # when what it depends on changes: ``_mode``, or a push or pop of that stack.
+    mode: JsonSchemaMode = "validation"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._config_wrapper_stack = _ConfigStack(self._config_wrapper_stack.tail, self._update_mode)
+        self._update_mode()
 
     @property
-    def mode(self) -> JsonSchemaMode:
-        # pydantic's reads json_schema_mode_override from the configuration on top of its stack on
-        # each call, through ConfigWrapper.__getattr__, which raises and catches a KeyError when it
-        # is unset (nearly always): 1.3 us, and a large API's schema asks 100,000 times. The answer
-        # only changes with that configuration (a wrapper per push, kept alive here) or ``_mode``.
-        config = self._config
-        known = self._known_mode
-        if known[0] is config and known[1] == self._mode:
-            return known[2]
-        mode: JsonSchemaMode = GenerateJsonSchema.mode.fget(self)  # type: ignore[attr-defined]
-        self._known_mode = (config, self._mode, mode)
-        return mode
+    def _mode(self) -> JsonSchemaMode:
+        return self._asked_mode
+
+    @_mode.setter
+    def _mode(self, mode: JsonSchemaMode) -> None:
+        self._asked_mode = mode
+        if "_config_wrapper_stack" in self.__dict__:  # not yet while pydantic's __init__ runs, in some versions
+            self._update_mode()
+
+    def _update_mode(self) -> None:
+        self.mode = GenerateJsonSchema.mode.fget(self)  # type: ignore[attr-defined]
 
     def default_schema(self, schema: core_schema.WithDefaultSchema) -> dict[str, Any]:
         result = super().default_schema(schema)
@@ -115,3 +126,20 @@ def _bigint_strings(value: Any, schema: Any) -> Any:
             if changed != value:
                 return changed
     return value
+
+
+class _ConfigStack(ConfigWrapperStack):
+    """pydantic's stack of the configurations of the classes being generated; ``changed`` runs after a push, a pop."""
+
+    def __init__(self, config_wrapper: ConfigWrapper, changed: Callable[[], None]) -> None:
+        super().__init__(config_wrapper)
+        self._changed = changed
+
+    @contextmanager
+    def push(self, config_wrapper: Any) -> Iterator[None]:  # type: ignore[override]
+        try:
+            with super().push(config_wrapper):
+                self._changed()
+                yield
+        finally:
+            self._changed()
