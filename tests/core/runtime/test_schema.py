@@ -130,9 +130,9 @@ class Both(BaseModel):
 
 
 def test_a_models_json_schema_mode_override_holds_for_it_alone() -> None:
-    """The generator remembers its mode (``SchemaGenerator.mode``) only while the configuration
-    on top of pydantic's stack stays: a model's override holds for that model, and the result's
-    next field is back in serialization mode."""
+    """The generator's mode (``SchemaGenerator.mode``) follows the configuration on top of
+    pydantic's stack: a model's override holds for that model, and the result's next field is
+    back in serialization mode."""
     registry = Registry()
 
     @registry.rpc
