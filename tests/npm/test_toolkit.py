@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import socket
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from pyrpc_asgi import create_app
 from pyrpc_core import Limits
 from pyrpc_core.testing import http_request, serve_asgi
 
-from .conftest import NODE, ROOT, TSC, run
+from .conftest import NODE, NPM, ROOT, TSC, run
 from .procedures import registry
 
 HERE = Path(__file__).resolve().parent
@@ -109,11 +110,47 @@ def _schema(url: str) -> dict[str, object]:
     return document
 
 
-def _project(folder: Path, server: str) -> Path:
-    """A client project: the workspace's packages linked, the types of ``server`` written, the tests compiled."""
+PEER_QUERY_CORE = json.loads((PACKAGES["@pyrpc/tanstack-query"] / "package.json").read_text())["peerDependencies"][
+    "@tanstack/query-core"
+]
+OLDEST_QUERY_CORE = re.fullmatch(r"\^(\d+\.\d+\.\d+)", PEER_QUERY_CORE)
+assert OLDEST_QUERY_CORE is not None, f"@pyrpc/tanstack-query's peer range is not ^X.Y.Z: {PEER_QUERY_CORE}"
+
+
+@pytest.fixture(scope="module")
+def packed(npm: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """``npm pack`` of @pyrpc/client and @pyrpc/tanstack-query (their prepack builds them), by name."""
+    destination = tmp_path_factory.mktemp("packed")
+    names = ["@pyrpc/client", "@pyrpc/tanstack-query"]
+    workspaces = [argument for name in names for argument in ("--workspace", name)]
+    completed = run([npm, "pack", "--json", "--pack-destination", str(destination), *workspaces], cwd=ROOT)
+    packs = json.loads(completed.stdout[completed.stdout.index("[") :])
+    return {pack["name"]: destination / Path(pack["filename"]).name for pack in packs}
+
+
+def _project(folder: Path, server: str, query_core: str | None = None, packed: dict[str, Path] | None = None) -> Path:
+    """A client project: the workspace's packages linked, the types of ``server`` written, the tests compiled.
+
+    With ``query_core``, that version of @tanstack/query-core comes from the registry, and pyRPC's
+    two packages from their ``packed`` tarballs: linked, they would see the workspace's own
+    query-core beside them, as a user's install never does.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "package.json").write_text(json.dumps({"name": "toolkit", "private": True, "type": "module"}) + "\n")
+    package: dict[str, Any] = {"name": "toolkit", "private": True, "type": "module"}
+    installed = {"@tanstack/query-core": query_core} if query_core is not None else {}
+    if query_core is not None:
+        assert packed is not None
+        installed |= {name: f"file:{tarball}" for name, tarball in packed.items()}
+        package["dependencies"] = installed
+    (folder / "package.json").write_text(json.dumps(package) + "\n")
+    if installed:  # before the links: npm would take out what package.json does not name
+        assert NPM is not None
+        run([NPM, "install", "--no-audit", "--no-fund"], cwd=folder)
+        version = json.loads((folder / "node_modules" / "@tanstack" / "query-core" / "package.json").read_text())
+        assert version["version"] == query_core
     for name, source in PACKAGES.items():
+        if name in installed:
+            continue
         link = folder / "node_modules" / name
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(source, target_is_directory=True)
@@ -139,7 +176,12 @@ def _project(folder: Path, server: str) -> Path:
     return folder
 
 
+# The toolkit again on the oldest @tanstack/query-core its peer range accepts: the types it
+# ships must compile against that version (skipLibCheck off), and its calls work there.
+@pytest.mark.parametrize("query_core", [None, OLDEST_QUERY_CORE.group(1)], ids=["workspace", "oldest-peer"])
 def test_toolkit_against_live_servers(
+    query_core: str | None,
+    request: pytest.FixtureRequest,
     npm: str,
     server: str,
     busy_server: str,
@@ -149,7 +191,8 @@ def test_toolkit_against_live_servers(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    project = _project(tmp_path / "app", server)
+    packed = request.getfixturevalue("packed") if query_core is not None else None
+    project = _project(tmp_path / "app", server, query_core, packed)
     limited_meta = tmp_path / "limited" / "index.js"
     limited_meta.parent.mkdir()
     limited_meta.write_text(pyrpc_ts.generate(_schema(limited_server))["index.js"])
