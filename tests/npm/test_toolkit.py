@@ -115,6 +115,8 @@ PEER_QUERY_CORE = json.loads((PACKAGES["@pyrpc/tanstack-query"] / "package.json"
 ]
 OLDEST_QUERY_CORE = re.fullmatch(r"\^(\d+\.\d+\.\d+)", PEER_QUERY_CORE)
 assert OLDEST_QUERY_CORE is not None, f"@pyrpc/tanstack-query's peer range is not ^X.Y.Z: {PEER_QUERY_CORE}"
+OLDEST_TYPESCRIPT = "5.4.5"
+"""The oldest TypeScript docs/typescript.md promises (recent query-core declarations use 5.4's ``NoInfer``)."""
 
 
 @pytest.fixture(scope="module")
@@ -128,16 +130,22 @@ def packed(npm: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
     return {pack["name"]: destination / Path(pack["filename"]).name for pack in packs}
 
 
-def _project(folder: Path, server: str, query_core: str | None = None, packed: dict[str, Path] | None = None) -> Path:
+def _project(
+    folder: Path,
+    server: str,
+    query_core: str | None = None,
+    packed: dict[str, Path] | None = None,
+    typescript: str = OLDEST_TYPESCRIPT,
+) -> Path:
     """A client project: the workspace's packages linked, the types of ``server`` written, the tests compiled.
 
-    With ``query_core``, that version of @tanstack/query-core comes from the registry, and pyRPC's
-    two packages from their ``packed`` tarballs: linked, they would see the workspace's own
-    query-core beside them, as a user's install never does.
+    With ``query_core``, that version of @tanstack/query-core and ``typescript`` come from the
+    registry, and pyRPC's two packages from their ``packed`` tarballs: linked, they would see the
+    workspace's own query-core beside them, as a user's install never does.
     """
     folder.mkdir(parents=True, exist_ok=True)
     package: dict[str, Any] = {"name": "toolkit", "private": True, "type": "module"}
-    installed = {"@tanstack/query-core": query_core} if query_core is not None else {}
+    installed = {"@tanstack/query-core": query_core, "typescript": typescript} if query_core is not None else {}
     if query_core is not None:
         assert packed is not None
         installed |= {name: f"file:{tarball}" for name, tarball in packed.items()}
@@ -146,8 +154,8 @@ def _project(folder: Path, server: str, query_core: str | None = None, packed: d
     if installed:  # before the links: npm would take out what package.json does not name
         assert NPM is not None
         run([NPM, "install", "--no-audit", "--no-fund"], cwd=folder)
-        version = json.loads((folder / "node_modules" / "@tanstack" / "query-core" / "package.json").read_text())
-        assert version["version"] == query_core
+        for name, version in [("@tanstack/query-core", query_core), ("typescript", typescript)]:
+            assert json.loads((folder / "node_modules" / name / "package.json").read_text())["version"] == version
     for name, source in PACKAGES.items():
         if name in installed:
             continue
@@ -172,13 +180,19 @@ def _project(folder: Path, server: str, query_core: str | None = None, packed: d
         "files": [source.name for source in sources],
     }
     (folder / "tsconfig.json").write_text(json.dumps(config, indent=2))
-    run([str(TSC), "-p", "tsconfig.json", "--pretty", "false"], cwd=folder)
+    tsc = folder / "node_modules" / ".bin" / "tsc" if installed else TSC
+    run([str(tsc), "-p", "tsconfig.json", "--pretty", "false"], cwd=folder)
     return folder
 
 
-# The toolkit again on the oldest @tanstack/query-core its peer range accepts: the types it
-# ships must compile against that version (skipLibCheck off), and its calls work there.
-@pytest.mark.parametrize("query_core", [None, OLDEST_QUERY_CORE.group(1)], ids=["workspace", "oldest-peer"])
+# The toolkit again on the oldest TypeScript pyRPC supports, with the oldest @tanstack/query-core
+# its peer range accepts and with the workspace's (the newest it was tested with): the types it
+# ships must compile there (skipLibCheck off), and its calls work there.
+@pytest.mark.parametrize(
+    "query_core",
+    [None, OLDEST_QUERY_CORE.group(1), "workspace's"],
+    ids=["workspace", "oldest-query-core-oldest-typescript", "newest-query-core-oldest-typescript"],
+)
 def test_toolkit_against_live_servers(
     query_core: str | None,
     request: pytest.FixtureRequest,
@@ -191,6 +205,8 @@ def test_toolkit_against_live_servers(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if query_core == "workspace's":
+        query_core = json.loads((PACKAGES["@tanstack/query-core"] / "package.json").read_text())["version"]
     packed = request.getfixturevalue("packed") if query_core is not None else None
     project = _project(tmp_path / "app", server, query_core, packed)
     limited_meta = tmp_path / "limited" / "index.js"
