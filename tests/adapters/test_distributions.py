@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from venvs import fresh_venv
 
 from pyrpc_core import RPCClient
 
@@ -70,27 +70,10 @@ def run(*command: str | Path, cwd: Path | None = None) -> str:
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_core_and_fastapi_wheels_make_a_working_server_without_flask(tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
-    run(
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        "--quiet",
-        "--no-deps",
-        "-w",
-        wheels,
-        REPO / "pyrpc_core",
-        REPO / "pyrpc_asgi",  # the endpoint pyrpc-fastapi's route wraps
-        REPO / "pyrpc_fastapi",
-    )
-    built = sorted(path.name for path in wheels.glob("*.whl"))
+    # The endpoint pyrpc-fastapi's route wraps is pyrpc-asgi's.
+    python = fresh_venv(tmp_path, [REPO / "pyrpc_core", REPO / "pyrpc_asgi", REPO / "pyrpc_fastapi"])
+    built = sorted(path.name for path in (tmp_path / "wheels").glob("*.whl"))
     assert [name.split("-")[0] for name in built] == ["pyrpc_asgi", "pyrpc_core", "pyrpc_fastapi"]
-
-    venv = tmp_path / "venv"
-    run(sys.executable, "-m", "venv", "--without-pip", venv)
-    python = venv / "bin" / "python"
-    run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", *sorted(wheels.glob("*.whl")))
 
     installed = json.loads(run(python, "-c", LIST_DISTRIBUTIONS))
     assert {"pyrpc-core", "pyrpc-fastapi", "fastapi", "pydantic", "pluggy", "uvicorn"} <= set(installed)

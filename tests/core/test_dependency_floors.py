@@ -18,11 +18,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from venvs import dev_pins, fresh_venv
 
 REPO = Path(__file__).resolve().parents[2]
 CORE = [REPO / "pyrpc_core", REPO / "pyrpc_asgi", REPO / "pyrpc_ts"]
 ADAPTERS = [REPO / "pyrpc_fastapi", REPO / "pyrpc_flask", REPO / "pyrpc_django"]
-TOOLS = ("pytest==", "pytest-timeout==", "pytest-xdist==", "hypothesis==")
+TOOLS = ("pytest", "pytest-timeout", "pytest-xdist", "hypothesis")
 """Pinned as in requirements-dev.txt, for the tests themselves."""
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(500)]
@@ -54,16 +55,10 @@ def run(command: list[str | Path], **kwargs: object) -> str:
     return result.stdout
 
 
-def fresh_venv(root: Path, distributions: list[Path], pins: list[str]) -> Path:
-    """A venv holding the wheels of ``distributions``, exactly ``pins`` and the test tools; its python."""
-    wheels = root / "wheels"
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", wheels, *distributions])
-    run([sys.executable, "-m", "venv", "--without-pip", root / "venv"])
-    python = root / "venv" / "bin" / "python"
-    tools = [line for line in (REPO / "requirements-dev.txt").read_text().splitlines() if line.startswith(TOOLS)]
-    pip = [sys.executable, "-m", "pip", "--python", python]
-    run([*pip, "install", "--quiet", *sorted(wheels.glob("*.whl")), *pins, *tools])
-    listed = run([*pip, "list", "--format=freeze"]).lower().splitlines()
+def exact_venv(root: Path, distributions: list[Path], pins: list[str]) -> Path:
+    """``fresh_venv`` with exactly ``pins`` and the test tools; its python. Fails if pip picked other versions."""
+    python = fresh_venv(root, distributions, [*pins, *dev_pins(*TOOLS)])
+    listed = run([sys.executable, "-m", "pip", "--python", python, "list", "--format=freeze"]).lower().splitlines()
     for pin in pins:
         name, version = pin.split("==")
         assert any(re.fullmatch(rf"{re.escape(name)}=={re.escape(version)}(\.0)*", line) for line in listed), (
@@ -80,7 +75,7 @@ def run_tests(python: Path, *paths: str) -> None:
 def test_the_core_passes_on_the_oldest_dependencies_its_metadata_accepts(tmp_path: Path) -> None:
     pins = lower_bounds(CORE)
     assert {pin.split("==")[0] for pin in pins} == {"pydantic", "pluggy", "click", "uvicorn", "jinja2"}
-    python = fresh_venv(tmp_path, CORE, pins)
+    python = exact_venv(tmp_path, CORE, pins)
     assert run([python.with_name("pyrpc"), "--version"]).startswith("pyrpc, version ")
     assert "Usage: pyrpc" in run([python.with_name("pyrpc"), "--help"])
     # The runtime, but for the two files that need the frameworks (the test below runs them).
@@ -98,7 +93,7 @@ def test_the_adapters_pass_on_the_oldest_frameworks_their_metadata_accepts(tmp_p
     pins = lower_bounds(ADAPTERS)
     assert {pin.split("==")[0] for pin in pins} == {"fastapi", "flask", "waitress", "django"}
     assert watcher == ["watchdog==4"]
-    python = fresh_venv(tmp_path, CORE + ADAPTERS, pins + pydantic + watcher)
+    python = exact_venv(tmp_path, CORE + ADAPTERS, pins + pydantic + watcher)
     run_tests(
         python,
         "tests/fastapi",

@@ -43,15 +43,20 @@ def npm() -> str:
 
 
 @pytest.fixture(scope="session")
-def tarball(npm: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``npm pack`` of @pyrpc/client (its prepack script builds it from the sources)."""
+def packed(npm: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """``npm pack`` of @pyrpc/client and @pyrpc/tanstack-query (their prepack scripts build them), by name."""
     destination = tmp_path_factory.mktemp("pack")
-    completed = run(
-        [npm, "pack", "--json", "--pack-destination", str(destination), "--workspace", "@pyrpc/client"], cwd=ROOT
-    )
-    start = completed.stdout.index("[")
-    filename = json.loads(completed.stdout[start:])[0]["filename"]
-    return destination / Path(filename).name
+    names = ["@pyrpc/client", "@pyrpc/tanstack-query"]
+    workspaces = [argument for name in names for argument in ("--workspace", name)]
+    completed = run([npm, "pack", "--json", "--pack-destination", str(destination), *workspaces], cwd=ROOT)
+    packs = json.loads(completed.stdout[completed.stdout.index("[") :])
+    return {pack["name"]: destination / Path(pack["filename"]).name for pack in packs}
+
+
+@pytest.fixture(scope="session")
+def tarball(packed: dict[str, Path]) -> Path:
+    """``npm pack`` of @pyrpc/client."""
+    return packed["@pyrpc/client"]
 
 
 def new_project(folder: Path) -> Path:

@@ -119,17 +119,6 @@ OLDEST_TYPESCRIPT = "5.4.5"
 """The oldest TypeScript docs/typescript.md promises (recent query-core declarations use 5.4's ``NoInfer``)."""
 
 
-@pytest.fixture(scope="module")
-def packed(npm: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """``npm pack`` of @pyrpc/client and @pyrpc/tanstack-query (their prepack builds them), by name."""
-    destination = tmp_path_factory.mktemp("packed")
-    names = ["@pyrpc/client", "@pyrpc/tanstack-query"]
-    workspaces = [argument for name in names for argument in ("--workspace", name)]
-    completed = run([npm, "pack", "--json", "--pack-destination", str(destination), *workspaces], cwd=ROOT)
-    packs = json.loads(completed.stdout[completed.stdout.index("[") :])
-    return {pack["name"]: destination / Path(pack["filename"]).name for pack in packs}
-
-
 def _project(
     folder: Path,
     server: str,

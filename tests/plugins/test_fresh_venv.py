@@ -15,7 +15,6 @@ import os
 import queue
 import re
 import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -23,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from venvs import dev_pins, fresh_venv
 
 from .conftest import EXAMPLES, REPO
 
@@ -110,21 +110,10 @@ def run(*command: str | Path, cwd: Path | None = None, check: bool = True) -> su
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the wheels of pyrpc-core, pyrpc-starlette and pyrpc-pyclient, and pytest."""
     root = tmp_path_factory.mktemp("fresh")
-    wheels = root / "wheels"
     sources = [REPO / "pyrpc_core", EXAMPLES / "pyrpc_starlette", EXAMPLES / "pyrpc_pyclient"]
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", wheels, *sources)
-    venv = root / "venv"
-    run(sys.executable, "-m", "venv", "--without-pip", venv)
-    python = venv / "bin" / "python"
     # pytest for the kits, and watchdog (the file watcher of pyrpc-core's dev extra, whose other
     # half is pyrpc-ts) for pyrpc dev: pinned as in the dev requirements.
-    pins = [
-        line
-        for line in (REPO / "requirements-dev.txt").read_text().splitlines()
-        if line.startswith(("pytest==", "watchdog=="))
-    ]
-    run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", *sorted(wheels.glob("*.whl")), *pins)
-    return venv
+    return fresh_venv(root, sources, dev_pins("pytest", "watchdog")).parents[1]
 
 
 def installed(venv: Path) -> set[str]:
